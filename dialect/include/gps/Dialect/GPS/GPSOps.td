@@ -1,0 +1,663 @@
+//===- GPSOps.td - gps dialect operations -------------------*- tablegen -*-===//
+//
+// Types, enums and operations of the gps dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_DIALECT_GPS_GPSOPS_TD
+#define GPS_DIALECT_GPS_GPSOPS_TD
+
+include "gps/Dialect/GPS/GPSDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def GPS_Role : I32EnumAttr<"Role", "role of a policy", [
+    I32EnumAttrCase<"primary", 0>,
+    I32EnumAttrCase<"guide", 1>]> {
+  let cppNamespace = "::gps";
+  let genSpecializedAttr = 0;
+}
+def GPS_RoleAttr : EnumAttr<GPS_Dialect, GPS_Role, "role">;
+
+def GPS_DataKind : I32EnumAttr<"DataKind", "element domain of a data input", [
+    I32EnumAttrCase<"real", 0>,
+    I32EnumAttrCase<"bits", 1>]> {
+  let cppNamespace = "::gps";
+  let genSpecializedAttr = 0;
+}
+def GPS_DataKindAttr : EnumAttr<GPS_Dialect, GPS_DataKind, "data_kind">;
+
+def GPS_MaskKind : I32EnumAttr<"MaskKind", "missing-data process", [
+    I32EnumAttrCase<"mar", 0>,
+    I32EnumAttrCase<"mcar", 1>]> {
+  let cppNamespace = "::gps";
+  let genSpecializedAttr = 0;
+}
+def GPS_MaskKindAttr : EnumAttr<GPS_Dialect, GPS_MaskKind, "mask_kind">;
+
+def GPS_InitKind : I32EnumAttr<"InitKind", "parameter initialiser", [
+    I32EnumAttrCase<"zeros", 0>,
+    I32EnumAttrCase<"ones", 1>,
+    I32EnumAttrCase<"normal", 2>,
+    I32EnumAttrCase<"glorot", 3>]> {
+  let cppNamespace = "::gps";
+  let genSpecializedAttr = 0;
+}
+def GPS_InitKindAttr : EnumAttr<GPS_Dialect, GPS_InitKind, "init">;
+
+def GPS_DistKind : I32EnumAttr<"DistKind", "distribution family", [
+    I32EnumAttrCase<"gaussian", 0>,
+    I32EnumAttrCase<"normal", 1>,
+    I32EnumAttrCase<"bernoulli", 2>]> {
+  let cppNamespace = "::gps";
+  let genSpecializedAttr = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+def GPS_DistType : TypeDef<GPS_Dialect, "Dist"> {
+  let mnemonic = "dist";
+  let summary = "a batch of distributions over R^N or {0,1}^N";
+  let description = [{
+    One distribution per batch row over an event of `size` elements:
+
+    * `gaussian`: diagonal Gaussian given by its mean and log-variance;
+    * `normal`: the standard normal N(0, I);
+    * `bernoulli`: independent Bernoulli variables given by their logits.
+
+    ```mlir
+    !gps.dist<gaussian, 100>
+    ```
+  }];
+  let parameters = (ins "::gps::DistKind":$kind, "int64_t":$size);
+  let assemblyFormat = "`<` $kind `,` $size `>`";
+  let genVerifyDecl = 1;
+}
+
+/// A batched vector: `tensor<?xNxf32>`, leading dimension the minibatch.
+def GPS_BatchTensor : Type<
+    And<[RankedTensorOf<[F32]>.predicate, CPred<"::gps::isBatchTensor($_self)">]>,
+    "batched f32 tensor (tensor<?xNxf32>)", "::mlir::RankedTensorType">;
+
+/// A parameter: a statically shaped f32 tensor of rank 1 or 2.
+def GPS_ParamTensor : Type<
+    And<[RankedTensorOf<[F32]>.predicate, CPred<"::gps::isParamTensor($_self)">]>,
+    "static f32 tensor of rank 1 or 2", "::mlir::RankedTensorType">;
+
+//===----------------------------------------------------------------------===//
+// Base class
+//===----------------------------------------------------------------------===//
+
+class GPS_Op<string mnemonic, list<Trait> traits = []> :
+    Op<GPS_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Model-level operations
+//===----------------------------------------------------------------------===//
+
+def GPS_ModelOp : GPS_Op<"model", [IsolatedFromAbove, Symbol, SymbolTable,
+    NoTerminator, SingleBlock, NoRegionArguments]> {
+  let summary = "a generative model: data, parameters, nets, policies, objective";
+  let description = [{
+    The top-level container of one model. Its body holds the declarations
+    (`gps.data`, `gps.mask`, `gps.param`, `gps.net`), exactly one primary
+    `gps.policy`, at most one guide `gps.policy` and exactly one
+    `gps.objective`. `steps` is the number of refinement steps `T`.
+
+    ```mlir
+    gps.model @vae steps = 0 {
+      gps.data @x : real tensor<?x784xf32> in [0.0, 1.0]
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$steps);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name `steps` `=` $steps attr-dict-with-keyword $body";
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The primary policy, or null in an invalid model.
+    PolicyOp getPrimary();
+    /// The guide policy, or null when the model has none.
+    PolicyOp getGuide();
+  }];
+}
+
+def GPS_DataOp : GPS_Op<"data", [Symbol, HasParent<"ModelOp">]> {
+  let summary = "a data input of the model";
+  let description = [{
+    Declares a data input: one batched vector per example. `real` data take
+    values in `[lo, hi]`; `bits` data are binary.
+
+    ```mlir
+    gps.data @x : real tensor<?x784xf32> in [0.0, 1.0]
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, GPS_DataKindAttr:$kind,
+                       TypeAttrOf<GPS_BatchTensor>:$type,
+                       OptionalAttr<F64Attr>:$lo, OptionalAttr<F64Attr>:$hi);
+  let assemblyFormat = [{
+    $sym_name `:` $kind $type (`in` `[` $lo^ `,` $hi `]`)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Number of elements per example.
+    int64_t getSize();
+  }];
+}
+
+def GPS_MaskOp : GPS_Op<"mask", [Symbol, HasParent<"ModelOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a missing-data mask over a data input";
+  let description = [{
+    Declares a mask over a data input, drawn by the trainer for every
+    example: `mar` removes a `amount x amount` square at a random position
+    of an image of shape `image`; `mcar` removes each element independently
+    with probability `amount`. A mask value 1 marks a known element, 0 a
+    missing one. The mask splits `@x` into the views `x.known` and
+    `x.missing`.
+
+    ```mlir
+    gps.mask @m on @x : mar(14.0) image [28, 28]
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$data,
+                       GPS_MaskKindAttr:$kind, F64Attr:$amount,
+                       OptionalAttr<DenseI64ArrayAttr>:$image);
+  let assemblyFormat = [{
+    $sym_name `on` $data `:` $kind `(` $amount `)` (`image` $image^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_ParamOp : GPS_Op<"param", [Symbol, HasParent<"ModelOp">]> {
+  let summary = "a trained parameter";
+  let description = [{
+    Declares a parameter tensor and its initialiser (`zeros`, `ones`,
+    `normal` with standard deviation 0.01, or `glorot` uniform for
+    matrices). Nets read parameters with `gps.read_param`.
+
+    ```mlir
+    gps.param @c0 : tensor<784xf32> init zeros
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<GPS_ParamTensor>:$type,
+                       GPS_InitKindAttr:$init);
+  let assemblyFormat = "$sym_name `:` $type `init` $init attr-dict";
+  let hasVerifier = 1;
+}
+
+def GPS_NetOp : GPS_Op<"net", [Symbol, HasParent<"ModelOp">,
+    IsolatedFromAbove]> {
+  let summary = "a network: a function of batched inputs using parameters";
+  let description = [{
+    A named network. The body computes the results from the entry block
+    arguments and the parameters it reads with `gps.read_param`, and ends
+    with `gps.return`. `arch` records the source architecture. A net may
+    return batched tensors or distributions.
+
+    ```mlir
+    gps.net @enc "affine(784 -> gauss(20))" : (tensor<?x784xf32>) -> !gps.dist<gaussian, 20> {
+    ^bb0(%x: tensor<?x784xf32>):
+      ...
+      gps.return %d : !gps.dist<gaussian, 20>
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$arch,
+                       TypeAttrOf<FunctionType>:$function_type);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name $arch `:` $function_type attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def GPS_CallOp : GPS_Op<"call", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "apply a net";
+  let description = [{
+    Applies the net `callee` to the operands. Calls to the same net share
+    its parameters.
+
+    ```mlir
+    %d = gps.call @enc(%x) : (tensor<?x784xf32>) -> !gps.dist<gaussian, 20>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$args);
+  let results = (outs Variadic<AnyType>:$results);
+  let assemblyFormat = [{
+    $callee `(` $args `)` attr-dict `:` functional-type($args, $results)
+  }];
+}
+
+def GPS_ReadParamOp : GPS_Op<"read_param", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "read the current value of a parameter";
+  let description = [{
+    ```mlir
+    %w = gps.read_param @enc.w0 : tensor<784x250xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param);
+  let results = (outs GPS_ParamTensor:$result);
+  let assemblyFormat = "$param attr-dict `:` type($result)";
+}
+
+def GPS_PolicyOp : GPS_Op<"policy", [Symbol, HasParent<"ModelOp">,
+    IsolatedFromAbove, SingleBlockImplicitTerminator<"ReturnOp">]> {
+  let summary = "the primary policy p or the guide policy q";
+  let description = [{
+    A policy generates a trajectory by sampling its sites in order. The entry
+    block arguments are the data views the policy reads, named by `reads`
+    (a data input `x`, its views `x.known` / `x.missing`, or a mask `m`).
+    The primary may read only what it declares; a primary never reads
+    guide-only data (`x`, `x.missing`).
+
+    ```mlir
+    gps.policy primary @p reads ["x.known", "m"] {
+    ^bb0(%xk: tensor<?x784xf32>, %m: tensor<?x784xf32>):
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, GPS_RoleAttr:$role,
+                       StrArrayAttr:$reads);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $role $sym_name `reads` $reads attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def GPS_SampleOp : GPS_Op<"sample", []> {
+  let summary = "a named random choice of a policy";
+  let description = [{
+    Draws a batch of values from `dist` at the sample site `site`. Inside a
+    `gps.for`, `step` indexes the site by the loop's step. The guide's site
+    and the primary's site of the same name and step are paired when the
+    primary is replayed along the guide's samples.
+
+    ```mlir
+    %z = gps.sample "z"[%t] from %d : !gps.dist<gaussian, 100> -> tensor<?x100xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$site, Optional<Index>:$step,
+                       GPS_DistType:$dist);
+  let results = (outs GPS_BatchTensor:$value);
+  let assemblyFormat = [{
+    $site (`[` $step^ `]`)? `from` $dist attr-dict `:` qualified(type($dist)) `->` type($value)
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_ObserveOp : GPS_Op<"observe", []> {
+  let summary = "an observed site: the likelihood of data under the primary";
+  let description = [{
+    States that the data view `site` (`x` or `x.missing`) is distributed as
+    `dist`. Only the primary observes data; the objective's `gps.nll` term
+    collects `-log p(x | tau)` over the observed sites.
+
+    ```mlir
+    gps.observe "x.missing" from %d : !gps.dist<bernoulli, 784>
+    ```
+  }];
+  let arguments = (ins StrAttr:$site, GPS_DistType:$dist);
+  let assemblyFormat = "$site `from` $dist attr-dict `:` qualified(type($dist))";
+  let hasVerifier = 1;
+}
+
+def GPS_ForOp : GPS_Op<"for", [SingleBlock, RecursiveMemoryEffects]> {
+  let summary = "the step loop of a policy";
+  let description = [{
+    Runs the body for `t = lower .. upper` (both inclusive), or from `upper`
+    down to `lower` when `reverse` is set. The body's first argument is the
+    step `t`; the others carry the loop state, initialised by `inits` and
+    updated by `gps.yield`. The body is one region: it is compiled once,
+    never unrolled over the steps.
+
+    ```mlir
+    %c = gps.for 1 to 6 iter_args(%c0 : tensor<?x784xf32>) -> tensor<?x784xf32> {
+    ^bb0(%t: index, %c: tensor<?x784xf32>):
+      ...
+      gps.yield %c1 : tensor<?x784xf32>
+    }
+    ```
+  }];
+  let arguments = (ins I64Attr:$lower, I64Attr:$upper, UnitAttr:$reverse,
+                       Variadic<AnyType>:$inits);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $lower `to` $upper (`reverse` $reverse^)?
+    (`iter_args` `(` $inits^ `:` type($inits) `)`)?
+    (`->` type($results)^)? attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def GPS_YieldOp : GPS_Op<"yield", [Pure, Terminator, ReturnLike,
+    HasParent<"ForOp">]> {
+  let summary = "yield the loop state of a gps.for step";
+  let description = [{
+    ```mlir
+    gps.yield %c1 : tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def GPS_ReturnOp : GPS_Op<"return", [Pure, Terminator, ReturnLike,
+    ParentOneOf<["NetOp", "PolicyOp", "ObjectiveOp"]>]> {
+  let summary = "return from a net, a policy or the objective";
+  let description = [{
+    ```mlir
+    gps.return %d : !gps.dist<gaussian, 20>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, {}); }]>];
+  let assemblyFormat = "($values^ `:` qualified(type($values)))? attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Objective
+//===----------------------------------------------------------------------===//
+
+def GPS_ObjectiveOp : GPS_Op<"objective", [HasParent<"ModelOp">,
+    SingleBlock]> {
+  let summary = "the training objective";
+  let description = [{
+    The body computes the scalar to minimise from objective terms
+    (`gps.nll`, `gps.kl`, `gps.kl_std_normal`) combined with `arith`
+    operations, and returns it with `gps.return`. This covers the general
+    form `E_q[cost] + lambda * KL(q || p)` and weighted two-direction forms
+    such as `nll + 0.95 * kl(q || p) + 0.05 * kl(p || q)`.
+
+    ```mlir
+    gps.objective {
+      %nll = gps.nll : f32
+      %kl = gps.kl @q, @p : f32
+      %l = arith.addf %nll, %kl : f32
+      gps.return %l : f32
+    }
+    ```
+  }];
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "attr-dict-with-keyword $body";
+  let hasRegionVerifier = 1;
+}
+
+class GPS_TermOp<string mnemonic, list<Trait> traits = []> :
+    GPS_Op<mnemonic, !listconcat(traits, [Pure, HasParent<"ObjectiveOp">])> {
+  let results = (outs F32:$result);
+}
+
+def GPS_NllOp : GPS_TermOp<"nll"> {
+  let summary = "expected negative log-likelihood of the observed sites";
+  let description = [{
+    `E_q[-log p(x | tau)]`: the guide rolls out the trajectory, the primary
+    scores the data at its `gps.observe` sites.
+
+    ```mlir
+    %nll = gps.nll : f32
+    ```
+  }];
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def GPS_KLOp : GPS_TermOp<"kl", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "path-wise KL divergence between two policies";
+  let description = [{
+    `KL(from || to)` summed over the latent sample sites of the trajectory,
+    step by step. `gps.kl @q, @p` is the guided-policy-search divergence;
+    `gps.kl @p, @q` the reverse direction.
+
+    ```mlir
+    %kl = gps.kl @q, @p : f32
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$from, FlatSymbolRefAttr:$to);
+  let assemblyFormat = "$from `,` $to attr-dict `:` type($result)";
+}
+
+def GPS_KLStdNormalOp : GPS_TermOp<"kl_std_normal", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "KL divergence of a policy's sites to N(0, I)";
+  let description = [{
+    A regulariser: `KL(policy || N(0, I))` summed over the policy's Gaussian
+    sample sites.
+
+    ```mlir
+    %r = gps.kl_std_normal @p : f32
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$policy);
+  let assemblyFormat = "$policy attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Math-level operations
+//===----------------------------------------------------------------------===//
+
+def GPS_BroadcastOp : GPS_Op<"broadcast", [Pure]> {
+  let summary = "broadcast a parameter vector over the batch";
+  let description = [{
+    ```mlir
+    %c = gps.broadcast %c0 : tensor<784xf32> -> tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins GPS_ParamTensor:$input);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def GPS_MatmulOp : GPS_Op<"matmul", [Pure]> {
+  let summary = "batched vector times parameter matrix";
+  let description = [{
+    `result[b, n] = sum_k lhs[b, k] * rhs[k, n]`.
+
+    ```mlir
+    %y = gps.matmul %x, %w : tensor<?x784xf32>, tensor<784x250xf32> -> tensor<?x250xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$lhs, GPS_ParamTensor:$rhs);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_AffineOp : GPS_Op<"affine", [Pure]> {
+  let summary = "affine map: x W + b";
+  let description = [{
+    `result[b, n] = sum_k input[b, k] * weight[k, n] + bias[n]`.
+
+    ```mlir
+    %y = gps.affine %x, %w, %b : tensor<?x784xf32>, tensor<784x250xf32>, tensor<250xf32> -> tensor<?x250xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input, GPS_ParamTensor:$weight,
+                       GPS_ParamTensor:$bias);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias attr-dict `:` type($input) `,` type($weight)
+    `,` type($bias) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class GPS_BinaryOp<string mnemonic, string expr> : GPS_Op<mnemonic,
+    [Pure, Elementwise, SameOperandsAndResultType]> {
+  let summary = "elementwise " # expr;
+  let description = "Elementwise `" # expr # "` of two batched tensors."
+    # "\n\n```mlir\n%r = gps." # mnemonic
+    # " %a, %b : tensor<?x784xf32>\n```";
+  let arguments = (ins GPS_BatchTensor:$lhs, GPS_BatchTensor:$rhs);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def GPS_AddOp : GPS_BinaryOp<"add", "lhs + rhs">;
+def GPS_SubOp : GPS_BinaryOp<"sub", "lhs - rhs">;
+def GPS_MulOp : GPS_BinaryOp<"mul", "lhs * rhs">;
+
+class GPS_UnaryOp<string mnemonic, string expr> : GPS_Op<mnemonic,
+    [Pure, Elementwise, SameOperandsAndResultType]> {
+  let summary = "elementwise " # expr;
+  let description = "Elementwise `" # expr # "` of a batched tensor."
+    # "\n\n```mlir\n%r = gps." # mnemonic
+    # " %a : tensor<?x784xf32>\n```";
+  let arguments = (ins GPS_BatchTensor:$input);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def GPS_SigmoidOp : GPS_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def GPS_TanhOp : GPS_UnaryOp<"tanh", "tanh(x)">;
+def GPS_ReluOp : GPS_UnaryOp<"relu", "max(x, 0)">;
+def GPS_SoftplusOp : GPS_UnaryOp<"softplus", "log(1 + exp(x))">;
+def GPS_ExpOp : GPS_UnaryOp<"exp", "exp(x)">;
+def GPS_LogOp : GPS_UnaryOp<"log", "log(x)">;
+
+def GPS_FillOp : GPS_Op<"fill", [Pure, Elementwise,
+    SameOperandsAndResultType]> {
+  let summary = "fill the known elements of a guess from the data";
+  let description = [{
+    `result = mask * known + (1 - mask) * guess`: the imputation model's
+    current canvas with its known elements replaced by the data.
+
+    ```mlir
+    %f = gps.fill %c, %xk, %m : tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$guess, GPS_BatchTensor:$known,
+                       GPS_BatchTensor:$mask);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$guess `,` $known `,` $mask attr-dict `:` type($result)";
+}
+
+def GPS_ConcatOp : GPS_Op<"concat", [Pure]> {
+  let summary = "concatenate batched tensors along the feature axis";
+  let description = [{
+    ```mlir
+    %y = gps.concat %a, %b : (tensor<?x784xf32>, tensor<?x784xf32>) -> tensor<?x1568xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<GPS_BatchTensor>:$inputs);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result)";
+  let hasVerifier = 1;
+}
+
+def GPS_SliceOp : GPS_Op<"slice", [Pure]> {
+  let summary = "a contiguous range of features of a batched tensor";
+  let description = [{
+    `result[b, i] = input[b, offset + i]` for `i < size`.
+
+    ```mlir
+    %mu = gps.slice %h[0, 100] : tensor<?x200xf32> -> tensor<?x100xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input, I64Attr:$offset, I64Attr:$size);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $offset `,` $size `]` attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_LSTMCellOp : GPS_Op<"lstm_cell", [Pure]> {
+  let summary = "one step of an LSTM cell, optionally with peepholes";
+  let description = [{
+    With `a = x Wx + h Wh + b` split into the gates `i, f, g, o` (in that
+    order, `H` features each):
+
+    ```
+    i  = sigmoid(a_i + p_i * c)       f = sigmoid(a_f + p_f * c)
+    c' = f * c + i * tanh(a_g)        o = sigmoid(a_o + p_o * c')
+    h' = o * tanh(c')
+    ```
+
+    The peephole weights `peephole = [p_i; p_f; p_o]` (a `3 x H` matrix) are
+    optional; without them the `p` terms are zero.
+
+    ```mlir
+    %h1, %c1 = gps.lstm_cell %x, %h, %c, %wx, %wh, %b : (tensor<?x100xf32>, tensor<?x250xf32>, tensor<?x250xf32>, tensor<100x1000xf32>, tensor<250x1000xf32>, tensor<1000xf32>) -> (tensor<?x250xf32>, tensor<?x250xf32>)
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input, GPS_BatchTensor:$h,
+                       GPS_BatchTensor:$c, GPS_ParamTensor:$wx,
+                       GPS_ParamTensor:$wh, GPS_ParamTensor:$bias,
+                       Optional<GPS_ParamTensor>:$peephole);
+  let results = (outs GPS_BatchTensor:$h_next, GPS_BatchTensor:$c_next);
+  let assemblyFormat = [{
+    $input `,` $h `,` $c `,` $wx `,` $wh `,` $bias (`peephole` $peephole^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Distributions
+//===----------------------------------------------------------------------===//
+
+def GPS_GaussianOp : GPS_Op<"gaussian", [Pure, AllTypesMatch<["mean", "logvar"]>]> {
+  let summary = "diagonal Gaussian from its mean and log-variance";
+  let description = [{
+    ```mlir
+    %d = gps.gaussian %mu, %logvar : tensor<?x100xf32> -> !gps.dist<gaussian, 100>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$mean, GPS_BatchTensor:$logvar);
+  let results = (outs GPS_DistType:$result);
+  let assemblyFormat = [{
+    $mean `,` $logvar attr-dict `:` type($mean) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_StdNormalOp : GPS_Op<"std_normal", [Pure]> {
+  let summary = "the standard normal N(0, I)";
+  let description = [{
+    ```mlir
+    %d = gps.std_normal : !gps.dist<normal, 20>
+    ```
+  }];
+  let results = (outs GPS_DistType:$result);
+  let assemblyFormat = "attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def GPS_BernoulliOp : GPS_Op<"bernoulli", [Pure]> {
+  let summary = "independent Bernoulli variables from their logits";
+  let description = [{
+    ```mlir
+    %d = gps.bernoulli %c : tensor<?x784xf32> -> !gps.dist<bernoulli, 784>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$logits);
+  let results = (outs GPS_DistType:$result);
+  let assemblyFormat = [{
+    $logits attr-dict `:` type($logits) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // GPS_DIALECT_GPS_GPSOPS_TD

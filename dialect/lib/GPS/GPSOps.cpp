@@ -1,0 +1,505 @@
+//===- GPSOps.cpp - gps dialect operations --------------------------------===//
+//
+// Verifiers and helpers of the gps dialect's operations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace gps;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+/// The data view named `view` ("x", "x.known" or "x.missing"): its data
+/// symbol and suffix.
+static std::pair<StringRef, StringRef> splitView(StringRef view) {
+  auto [base, suffix] = view.split('.');
+  return {base, suffix};
+}
+
+/// True when some mask of `model` is declared on the data `data`.
+static bool hasMaskOn(ModelOp model, StringRef data) {
+  for (auto mask : model.getBody().getOps<MaskOp>())
+    if (mask.getData() == data)
+      return true;
+  return false;
+}
+
+/// Checks that `view` names a data input, a view of a masked data input, or
+/// a mask of `model`. `what` describes the use in the message.
+static LogicalResult verifyDataView(Operation *op, ModelOp model,
+                                    StringRef view, StringRef what,
+                                    bool allowMask) {
+  auto [base, suffix] = splitView(view);
+  Operation *sym = SymbolTable::lookupSymbolIn(model, base);
+  if (allowMask && suffix.empty() && llvm::isa_and_nonnull<MaskOp>(sym))
+    return success();
+  if (!llvm::isa_and_nonnull<DataOp>(sym))
+    return op->emitOpError() << what << " '" << view
+                             << "' does not name a data input"
+                             << (allowMask ? " or a mask" : "");
+  if (suffix.empty())
+    return success();
+  if (suffix != "known" && suffix != "missing")
+    return op->emitOpError() << what << " '" << view << "' has unknown view '"
+                             << suffix << "' (expected 'known' or 'missing')";
+  if (!hasMaskOn(model, base))
+    return op->emitOpError() << what << " '" << view << "' needs a mask on '"
+                             << base << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ModelOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ModelOp::verifyRegions() {
+  if (static_cast<int64_t>(getSteps()) < 0)
+    return emitOpError() << "steps must be non-negative, got "
+                         << static_cast<int64_t>(getSteps());
+  unsigned primaries = 0, guides = 0, objectives = 0;
+  for (Operation &op : getBody().front()) {
+    if (auto policy = llvm::dyn_cast<PolicyOp>(op)) {
+      (policy.getRole() == Role::primary ? primaries : guides)++;
+      continue;
+    }
+    if (llvm::isa<ObjectiveOp>(op)) {
+      ++objectives;
+      continue;
+    }
+    if (!llvm::isa<DataOp, MaskOp, ParamOp, NetOp>(op))
+      return op.emitOpError() << "is not allowed at the top level of a model";
+  }
+  if (primaries != 1)
+    return emitOpError() << "needs exactly one primary policy, found "
+                         << primaries;
+  if (guides > 1)
+    return emitOpError() << "has " << guides
+                         << " guide policies; at most one is allowed";
+  if (objectives != 1)
+    return emitOpError() << "needs exactly one objective, found "
+                         << objectives;
+  return success();
+}
+
+PolicyOp ModelOp::getPrimary() {
+  for (auto policy : getBody().getOps<PolicyOp>())
+    if (policy.getRole() == Role::primary)
+      return policy;
+  return {};
+}
+
+PolicyOp ModelOp::getGuide() {
+  for (auto policy : getBody().getOps<PolicyOp>())
+    if (policy.getRole() == Role::guide)
+      return policy;
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// DataOp, MaskOp, ParamOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DataOp::verify() {
+  if (getLo().has_value() != getHi().has_value())
+    return emitOpError("needs both bounds of its range or neither");
+  if (!getLo())
+    return success();
+  double lo = getLo()->convertToDouble(), hi = getHi()->convertToDouble();
+  if (!(lo < hi))
+    return emitOpError() << "has an empty range [" << lo << ", " << hi << "]";
+  if (getKind() == DataKind::bits && (lo != 0.0 || hi != 1.0))
+    return emitOpError("of kind 'bits' takes values in [0, 1] only");
+  return success();
+}
+
+int64_t DataOp::getSize() { return getFeatureSize(getType()); }
+
+LogicalResult MaskOp::verify() {
+  double amount = getAmount().convertToDouble();
+  if (getKind() == MaskKind::mcar) {
+    if (!(amount >= 0.0 && amount < 1.0))
+      return emitOpError() << "mcar drop probability must lie in [0, 1), got "
+                           << amount;
+    if (getImage())
+      return emitOpError("mcar takes no image shape");
+    return success();
+  }
+  if (!getImage())
+    return emitOpError("mar needs an image shape");
+  ArrayRef<int64_t> image = *getImage();
+  if (image.size() != 2 || image[0] <= 0 || image[1] <= 0)
+    return emitOpError("mar image shape must be two positive sizes");
+  if (amount < 1.0 || amount != static_cast<double>(int64_t(amount)))
+    return emitOpError() << "mar square side must be a positive integer, got "
+                         << amount;
+  if (amount > static_cast<double>(std::min(image[0], image[1])))
+    return emitOpError() << "mar square of side " << int64_t(amount)
+                         << " does not fit in a " << image[0] << "x"
+                         << image[1] << " image";
+  return success();
+}
+
+LogicalResult MaskOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto data = symbols.lookupNearestSymbolFrom<DataOp>(*this, getDataAttr());
+  if (!data)
+    return emitOpError() << "refers to '" << getData()
+                         << "', which is not a data input";
+  if (auto image = getImage()) {
+    int64_t pixels = (*image)[0] * (*image)[1];
+    if (pixels != data.getSize())
+      return emitOpError() << "image " << (*image)[0] << "x" << (*image)[1]
+                           << " has " << pixels << " pixels but data '"
+                           << data.getSymName() << "' has "
+                           << data.getSize() << " elements";
+  }
+  return success();
+}
+
+LogicalResult ParamOp::verify() {
+  if (getInit() == InitKind::glorot &&
+      llvm::cast<RankedTensorType>(getType()).getRank() != 2)
+    return emitOpError("glorot initialisation needs a matrix");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// NetOp, CallOp, ReadParamOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that `block` ends in a gps.return whose operand types are `types`.
+static LogicalResult verifyReturnTypes(Operation *op, Block &block,
+                                       TypeRange types, StringRef what) {
+  auto ret = llvm::dyn_cast<ReturnOp>(block.getTerminator());
+  if (!ret)
+    return op->emitOpError() << "body must end in gps.return";
+  if (ret.getValues().getTypes() != types)
+    return ret.emitOpError() << "returns " << ret.getValues().size()
+                             << " value(s) whose types do not match the "
+                             << what;
+  return success();
+}
+
+LogicalResult NetOp::verifyRegions() {
+  FunctionType type = getFunctionType();
+  Block &entry = getBody().front();
+  if (entry.getArgumentTypes() != type.getInputs())
+    return emitOpError("entry block arguments do not match the inputs of "
+                       "the function type");
+  for (Type input : type.getInputs())
+    if (!isBatchTensor(input))
+      return emitOpError() << "input " << input << " is not a batched tensor";
+  for (Type result : type.getResults())
+    if (!isBatchTensor(result) && !llvm::isa<DistType>(result))
+      return emitOpError() << "result " << result
+                           << " is neither a batched tensor nor a "
+                              "distribution";
+  return verifyReturnTypes(*this, entry, type.getResults(),
+                           "net's result types");
+}
+
+LogicalResult CallOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto net = symbols.lookupNearestSymbolFrom<NetOp>(*this, getCalleeAttr());
+  if (!net)
+    return emitOpError() << "'" << getCallee() << "' does not name a net";
+  FunctionType type = net.getFunctionType();
+  if (getArgs().getTypes() != type.getInputs() ||
+      getResults().getTypes() != type.getResults())
+    return emitOpError() << "type does not match net '" << getCallee()
+                         << "' of type " << type;
+  return success();
+}
+
+LogicalResult ReadParamOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto param = symbols.lookupNearestSymbolFrom<ParamOp>(*this, getParamAttr());
+  if (!param)
+    return emitOpError() << "'" << getParam() << "' does not name a parameter";
+  if (param.getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " does not match parameter type "
+                         << param.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PolicyOp, SampleOp, ObserveOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PolicyOp::verifyRegions() {
+  Block &entry = getBody().front();
+  ArrayAttr reads = getReads();
+  if (entry.getNumArguments() != reads.size())
+    return emitOpError() << "reads " << reads.size() << " input(s) but its "
+                         << "body has " << entry.getNumArguments()
+                         << " argument(s)";
+  auto model = (*this)->getParentOfType<ModelOp>();
+  for (auto [name, arg] : llvm::zip(reads.getAsValueRange<StringAttr>(),
+                                    entry.getArguments())) {
+    if (!isBatchTensor(arg.getType()))
+      return emitOpError() << "input '" << name << "' is not a batched tensor";
+    if (failed(verifyDataView(*this, model, name, "input", true)))
+      return failure();
+    auto [base, suffix] = splitView(name);
+    if (getRole() == Role::primary &&
+        llvm::isa<DataOp>(SymbolTable::lookupSymbolIn(model, base)) &&
+        suffix != "known")
+      return emitOpError() << "primary policy reads guide-only data '" << name
+                           << "'";
+  }
+  if (!entry.empty() && llvm::cast<ReturnOp>(entry.getTerminator())
+                            .getValues()
+                            .size() != 0)
+    return emitOpError("policy body returns no values");
+  return success();
+}
+
+/// The policy enclosing `op`.
+static PolicyOp getEnclosingPolicy(Operation *op) {
+  return op->getParentOfType<PolicyOp>();
+}
+
+LogicalResult SampleOp::verify() {
+  if (!getEnclosingPolicy(*this))
+    return emitOpError("must be inside a gps.policy");
+  auto dist = llvm::cast<DistType>(getDist().getType());
+  if (dist.getKind() == DistKind::bernoulli)
+    return emitOpError("latent sites must be continuous; observe Bernoulli "
+                       "data with gps.observe");
+  if (getFeatureSize(getValue().getType()) != dist.getSize())
+    return emitOpError() << "value has " << getFeatureSize(getValue().getType())
+                         << " features but the distribution has "
+                         << dist.getSize();
+  if (getSite().empty())
+    return emitOpError("site name must not be empty");
+  return success();
+}
+
+LogicalResult ObserveOp::verify() {
+  PolicyOp policy = getEnclosingPolicy(*this);
+  if (!policy)
+    return emitOpError("must be inside a gps.policy");
+  if (policy.getRole() != Role::primary)
+    return emitOpError("only the primary policy observes data");
+  auto model = policy->getParentOfType<ModelOp>();
+  if (failed(verifyDataView(*this, model, getSite(), "site", false)))
+    return failure();
+  auto [base, suffix] = splitView(getSite());
+  if (suffix == "known")
+    return emitOpError() << "cannot observe '" << getSite()
+                         << "': the known part is an input, not an outcome";
+  auto data = llvm::cast<DataOp>(SymbolTable::lookupSymbolIn(model, base));
+  auto dist = llvm::cast<DistType>(getDist().getType());
+  if (dist.getSize() != data.getSize())
+    return emitOpError() << "distribution over " << dist.getSize()
+                         << " elements cannot score data '" << base
+                         << "' of " << data.getSize() << " elements";
+  if (dist.getKind() == DistKind::normal)
+    return emitOpError("observed data needs a parameterised distribution");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ForOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ForOp::verifyRegions() {
+  if (getLower() < 0 || getLower() > getUpper())
+    return emitOpError() << "has an empty or negative step range "
+                         << getLower() << " to " << getUpper();
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInits().size() + 1 ||
+      !body.getArgument(0).getType().isIndex())
+    return emitOpError("body must take the step (index) and one argument per "
+                       "loop-carried value");
+  if (TypeRange(body.getArgumentTypes()).drop_front() !=
+      getInits().getTypes())
+    return emitOpError("body arguments do not match the types of iter_args");
+  if (getResults().getTypes() != getInits().getTypes())
+    return emitOpError("result types do not match the types of iter_args");
+  auto yield = llvm::dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end in gps.yield");
+  if (yield.getValues().getTypes() != getResults().getTypes())
+    return yield.emitOpError("operand types do not match the loop's results");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ObjectiveOp and its terms
+//===----------------------------------------------------------------------===//
+
+LogicalResult ObjectiveOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.empty())
+    return emitOpError("body must end in gps.return");
+  return verifyReturnTypes(*this, body,
+                           TypeRange{Float32Type::get(getContext())},
+                           "objective's single f32 result");
+}
+
+/// Looks up the policy `ref` from `op`.
+static PolicyOp lookupPolicy(Operation *op, FlatSymbolRefAttr ref,
+                             SymbolTableCollection &symbols) {
+  return symbols.lookupNearestSymbolFrom<PolicyOp>(op, ref);
+}
+
+LogicalResult KLOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  PolicyOp from = lookupPolicy(*this, getFromAttr(), symbols);
+  PolicyOp to = lookupPolicy(*this, getToAttr(), symbols);
+  if (!from || !to)
+    return emitOpError() << "'" << (from ? getTo() : getFrom())
+                         << "' does not name a policy";
+  if (from == to)
+    return emitOpError("divergence of a policy from itself is always zero");
+  return success();
+}
+
+LogicalResult KLStdNormalOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  if (!lookupPolicy(*this, getPolicyAttr(), symbols))
+    return emitOpError() << "'" << getPolicy() << "' does not name a policy";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Math-level operations
+//===----------------------------------------------------------------------===//
+
+/// The static shape of a parameter tensor value.
+static ArrayRef<int64_t> paramShape(Value v) {
+  return llvm::cast<RankedTensorType>(v.getType()).getShape();
+}
+
+LogicalResult BroadcastOp::verify() {
+  ArrayRef<int64_t> shape = paramShape(getInput());
+  if (shape.size() != 1)
+    return emitOpError("input must be a vector");
+  if (shape[0] != getFeatureSize(getType()))
+    return emitOpError() << "cannot broadcast " << shape[0]
+                         << " elements to " << getFeatureSize(getType())
+                         << " features";
+  return success();
+}
+
+/// Checks a `batch x K` by `K x N` product giving `batch x N`.
+static LogicalResult verifyProduct(Operation *op, Value lhs, Value rhs,
+                                   Value result) {
+  ArrayRef<int64_t> w = paramShape(rhs);
+  if (w.size() != 2)
+    return op->emitOpError("weight must be a matrix");
+  if (getFeatureSize(lhs.getType()) != w[0])
+    return op->emitOpError() << "input has " << getFeatureSize(lhs.getType())
+                             << " features but the weight has " << w[0]
+                             << " rows";
+  if (getFeatureSize(result.getType()) != w[1])
+    return op->emitOpError() << "result has "
+                             << getFeatureSize(result.getType())
+                             << " features but the weight has " << w[1]
+                             << " columns";
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  return verifyProduct(*this, getLhs(), getRhs(), getResult());
+}
+
+LogicalResult AffineOp::verify() {
+  if (failed(verifyProduct(*this, getInput(), getWeight(), getResult())))
+    return failure();
+  ArrayRef<int64_t> b = paramShape(getBias());
+  if (b.size() != 1 || b[0] != getFeatureSize(getType()))
+    return emitOpError() << "bias must be a vector of "
+                         << getFeatureSize(getType()) << " elements";
+  return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  int64_t total = 0;
+  for (Value v : getInputs())
+    total += getFeatureSize(v.getType());
+  if (total != getFeatureSize(getType()))
+    return emitOpError() << "inputs have " << total
+                         << " features in all but the result has "
+                         << getFeatureSize(getType());
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  int64_t n = getFeatureSize(getInput().getType());
+  if (getOffset() < 0 || getSize() <= 0 || getOffset() + getSize() > n)
+    return emitOpError() << "range [" << getOffset() << ", "
+                         << getOffset() + getSize()
+                         << ") is out of bounds for " << n << " features";
+  if (getFeatureSize(getType()) != getSize())
+    return emitOpError() << "result must have " << getSize() << " features";
+  return success();
+}
+
+LogicalResult LSTMCellOp::verify() {
+  int64_t hidden = getFeatureSize(getH().getType());
+  int64_t input = getFeatureSize(getInput().getType());
+  if (getC().getType() != getH().getType() ||
+      getHNext().getType() != getH().getType() ||
+      getCNext().getType() != getH().getType())
+    return emitOpError("h, c and both results must have the same type");
+  auto expect = [&](Value v, ArrayRef<int64_t> shape,
+                    StringRef name) -> LogicalResult {
+    if (paramShape(v) != shape) {
+      std::string want = llvm::join(
+          llvm::map_range(shape, [](int64_t d) { return std::to_string(d); }),
+          "x");
+      return emitOpError() << name << " must have shape " << want;
+    }
+    return success();
+  };
+  if (failed(expect(getWx(), {input, 4 * hidden}, "wx")) ||
+      failed(expect(getWh(), {hidden, 4 * hidden}, "wh")) ||
+      failed(expect(getBias(), {4 * hidden}, "bias")))
+    return failure();
+  if (getPeephole() && failed(expect(getPeephole(), {3, hidden}, "peephole")))
+    return failure();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Distributions
+//===----------------------------------------------------------------------===//
+
+/// Checks that `dist` is of `kind` over `size` elements.
+static LogicalResult verifyDist(Operation *op, Type distType, DistKind kind,
+                                int64_t size) {
+  auto dist = llvm::cast<DistType>(distType);
+  if (dist.getKind() != kind)
+    return op->emitOpError() << "result must be a " << stringifyDistKind(kind)
+                             << " distribution";
+  if (size >= 0 && dist.getSize() != size)
+    return op->emitOpError() << "result is over " << dist.getSize()
+                             << " elements but the operands have " << size;
+  return success();
+}
+
+LogicalResult GaussianOp::verify() {
+  return verifyDist(*this, getType(), DistKind::gaussian,
+                    getFeatureSize(getMean().getType()));
+}
+
+LogicalResult StdNormalOp::verify() {
+  return verifyDist(*this, getType(), DistKind::normal, -1);
+}
+
+LogicalResult BernoulliOp::verify() {
+  return verifyDist(*this, getType(), DistKind::bernoulli,
+                    getFeatureSize(getLogits().getType()));
+}
+
+#define GET_OP_CLASSES
+#include "gps/Dialect/GPS/GPSOps.cpp.inc"

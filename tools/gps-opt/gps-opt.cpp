@@ -1,0 +1,28 @@
+//===- gps-opt.cpp - gps optimizer driver ---------------------------------===//
+//
+// MlirOptMain with the gps dialect, its passes and the upstream dialects and
+// passes the gps pipelines use.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerInlinerPass();
+  mlir::registerSymbolDCEPass();
+
+  mlir::DialectRegistry registry;
+  registry.insert<gps::GPSDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "gps optimizer driver\n", registry));
+}
