@@ -26,7 +26,6 @@ def GPS_Role : I32EnumAttr<"Role", "role of a policy", [
   let cppNamespace = "::gps";
   let genSpecializedAttr = 0;
 }
-def GPS_RoleAttr : EnumAttr<GPS_Dialect, GPS_Role, "role">;
 
 def GPS_DataKind : I32EnumAttr<"DataKind", "element domain of a data input", [
     I32EnumAttrCase<"real", 0>,
@@ -34,7 +33,6 @@ def GPS_DataKind : I32EnumAttr<"DataKind", "element domain of a data input", [
   let cppNamespace = "::gps";
   let genSpecializedAttr = 0;
 }
-def GPS_DataKindAttr : EnumAttr<GPS_Dialect, GPS_DataKind, "data_kind">;
 
 def GPS_MaskKind : I32EnumAttr<"MaskKind", "missing-data process", [
     I32EnumAttrCase<"mar", 0>,
@@ -42,7 +40,6 @@ def GPS_MaskKind : I32EnumAttr<"MaskKind", "missing-data process", [
   let cppNamespace = "::gps";
   let genSpecializedAttr = 0;
 }
-def GPS_MaskKindAttr : EnumAttr<GPS_Dialect, GPS_MaskKind, "mask_kind">;
 
 def GPS_InitKind : I32EnumAttr<"InitKind", "parameter initialiser", [
     I32EnumAttrCase<"zeros", 0>,
@@ -52,7 +49,6 @@ def GPS_InitKind : I32EnumAttr<"InitKind", "parameter initialiser", [
   let cppNamespace = "::gps";
   let genSpecializedAttr = 0;
 }
-def GPS_InitKindAttr : EnumAttr<GPS_Dialect, GPS_InitKind, "init">;
 
 def GPS_DistKind : I32EnumAttr<"DistKind", "distribution family", [
     I32EnumAttrCase<"gaussian", 0>,
@@ -144,11 +140,11 @@ def GPS_DataOp : GPS_Op<"data", [Symbol, HasParent<"ModelOp">]> {
     gps.data @x : real tensor<?x784xf32> in [0.0, 1.0]
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, GPS_DataKindAttr:$kind,
+  let arguments = (ins SymbolNameAttr:$sym_name, EnumProp<GPS_DataKind>:$kind,
                        TypeAttrOf<GPS_BatchTensor>:$type,
                        OptionalAttr<F64Attr>:$lo, OptionalAttr<F64Attr>:$hi);
   let assemblyFormat = [{
-    $sym_name `:` $kind $type (`in` `[` $lo^ `,` $hi `]`)? attr-dict
+    $sym_name `:` $kind $type (`in` ` ` `[` $lo^ `,` $hi `]`)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -173,7 +169,7 @@ def GPS_MaskOp : GPS_Op<"mask", [Symbol, HasParent<"ModelOp">,
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$data,
-                       GPS_MaskKindAttr:$kind, F64Attr:$amount,
+                       EnumProp<GPS_MaskKind>:$kind, F64Attr:$amount,
                        OptionalAttr<DenseI64ArrayAttr>:$image);
   let assemblyFormat = [{
     $sym_name `on` $data `:` $kind `(` $amount `)` (`image` $image^)? attr-dict
@@ -194,7 +190,7 @@ def GPS_ParamOp : GPS_Op<"param", [Symbol, HasParent<"ModelOp">]> {
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<GPS_ParamTensor>:$type,
-                       GPS_InitKindAttr:$init);
+                       EnumProp<GPS_InitKind>:$init);
   let assemblyFormat = "$sym_name `:` $type `init` $init attr-dict";
   let hasVerifier = 1;
 }
@@ -273,7 +269,7 @@ def GPS_PolicyOp : GPS_Op<"policy", [Symbol, HasParent<"ModelOp">,
     }
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name, GPS_RoleAttr:$role,
+  let arguments = (ins SymbolNameAttr:$sym_name, EnumProp<GPS_Role>:$role,
                        StrArrayAttr:$reads);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
