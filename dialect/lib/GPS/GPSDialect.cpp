@@ -21,5 +21,4 @@ void GPSDialect::initialize() {
 #include "gps/Dialect/GPS/GPSOps.cpp.inc"
       >();
   registerTypes();
-  registerAttributes();
 }

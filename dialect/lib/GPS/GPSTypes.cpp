@@ -14,9 +14,6 @@ using namespace gps;
 
 #include "gps/Dialect/GPS/GPSEnums.cpp.inc"
 
-#define GET_ATTRDEF_CLASSES
-#include "gps/Dialect/GPS/GPSAttrs.cpp.inc"
-
 #define GET_TYPEDEF_CLASSES
 #include "gps/Dialect/GPS/GPSOpsTypes.cpp.inc"
 
@@ -24,13 +21,6 @@ void GPSDialect::registerTypes() {
   addTypes<
 #define GET_TYPEDEF_LIST
 #include "gps/Dialect/GPS/GPSOpsTypes.cpp.inc"
-      >();
-}
-
-void GPSDialect::registerAttributes() {
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "gps/Dialect/GPS/GPSAttrs.cpp.inc"
       >();
 }
 

@@ -35,11 +35,9 @@ def GPS_Dialect : Dialect {
     value of a policy. Parameters are statically shaped tensors.
   }];
   let useDefaultTypePrinterParser = 1;
-  let useDefaultAttributePrinterParser = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
     void registerTypes();
-    void registerAttributes();
   }];
 }
 

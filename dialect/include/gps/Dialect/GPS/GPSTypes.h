@@ -15,9 +15,6 @@
 
 #include "gps/Dialect/GPS/GPSEnums.h.inc"
 
-#define GET_ATTRDEF_CLASSES
-#include "gps/Dialect/GPS/GPSAttrs.h.inc"
-
 #define GET_TYPEDEF_CLASSES
 #include "gps/Dialect/GPS/GPSOpsTypes.h.inc"
 
