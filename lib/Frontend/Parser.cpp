@@ -154,6 +154,25 @@ private:
     tooDeepReported = true;
     return false;
   }
+  /// Sets the height of `e` from its children; rejects trees taller than
+  /// kMaxNesting (long operator chains such as `a + a + ... + a`), which
+  /// every later recursive walk would otherwise have to survive.
+  ExprPtr bounded(ExprPtr e) {
+    unsigned h = 0;
+    for (const ExprPtr *child : {&e->lhs, &e->rhs, &e->base})
+      if (*child)
+        h = std::max(h, (*child)->height);
+    for (const Arg &arg : e->args)
+      h = std::max(h, arg.value->height);
+    e->height = h + 1;
+    if (e->height <= kMaxNesting)
+      return e;
+    if (!tooDeepReported)
+      diag.error(e->loc, "expression nested too deeply (limit " +
+                             llvm::Twine(kMaxNesting) + ")");
+    tooDeepReported = true;
+    return nullptr;
+  }
   struct DepthScope {
     Parser &p;
     ~DepthScope() { --p.depth; }
@@ -539,7 +558,7 @@ ExprPtr Parser::parseExpr() {
     bin->lhs = std::move(lhs);
     if (!(bin->rhs = parseTerm()))
       return nullptr;
-    lhs = std::move(bin);
+    lhs = bounded(std::move(bin));
   }
   return lhs;
 }
@@ -553,7 +572,7 @@ ExprPtr Parser::parseTerm() {
     bin->lhs = std::move(lhs);
     if (!(bin->rhs = parseUnary()))
       return nullptr;
-    lhs = std::move(bin);
+    lhs = bounded(std::move(bin));
   }
   return lhs;
 }
@@ -575,7 +594,7 @@ ExprPtr Parser::parseUnary() {
     bin->op = '-';
     bin->lhs = std::move(zero);
     bin->rhs = std::move(operand);
-    return bin;
+    return bounded(std::move(bin));
   }
   return parsePostfix();
 }
@@ -591,7 +610,7 @@ ExprPtr Parser::parsePostfix() {
         return nullptr;
       member->loc = fieldLoc;
       member->base = std::move(e);
-      e = std::move(member);
+      e = bounded(std::move(member));
       continue;
     }
     if (tok.is(Tok::lsquare)) {
@@ -652,7 +671,7 @@ ExprPtr Parser::parsePrimary() {
         !expect(Tok::pipepipe, " between the two sides of kl(a || b)") ||
         !(e->rhs = parseExpr()) || !expect(Tok::rparen))
       return nullptr;
-    return e;
+    return bounded(std::move(e));
   }
   auto e = std::make_unique<Expr>(Expr::Kind::Call, loc);
   e->name = std::move(name);
@@ -673,7 +692,7 @@ ExprPtr Parser::parsePrimary() {
   } while (accept(Tok::comma));
   if (!expect(Tok::rparen, " to close the argument list"))
     return nullptr;
-  return e;
+  return bounded(std::move(e));
 }
 
 std::unique_ptr<Model> gps::parseModel(DiagEngine &diag) {

@@ -50,6 +50,7 @@ struct Expr {
   std::vector<Arg> args;  // Call
   char op = 0;            // Binary: + - * /
   ExprPtr lhs, rhs;       // Binary, Divergence (from || to)
+  unsigned height = 1;    // of the tree rooted here; bounded by the parser
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
 };
