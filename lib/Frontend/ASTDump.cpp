@@ -1,13 +1,13 @@
 //===- ASTDump.cpp - print the .gps syntax tree ---------------------------===//
 //
-// `gpsc --emit=ast`: one node per line, children indented by two spaces,
-// each with its line:col.
+// `gpsc --emit=ast`: one node per line, children indented by two spaces.
 //
 //===----------------------------------------------------------------------===//
 
 #include "gps/Frontend/AST.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace gps;
@@ -44,12 +44,13 @@ void Dumper::dumpDecl(const Decl &d) {
     indent() << "Data " << d.name << " : " << d.type.elem << "["
              << d.type.size << "]";
     if (d.range)
-      os << " in [" << d.range->first << ", " << d.range->second << "]";
+      os << " in [" << llvm::format("%g", d.range->first) << ", "
+         << llvm::format("%g", d.range->second) << "]";
     os << "\n";
     return;
   case Decl::Kind::Mask:
     indent() << "Mask " << d.name << " : " << d.maskKind << "("
-             << d.maskAmount;
+             << llvm::format("%g", d.maskAmount);
     if (!d.image.empty())
       os << ", image = " << d.image[0] << "x" << d.image[1];
     os << ")";
@@ -119,7 +120,7 @@ void Dumper::dumpStmt(const Stmt &s) {
 void Dumper::dumpExpr(const Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Number:
-    indent() << "Number " << e.number << "\n";
+    indent() << "Number " << llvm::format("%g", e.number) << "\n";
     return;
   case Expr::Kind::Name:
     indent() << "Name " << e.name << "\n";
