@@ -456,14 +456,19 @@ void Sema::checkAssign(const Stmt &s) {
       return;
     }
     Ty arg = checkExpr(*v.args[0].value);
-    if (arg.isError())
-      return;
     int64_t k = s.targets.size();
-    if (arg.kind != Ty::Tensor || arg.size % (2 * k) != 0) {
+    if (!arg.isError() &&
+        (arg.kind != Ty::Tensor || arg.size % (2 * k) != 0)) {
       error(v.args[0].loc, "lstm_states needs a vector whose size divides "
                            "into " +
                                llvm::Twine(k) + " (h, c) pairs, got " +
                                arg.str());
+      arg = Ty::error();
+    }
+    if (arg.isError()) {
+      for (const Target &t : s.targets)
+        if (!lookupVar(t.name))
+          defineVar(t.name, arg, t.loc);
       return;
     }
     for (const Target &t : s.targets)
@@ -473,14 +478,22 @@ void Sema::checkAssign(const Stmt &s) {
 
   const Target &t = s.targets[0];
   Ty ty = checkExpr(*s.value);
-  if (ty.isError())
+  if (ty.isError()) {
+    // Define the name anyway so that its uses report nothing further.
+    if (!lookupVar(t.name))
+      defineVar(t.name, ty, t.loc);
     return;
+  }
   if (ty.kind == Ty::Number) {
     error(s.value->loc, "a policy variable must be a batched value, not a "
                         "number");
     return;
   }
   if (Var *old = lookupVar(t.name)) {
+    if (old->ty.isError()) {
+      old->ty = ty;
+      return;
+    }
     if (old->indexedSite) {
       error(t.loc, "cannot assign to sample site '" + t.name + "'");
       return;
@@ -499,8 +512,13 @@ void Sema::checkAssign(const Stmt &s) {
 void Sema::checkSample(const Stmt &s) {
   const Target &t = s.targets[0];
   Ty dist = checkExpr(*s.value);
-  if (dist.isError())
+  if (dist.isError()) {
+    // Define a latent site's name anyway so that its uses report nothing
+    // further.
+    if (t.field.empty() && !lookupVar(t.name) && !lookupDecl(t.name))
+      defineVar(t.name, dist, t.loc, !t.index.empty());
     return;
+  }
   if (dist.kind != Ty::Dist) {
     error(s.value->loc, "'~' needs a distribution on its right, got " +
                             dist.str());
