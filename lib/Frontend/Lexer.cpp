@@ -209,7 +209,7 @@ Token Lexer::next() {
   else
     diag.error(locOf(start),
                "unexpected byte 0x" +
-                   llvm::utohexstr(static_cast<unsigned char>(c), true, 2) +
+                   llvm::utohexstr(static_cast<unsigned char>(c), /*LowerCase=*/false, 2) +
                    " (a .gps file is ASCII text)");
   return make(Tok::error, start);
 }
