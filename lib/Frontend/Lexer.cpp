@@ -95,6 +95,7 @@ void Lexer::skipTrivia() {
         ++cur;
       if (cur == end) {
         diag.error(locOf(start), "unterminated block comment");
+        inUnterminatedComment = true;
         return;
       }
       cur += 2;

@@ -35,14 +35,27 @@ private:
   //===--------------------------------------------------------------------===//
 
   void consume() {
+    if (tok.is(Tok::lbrace))
+      ++braceDepth;
+    else if (tok.is(Tok::rbrace) && braceDepth > 0)
+      --braceDepth;
     prev = tok;
-    tok = lexer.next();
+    // Malformed tokens were reported by the lexer; parse on without them.
+    do
+      tok = lexer.next();
+    while (tok.is(Tok::error));
+  }
+
+  /// True when the current token cannot start anything: the end of a file
+  /// whose rest an unterminated comment swallowed (already reported).
+  bool atSwallowedEnd() const {
+    return tok.is(Tok::eof) && lexer.endedInComment();
   }
 
   /// Reports "expected X" at the current token unless the lexer already
   /// reported it (an error token) or we are over the error limit.
   void expected(const llvm::Twine &what) {
-    if (tok.is(Tok::error) || diag.tooManyErrors())
+    if (atSwallowedEnd() || diag.tooManyErrors())
       return;
     std::string found = tok.is(Tok::eof)
                             ? std::string("end of file")
@@ -116,9 +129,9 @@ private:
     return true;
   }
 
-  /// Skips to the next declaration keyword at this brace depth, or to the
-  /// `}` that closes the model.
-  void recoverToDecl();
+  /// Skips to the next declaration keyword at brace depth `depth` (the
+  /// model body), or to the `}` that closes the model.
+  void recoverToDecl(unsigned depth);
 
   //===--------------------------------------------------------------------===//
   // Productions
@@ -181,6 +194,7 @@ private:
   Lexer lexer;
   DiagEngine &diag;
   Token tok, prev;
+  unsigned braceDepth = 0; // `{` consumed and not yet closed
   unsigned depth = 0;
   bool tooDeepReported = false;
 };
@@ -197,18 +211,10 @@ static bool isDeclKeyword(const Token &tok) {
       .Default(false);
 }
 
-void Parser::recoverToDecl() {
-  int braces = 0;
+void Parser::recoverToDecl(unsigned depth) {
   while (!tok.is(Tok::eof)) {
-    if (braces == 0 && isDeclKeyword(tok))
+    if (braceDepth == depth && (isDeclKeyword(tok) || tok.is(Tok::rbrace)))
       return;
-    if (tok.is(Tok::lbrace))
-      ++braces;
-    else if (tok.is(Tok::rbrace)) {
-      if (braces == 0)
-        return;
-      --braces;
-    }
     consume();
   }
 }
@@ -225,9 +231,11 @@ std::unique_ptr<Model> Parser::parseFile() {
       !expect(Tok::lbrace, " after the model name"))
     return nullptr;
 
+  unsigned bodyDepth = braceDepth;
   while (!tok.is(Tok::rbrace) && !tok.is(Tok::eof) &&
          !diag.tooManyErrors()) {
     unsigned before = diag.getNumErrors();
+    const char *start = tok.spelling.data();
     if (DeclPtr decl = parseDecl()) {
       model->decls.push_back(std::move(decl));
       continue;
@@ -235,9 +243,9 @@ std::unique_ptr<Model> Parser::parseFile() {
     if (diag.getNumErrors() == before)
       expected("a declaration");
     // Always make progress.
-    if (!isDeclKeyword(tok) && !tok.is(Tok::rbrace) && !tok.is(Tok::eof))
+    if (tok.spelling.data() == start && !tok.is(Tok::eof))
       consume();
-    recoverToDecl();
+    recoverToDecl(bodyDepth);
   }
   if (diag.tooManyErrors())
     return model;

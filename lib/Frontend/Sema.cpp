@@ -92,6 +92,8 @@ private:
   void checkSitePairing();
   void checkObjective(const Decl &d);
   Ty checkObjectiveExpr(const Expr &e);
+  /// True when `body` (or a loop in it) observes a data input.
+  bool observesData(const std::vector<StmtPtr> &body) const;
 
   // Policy bodies.
   void checkStmts(const std::vector<StmtPtr> &body);
@@ -444,8 +446,10 @@ void Sema::checkAssign(const Stmt &s) {
     }
   }
 
-  if (s.targets.size() > 1) {
-    const Expr &v = *s.value;
+  const Expr &value = *s.value;
+  if (s.targets.size() > 1 ||
+      (value.kind == Expr::Kind::Call && value.name == "lstm_states")) {
+    const Expr &v = value;
     if (v.kind != Expr::Kind::Call || v.name != "lstm_states") {
       error(s.targets[1].loc, "several targets need lstm_states(...) on the "
                               "right-hand side");
@@ -1058,20 +1062,25 @@ void Sema::checkSitePairing() {
   }
 }
 
+bool Sema::observesData(const std::vector<StmtPtr> &body) const {
+  for (const StmtPtr &s : body) {
+    if (s->kind == Stmt::Kind::For && observesData(s->body))
+      return true;
+    const Decl *d =
+        s->kind == Stmt::Kind::Sample ? lookupDecl(s->targets[0].name) : nullptr;
+    if (d && d->kind == Decl::Kind::Data)
+      return true;
+  }
+  return false;
+}
+
 Ty Sema::checkObjectiveExpr(const Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Number:
     return Ty::number();
   case Expr::Kind::Name:
     if (e.name == "nll") {
-      bool observes = false;
-      if (primary)
-        for (const StmtPtr &s : primary->body)
-          observes |= s->kind == Stmt::Kind::Sample &&
-                      lookupDecl(s->targets[0].name) &&
-                      lookupDecl(s->targets[0].name)->kind ==
-                          Decl::Kind::Data;
-      if (primary && !observes) {
+      if (primary && !observesData(primary->body)) {
         error(e.loc, "the objective uses 'nll' but the primary observes no "
                      "data");
         return Ty::error();

@@ -62,6 +62,8 @@ public:
   Token next();
   /// True when the next token is `=` (and not `==`); reports nothing.
   bool peekIsEqual() const;
+  /// True when an unterminated block comment ran to the end of the buffer.
+  bool endedInComment() const { return inUnterminatedComment; }
 
 private:
   Token make(Tok kind, const char *start);
@@ -70,6 +72,7 @@ private:
   llvm::StringRef buffer;
   const char *cur;
   DiagEngine &diag;
+  bool inUnterminatedComment = false;
 };
 
 } // namespace gps
