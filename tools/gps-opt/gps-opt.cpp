@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Dialect/GPS/GPSDialect.h"
+#include "gps/Dialect/GPS/GPSPasses.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -19,6 +20,7 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   mlir::registerInlinerPass();
   mlir::registerSymbolDCEPass();
+  gps::registerGPSPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<gps::GPSDialect, mlir::arith::ArithDialect,

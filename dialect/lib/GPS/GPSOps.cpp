@@ -7,9 +7,15 @@
 #include "gps/Dialect/GPS/GPSOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/DenseSet.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace gps;
@@ -57,6 +63,16 @@ static LogicalResult verifyDataView(Operation *op, ModelOp model,
   return success();
 }
 
+/// The number of elements of the data input or mask `name` (a mask has the
+/// size of its data). The caller has checked that `name` is one of them.
+static int64_t viewSize(ModelOp model, StringRef name) {
+  Operation *sym = SymbolTable::lookupSymbolIn(model, name);
+  if (auto mask = llvm::dyn_cast<MaskOp>(sym))
+    sym = SymbolTable::lookupSymbolIn(model, mask.getDataAttr());
+  auto data = llvm::dyn_cast_or_null<DataOp>(sym);
+  return data ? data.getSize() : -1;
+}
+
 //===----------------------------------------------------------------------===//
 // ModelOp
 //===----------------------------------------------------------------------===//
@@ -75,7 +91,7 @@ LogicalResult ModelOp::verifyRegions() {
       ++objectives;
       continue;
     }
-    if (!llvm::isa<DataOp, MaskOp, ParamOp, NetOp>(op))
+    if (!llvm::isa<DataOp, MaskOp, ParamOp, NetOp, RolloutOp>(op))
       return op.emitOpError() << "is not allowed at the top level of a model";
   }
   if (primaries != 1)
@@ -241,6 +257,7 @@ LogicalResult PolicyOp::verifyRegions() {
                          << "body has " << entry.getNumArguments()
                          << " argument(s)";
   auto model = (*this)->getParentOfType<ModelOp>();
+  llvm::StringSet<> seen;
   for (auto [name, arg] : llvm::zip(reads.getAsValueRange<StringAttr>(),
                                     entry.getArguments())) {
     if (!isBatchTensor(arg.getType()))
@@ -248,6 +265,13 @@ LogicalResult PolicyOp::verifyRegions() {
     if (failed(verifyDataView(*this, model, name, "input", true)))
       return failure();
     auto [base, suffix] = splitView(name);
+    if (!seen.insert(name).second)
+      return emitOpError() << "reads '" << name << "' twice";
+    int64_t size = viewSize(model, base);
+    if (getFeatureSize(arg.getType()) != size)
+      return emitOpError() << "input '" << name << "' has "
+                           << getFeatureSize(arg.getType())
+                           << " features but '" << base << "' has " << size;
     if (getRole() == Role::primary &&
         llvm::isa<DataOp>(SymbolTable::lookupSymbolIn(model, base)) &&
         suffix != "known")
@@ -257,7 +281,7 @@ LogicalResult PolicyOp::verifyRegions() {
   if (!entry.empty() && llvm::cast<ReturnOp>(entry.getTerminator())
                             .getValues()
                             .size() != 0)
-    return emitOpError("policy body returns no values");
+    return emitOpError("body must return no values");
   return success();
 }
 
@@ -266,9 +290,48 @@ static PolicyOp getEnclosingPolicy(Operation *op) {
   return op->getParentOfType<PolicyOp>();
 }
 
+LogicalResult RolloutOp::verifyRegions() {
+  Block &entry = getBody().front();
+  if (entry.getNumArguments() != getReads().size())
+    return emitOpError() << "reads " << getReads().size()
+                         << " input(s) but its body has "
+                         << entry.getNumArguments() << " argument(s)";
+  auto model = (*this)->getParentOfType<ModelOp>();
+  for (auto [name, arg] : llvm::zip(getReads().getAsValueRange<StringAttr>(),
+                                    entry.getArguments())) {
+    if (!isBatchTensor(arg.getType()))
+      return emitOpError() << "input '" << name << "' is not a batched tensor";
+    if (failed(verifyDataView(*this, model, name, "input", true)))
+      return failure();
+  }
+  auto guide = llvm::dyn_cast_or_null<PolicyOp>(
+      SymbolTable::lookupSymbolIn(model, getGuideAttr()));
+  auto primary = llvm::dyn_cast_or_null<PolicyOp>(
+      SymbolTable::lookupSymbolIn(model, getPrimaryAttr()));
+  if (!guide || guide.getRole() != Role::guide)
+    return emitOpError() << "'" << getGuide() << "' is not a guide policy";
+  if (!primary || primary.getRole() != Role::primary)
+    return emitOpError() << "'" << getPrimary()
+                         << "' is not a primary policy";
+  return success();
+}
+
+LogicalResult ReplayOp::verify() {
+  if (!(*this)->getParentOfType<RolloutOp>())
+    return emitOpError("must be inside a gps.rollout");
+  auto guide = llvm::cast<DistType>(getGuide().getType());
+  auto primary = llvm::cast<DistType>(getPrimary().getType());
+  int64_t n = getFeatureSize(getValue().getType());
+  if (guide.getSize() != n || primary.getSize() != n)
+    return emitOpError() << "value has " << n << " features but the guide's "
+                         << "distribution has " << guide.getSize()
+                         << " and the primary's " << primary.getSize();
+  return success();
+}
+
 LogicalResult SampleOp::verify() {
-  if (!getEnclosingPolicy(*this))
-    return emitOpError("must be inside a gps.policy");
+  if (!getEnclosingPolicy(*this) && !(*this)->getParentOfType<RolloutOp>())
+    return emitOpError("must be inside a gps.policy or a gps.rollout");
   auto dist = llvm::cast<DistType>(getDist().getType());
   if (dist.getKind() == DistKind::bernoulli)
     return emitOpError("latent sites must be continuous; observe Bernoulli "
@@ -284,11 +347,11 @@ LogicalResult SampleOp::verify() {
 
 LogicalResult ObserveOp::verify() {
   PolicyOp policy = getEnclosingPolicy(*this);
-  if (!policy)
-    return emitOpError("must be inside a gps.policy");
-  if (policy.getRole() != Role::primary)
+  if (!policy && !(*this)->getParentOfType<RolloutOp>())
+    return emitOpError("must be inside a gps.policy or a gps.rollout");
+  if (policy && policy.getRole() != Role::primary)
     return emitOpError("only the primary policy observes data");
-  auto model = policy->getParentOfType<ModelOp>();
+  auto model = (*this)->getParentOfType<ModelOp>();
   if (failed(verifyDataView(*this, model, getSite(), "site", false)))
     return failure();
   auto [base, suffix] = splitView(getSite());
@@ -311,9 +374,12 @@ LogicalResult ObserveOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ForOp::verifyRegions() {
-  if (getLower() < 0 || getLower() > getUpper())
-    return emitOpError() << "has an empty or negative step range "
-                         << getLower() << " to " << getUpper();
+  // The bounds are signless 64-bit integers: read them as signed.
+  auto lower = static_cast<int64_t>(getLower());
+  auto upper = static_cast<int64_t>(getUpper());
+  if (lower < 0 || lower > upper)
+    return emitOpError() << "has an empty or negative step range " << lower
+                         << " to " << upper;
   Block &body = getBody().front();
   if (body.getNumArguments() != getInits().size() + 1 ||
       !body.getArgument(0).getType().isIndex())
@@ -330,6 +396,161 @@ LogicalResult ForOp::verifyRegions() {
   if (yield.getValues().getTypes() != getResults().getTypes())
     return yield.emitOpError("operand types do not match the loop's results");
   return success();
+}
+
+namespace {
+
+/// Decides whether two values of a loop body are the same function of the
+/// loop state, under a hypothesis that maps each loop-state argument to the
+/// representative of its class. Only pure operations compare equal to other
+/// operations. The body is a single block in SSA form, so the only cycles go
+/// through the loop state, which the hypothesis covers.
+class LoopStateEquivalence {
+public:
+  LoopStateEquivalence(Block &body, ArrayRef<unsigned> rep)
+      : body(body), rep(rep) {}
+
+  bool equal(Value x, Value y) {
+    x = canonical(x);
+    y = canonical(y);
+    if (x == y)
+      return true;
+    auto rx = llvm::dyn_cast<OpResult>(x), ry = llvm::dyn_cast<OpResult>(y);
+    if (!rx || !ry || rx.getResultNumber() != ry.getResultNumber())
+      return false;
+    Operation *ox = rx.getOwner(), *oy = ry.getOwner();
+    if (ox->getBlock() != &body || oy->getBlock() != &body || !isPure(ox) ||
+        !isPure(oy))
+      return false;
+    auto [it, inserted] = memo.try_emplace({ox, oy}, false);
+    if (!inserted)
+      return it->second;
+    bool result = OperationEquivalence::isEquivalentTo(
+        ox, oy, [&](Value l, Value r) { return success(equal(l, r)); },
+        /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
+    memo[{ox, oy}] = result;
+    return result;
+  }
+
+private:
+  Value canonical(Value v) {
+    auto arg = llvm::dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &body || arg.getArgNumber() == 0)
+      return v;
+    return body.getArgument(rep[arg.getArgNumber() - 1] + 1);
+  }
+
+  Block &body;
+  ArrayRef<unsigned> rep;
+  DenseMap<std::pair<Operation *, Operation *>, bool> memo;
+};
+
+/// Merges loop-carried values that start equal and are updated the same way,
+/// such as the state a guide and a primary both compute after pairing.
+/// Finds the coarsest such partition by refinement (as in DFA minimisation):
+/// start from the classes of equal initial values and split a class whenever
+/// a member's update differs from its leader's under the current partition,
+/// until no class splits.
+struct MergeEquivalentLoopState : public OpRewritePattern<ForOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    Block &body = loop.getBody().front();
+    auto yield = llvm::cast<YieldOp>(body.getTerminator());
+    OperandRange inits = loop.getInits();
+    unsigned n = inits.size();
+    // leader[j]: the first member of j's class.
+    SmallVector<unsigned> leader(n);
+    for (unsigned j = 0; j < n; ++j) {
+      leader[j] = j;
+      for (unsigned i = 0; i < j; ++i)
+        if (inits[i] == inits[j] && leader[i] == i) {
+          leader[j] = i;
+          break;
+        }
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      LoopStateEquivalence eq(body, leader);
+      SmallVector<unsigned> next(n);
+      for (unsigned j = 0; j < n; ++j) {
+        next[j] = j;
+        for (unsigned i = 0; i < j; ++i)
+          if (leader[i] == leader[j] && next[i] == i &&
+              eq.equal(yield.getValues()[i], yield.getValues()[j])) {
+            next[j] = i;
+            break;
+          }
+        changed |= next[j] != leader[j];
+      }
+      leader = std::move(next);
+    }
+    bool merged = false;
+    for (unsigned j = 0; j < n; ++j) {
+      if (leader[j] == j)
+        continue;
+      BlockArgument arg = body.getArgument(j + 1);
+      if (arg.use_empty() && loop.getResult(j).use_empty())
+        continue;
+      rewriter.replaceAllUsesWith(arg, body.getArgument(leader[j] + 1));
+      rewriter.replaceAllUsesWith(loop.getResult(j),
+                                  loop.getResult(leader[j]));
+      merged = true;
+    }
+    return success(merged);
+  }
+};
+
+/// Drops loop-carried values that nothing reads: neither the body nor any
+/// user of the loop's results.
+struct RemoveDeadLoopState : public OpRewritePattern<ForOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ForOp loop,
+                                PatternRewriter &rewriter) const override {
+    Block &body = loop.getBody().front();
+    SmallVector<unsigned> keep;
+    for (unsigned i = 0, e = loop.getInits().size(); i < e; ++i)
+      if (!loop.getResult(i).use_empty() || !body.getArgument(i + 1).use_empty())
+        keep.push_back(i);
+    if (keep.size() == loop.getInits().size())
+      return rewriter.notifyMatchFailure(loop, "all loop state is live");
+
+    SmallVector<Value> inits;
+    for (unsigned i : keep)
+      inits.push_back(loop.getInits()[i]);
+    auto newLoop = ForOp::create(rewriter, loop.getLoc(),
+                                 ValueRange(inits).getTypes(),
+                                 loop.getLowerAttr(), loop.getUpperAttr(),
+                                 loop.getReverseAttr(), inits);
+    rewriter.inlineRegionBefore(loop.getBody(), newLoop.getBody(),
+                                newLoop.getBody().end());
+    Block &newBody = newLoop.getBody().front();
+    auto yield = llvm::cast<YieldOp>(newBody.getTerminator());
+    SmallVector<Value> yielded;
+    for (unsigned i : keep)
+      yielded.push_back(yield.getValues()[i]);
+    rewriter.setInsertionPoint(yield);
+    YieldOp::create(rewriter, yield.getLoc(), yielded);
+    rewriter.eraseOp(yield);
+    llvm::BitVector dead(newBody.getNumArguments(), true);
+    dead.reset(0);
+    for (unsigned i : keep)
+      dead.reset(i + 1);
+    newBody.eraseArguments(dead);
+    for (auto [k, i] : llvm::enumerate(keep))
+      rewriter.replaceAllUsesWith(loop.getResult(i), newLoop.getResult(k));
+    rewriter.eraseOp(loop);
+    return success();
+  }
+};
+
+} // namespace
+
+void ForOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<MergeEquivalentLoopState, RemoveDeadLoopState>(context);
 }
 
 //===----------------------------------------------------------------------===//
@@ -435,12 +656,14 @@ LogicalResult ConcatOp::verify() {
 
 LogicalResult SliceOp::verify() {
   int64_t n = getFeatureSize(getInput().getType());
-  if (getOffset() < 0 || getSize() <= 0 || getOffset() + getSize() > n)
-    return emitOpError() << "range [" << getOffset() << ", "
-                         << getOffset() + getSize()
+  // Signless attributes: read them as signed, and compare without overflow.
+  auto offset = static_cast<int64_t>(getOffset());
+  auto size = static_cast<int64_t>(getSize());
+  if (offset < 0 || size <= 0 || offset > n || size > n - offset)
+    return emitOpError() << "range [" << offset << ", +" << size
                          << ") is out of bounds for " << n << " features";
-  if (getFeatureSize(getType()) != getSize())
-    return emitOpError() << "result must have " << getSize() << " features";
+  if (getFeatureSize(getType()) != size)
+    return emitOpError() << "result must have " << size << " features";
   return success();
 }
 

@@ -221,7 +221,7 @@ def GPS_NetOp : GPS_Op<"net", [Symbol, HasParent<"ModelOp">,
   let hasRegionVerifier = 1;
 }
 
-def GPS_CallOp : GPS_Op<"call", [
+def GPS_CallOp : GPS_Op<"call", [Pure,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "apply a net";
   let description = [{
@@ -276,6 +276,57 @@ def GPS_PolicyOp : GPS_Op<"policy", [Symbol, HasParent<"ModelOp">,
     $role $sym_name `reads` $reads attr-dict-with-keyword $body
   }];
   let hasRegionVerifier = 1;
+}
+
+def GPS_RolloutOp : GPS_Op<"rollout", [Symbol, HasParent<"ModelOp">,
+    IsolatedFromAbove, SingleBlockImplicitTerminator<"ReturnOp">]> {
+  let summary = "the guide-led rollout: the guide samples, the primary replays";
+  let description = [{
+    Made by `gps-pair-policies` from the guide `guide` and the primary
+    `primary`. The body runs the guide and, beside it, the primary; every
+    primary site that the guide also samples is replaced by a `gps.replay`
+    that scores the guide's value under the primary's distribution. Step
+    loops of both policies over the same range are fused into one
+    `gps.for`, so state both policies compute can be shared by CSE. The
+    entry block arguments are the data views either policy reads.
+
+    ```mlir
+    gps.rollout @rollout guide @q primary @p reads ["x"] {
+    ^bb0(%x: tensor<?x784xf32>):
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$guide,
+                       FlatSymbolRefAttr:$primary, StrArrayAttr:$reads);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name `guide` $guide `primary` $primary `reads` $reads
+    attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def GPS_ReplayOp : GPS_Op<"replay", []> {
+  let summary = "a primary site replayed at the guide's sample";
+  let description = [{
+    Pairs the guide's distribution `guide` and the primary's distribution
+    `primary` at the sample site `site` (and step), where the guide drew
+    `value`. `gps-expand-kl` turns it into the site's KL term.
+
+    ```mlir
+    gps.replay "z"[%t] value %z guide %qd primary %pd : tensor<?x100xf32>, !gps.dist<gaussian, 100>, !gps.dist<gaussian, 100>
+    ```
+  }];
+  let arguments = (ins StrAttr:$site, Optional<Index>:$step,
+                       GPS_BatchTensor:$value, GPS_DistType:$guide,
+                       GPS_DistType:$primary);
+  let assemblyFormat = [{
+    $site (`[` $step^ `]`)? `value` $value `guide` $guide `primary` $primary
+    attr-dict `:` type($value) `,` qualified(type($guide)) `,`
+    qualified(type($primary))
+  }];
+  let hasVerifier = 1;
 }
 
 def GPS_SampleOp : GPS_Op<"sample", []> {
@@ -342,6 +393,7 @@ def GPS_ForOp : GPS_Op<"for", [SingleBlock, RecursiveMemoryEffects]> {
     (`->` type($results)^)? attr-dict-with-keyword $body
   }];
   let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def GPS_YieldOp : GPS_Op<"yield", [Pure, Terminator, ReturnLike,
@@ -357,7 +409,7 @@ def GPS_YieldOp : GPS_Op<"yield", [Pure, Terminator, ReturnLike,
 }
 
 def GPS_ReturnOp : GPS_Op<"return", [Pure, Terminator, ReturnLike,
-    ParentOneOf<["NetOp", "PolicyOp", "ObjectiveOp"]>]> {
+    ParentOneOf<["NetOp", "PolicyOp", "RolloutOp", "ObjectiveOp"]>]> {
   let summary = "return from a net, a policy or the objective";
   let description = [{
     ```mlir
@@ -373,7 +425,7 @@ def GPS_ReturnOp : GPS_Op<"return", [Pure, Terminator, ReturnLike,
 // Objective
 //===----------------------------------------------------------------------===//
 
-def GPS_ObjectiveOp : GPS_Op<"objective", [HasParent<"ModelOp">,
+def GPS_ObjectiveOp : GPS_Op<"objective", [HasParent<"ModelOp">, IsolatedFromAbove,
     SingleBlock]> {
   let summary = "the training objective";
   let description = [{

@@ -1,0 +1,234 @@
+//===- PairPolicies.cpp - the gps-pair-policies pass ----------------------===//
+//
+// Builds the guide-led rollout of a model: the guide samples, the primary is
+// replayed along the guide's samples, and the step loops of both policies are
+// fused into one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSOps.h"
+#include "gps/Dialect/GPS/GPSPasses.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "gps-pair-policies"
+
+namespace gps {
+#define GEN_PASS_DEF_PAIRPOLICIESPASS
+#include "gps/Dialect/GPS/GPSPasses.h.inc"
+} // namespace gps
+
+using namespace mlir;
+using namespace gps;
+
+namespace {
+
+/// A policy body split around its step loop.
+struct PolicyParts {
+  SmallVector<Operation *> pre, post;
+  ForOp loop;
+};
+
+/// A guide sample: its value and distribution in the rollout.
+struct GuideSite {
+  Value value, dist;
+};
+
+struct PairPoliciesPass
+    : public gps::impl::PairPoliciesPassBase<PairPoliciesPass> {
+  void runOnOperation() override;
+
+private:
+  LogicalResult pair(ModelOp model, PolicyOp guide, PolicyOp primary);
+  /// Clones a guide op, recording the guide's sample sites.
+  void cloneGuideOp(OpBuilder &b, Operation *op, IRMapping &map,
+                    llvm::StringMap<GuideSite> &sites);
+  /// Clones a primary op, replaying the sites the guide sampled.
+  void clonePrimaryOp(OpBuilder &b, Operation *op, IRMapping &map,
+                      const llvm::StringMap<GuideSite> &sites, Value step);
+};
+
+} // namespace
+
+/// Splits a policy body into the ops before its step loop, the loop, and the
+/// ops after it. Fails (with an error) on more than one loop.
+static FailureOr<PolicyParts> splitPolicy(PolicyOp policy) {
+  PolicyParts parts;
+  for (Operation &op : policy.getBody().front().without_terminator()) {
+    if (auto loop = llvm::dyn_cast<ForOp>(op)) {
+      if (parts.loop) {
+        InFlightDiagnostic diag = loop.emitOpError()
+                                  << "cannot be paired: policy '"
+                                  << policy.getSymName()
+                                  << "' has more than one step loop";
+        diag.attachNote(parts.loop.getLoc()) << "first step loop is here";
+        return failure();
+      }
+      parts.loop = loop;
+      continue;
+    }
+    (parts.loop ? parts.post : parts.pre).push_back(&op);
+  }
+  return parts;
+}
+
+void PairPoliciesPass::cloneGuideOp(OpBuilder &b, Operation *op,
+                                    IRMapping &map,
+                                    llvm::StringMap<GuideSite> &sites) {
+  Operation *clone = b.clone(*op, map);
+  if (auto sample = llvm::dyn_cast<SampleOp>(clone))
+    sites[sample.getSite()] = {sample.getValue(), sample.getDist()};
+}
+
+void PairPoliciesPass::clonePrimaryOp(OpBuilder &b, Operation *op,
+                                      IRMapping &map,
+                                      const llvm::StringMap<GuideSite> &sites,
+                                      Value step) {
+  auto sample = llvm::dyn_cast<SampleOp>(op);
+  auto it = sample ? sites.find(sample.getSite()) : sites.end();
+  if (it == sites.end()) {
+    b.clone(*op, map);
+    return;
+  }
+  const GuideSite &guide = it->second;
+  ReplayOp::create(b, sample.getLoc(), sample.getSite(),
+                   sample.getStep() ? step : Value(), guide.value, guide.dist,
+                   map.lookup(sample.getDist()));
+  map.map(sample.getValue(), guide.value);
+  ++numReplayed;
+}
+
+LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
+                                     PolicyOp primary) {
+  FailureOr<PolicyParts> g = splitPolicy(guide);
+  FailureOr<PolicyParts> p = splitPolicy(primary);
+  if (failed(g) || failed(p))
+    return failure();
+  if (g->loop && p->loop &&
+      (g->loop.getLower() != p->loop.getLower() ||
+       g->loop.getUpper() != p->loop.getUpper() ||
+       g->loop.getReverse() != p->loop.getReverse())) {
+    InFlightDiagnostic diag =
+        g->loop.emitOpError()
+        << "cannot be paired with the primary's step loop: both must run "
+           "over the same steps in the same direction";
+    diag.attachNote(p->loop.getLoc()) << "primary's step loop is here";
+    return failure();
+  }
+
+  // The rollout reads what either policy reads.
+  SmallVector<Attribute> reads;
+  SmallVector<Type> types;
+  SmallVector<Location> locs;
+  llvm::StringMap<unsigned> argIndex;
+  for (PolicyOp policy : {guide, primary})
+    for (auto [name, arg] :
+         llvm::zip(policy.getReads().getAsRange<StringAttr>(),
+                   policy.getBody().getArguments()))
+      if (argIndex.try_emplace(name.getValue(), reads.size()).second) {
+        reads.push_back(name);
+        types.push_back(arg.getType());
+        locs.push_back(arg.getLoc());
+      }
+
+  OpBuilder b(model.getContext());
+  b.setInsertionPointAfter(primary->isBeforeInBlock(guide) ? guide : primary);
+  auto rollout = RolloutOp::create(b, guide.getLoc(), "rollout",
+                                   guide.getSymName(), primary.getSymName(),
+                                   b.getArrayAttr(reads));
+  Block *body = b.createBlock(&rollout.getBody(), {}, types, locs);
+
+  IRMapping gmap, pmap;
+  for (auto [policy, map] : {std::pair{guide, &gmap}, {primary, &pmap}})
+    for (auto [name, arg] :
+         llvm::zip(policy.getReads().getAsValueRange<StringAttr>(),
+                   policy.getBody().getArguments()))
+      map->map(arg, body->getArgument(argIndex.lookup(name)));
+
+  llvm::StringMap<GuideSite> sites;
+  for (Operation *op : g->pre)
+    cloneGuideOp(b, op, gmap, sites);
+  for (Operation *op : p->pre)
+    clonePrimaryOp(b, op, pmap, sites, Value());
+
+  if (g->loop || p->loop) {
+    ForOp proto = g->loop ? g->loop : p->loop;
+    SmallVector<Value> inits;
+    if (g->loop)
+      for (Value v : g->loop.getInits())
+        inits.push_back(gmap.lookup(v));
+    if (p->loop)
+      for (Value v : p->loop.getInits())
+        inits.push_back(pmap.lookup(v));
+    auto loop = ForOp::create(b, proto.getLoc(), ValueRange(inits).getTypes(),
+                              proto.getLowerAttr(), proto.getUpperAttr(),
+                              proto.getReverseAttr(), inits);
+    SmallVector<Type> argTypes{b.getIndexType()};
+    llvm::append_range(argTypes, ValueRange(inits).getTypes());
+    SmallVector<Location> argLocs(argTypes.size(), proto.getLoc());
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *loopBody =
+          b.createBlock(&loop.getBody(), {}, argTypes, argLocs);
+      Value step = loopBody->getArgument(0);
+      unsigned next = 1;
+      SmallVector<Value> yielded;
+      llvm::StringMap<GuideSite> loopSites = sites;
+      if (g->loop) {
+        Block &gb = g->loop.getBody().front();
+        for (BlockArgument arg : gb.getArguments())
+          gmap.map(arg, arg.getArgNumber() == 0
+                            ? step
+                            : loopBody->getArgument(next++));
+        for (Operation &op : gb.without_terminator())
+          cloneGuideOp(b, &op, gmap, loopSites);
+        for (Value v : gb.getTerminator()->getOperands())
+          yielded.push_back(gmap.lookup(v));
+      }
+      if (p->loop) {
+        Block &pb = p->loop.getBody().front();
+        for (BlockArgument arg : pb.getArguments())
+          pmap.map(arg, arg.getArgNumber() == 0
+                            ? step
+                            : loopBody->getArgument(next++));
+        for (Operation &op : pb.without_terminator())
+          clonePrimaryOp(b, &op, pmap, loopSites, step);
+        for (Value v : pb.getTerminator()->getOperands())
+          yielded.push_back(pmap.lookup(v));
+      }
+      YieldOp::create(b, proto.getLoc(), yielded);
+    }
+    unsigned next = 0;
+    if (g->loop)
+      for (Value r : g->loop.getResults())
+        gmap.map(r, loop.getResult(next++));
+    if (p->loop)
+      for (Value r : p->loop.getResults())
+        pmap.map(r, loop.getResult(next++));
+    if (g->loop && p->loop)
+      ++numFusedLoops;
+  }
+
+  for (Operation *op : g->post)
+    cloneGuideOp(b, op, gmap, sites);
+  for (Operation *op : p->post)
+    clonePrimaryOp(b, op, pmap, sites, Value());
+  ReturnOp::create(b, rollout.getLoc());
+  LLVM_DEBUG(llvm::dbgs() << "paired " << guide.getSymName() << " with "
+                          << primary.getSymName() << "\n");
+  return success();
+}
+
+void PairPoliciesPass::runOnOperation() {
+  ModelOp model = getOperation();
+  if (!model.getBody().getOps<RolloutOp>().empty())
+    return;
+  PolicyOp guide = model.getGuide(), primary = model.getPrimary();
+  if (!guide || !primary)
+    return;
+  if (failed(pair(model, guide, primary)))
+    signalPassFailure();
+}

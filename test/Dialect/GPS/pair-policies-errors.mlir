@@ -1,0 +1,46 @@
+// RUN: gps-opt %s --gps-pair-policies -split-input-file -verify-diagnostics
+
+gps.model @m steps = 3 {
+  gps.policy primary @p reads [] {
+    // expected-note @below {{primary's step loop is here}}
+    gps.for 1 to 3 {
+    ^bb0(%t: index):
+      gps.yield
+    }
+  }
+  gps.policy guide @q reads [] {
+    // expected-error @below {{cannot be paired with the primary's step loop: both must run over the same steps in the same direction}}
+    gps.for 1 to 3 reverse {
+    ^bb0(%t: index):
+      gps.yield
+    }
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+
+// -----
+
+gps.model @m steps = 3 {
+  gps.policy primary @p reads [] {
+    // expected-note @below {{first step loop is here}}
+    gps.for 1 to 2 {
+    ^bb0(%t: index):
+      gps.yield
+    }
+    // expected-error @below {{cannot be paired: policy 'p' has more than one step loop}}
+    gps.for 2 to 3 {
+    ^bb0(%t: index):
+      gps.yield
+    }
+  }
+  gps.policy guide @q reads [] {}
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+
+// -----
+
+// A model without a guide has nothing to pair and is left as it is.
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.objective { %0 = gps.kl_std_normal @p : f32  gps.return %0 : f32 }
+}
