@@ -7,6 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSDialect.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   mlir::registerInlinerPass();
   mlir::registerSymbolDCEPass();
   gps::registerGPSPasses();
+  gps::registerPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<gps::GPSDialect, mlir::arith::ArithDialect,

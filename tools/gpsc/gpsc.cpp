@@ -1,6 +1,6 @@
 //===- gpsc.cpp - the gps compiler driver ---------------------------------===//
 //
-// gpsc model.gps [--emit=ast|mlir] [-o out]
+// gpsc model.gps [--emit=ast|mlir|mlir-paired] [-o out]
 //
 // Parses a .gps model, checks it and builds the gps dialect. Later stages
 // (pairing, KL expansion, differentiation, lowering, the trainer) extend
@@ -13,10 +13,12 @@
 #include "gps/Frontend/MLIRGen.h"
 #include "gps/Frontend/Parser.h"
 #include "gps/Frontend/Sema.h"
+#include "gps/Pipelines/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -32,7 +34,7 @@
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, MLIR };
+enum class Emit { AST, MLIR, MLIRPaired };
 } // namespace
 
 static cl::OptionCategory gpscCategory("gpsc options");
@@ -50,7 +52,9 @@ static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
 static cl::opt<Emit> emitAction(
     "emit", cl::desc("The stage to emit"), cl::init(Emit::MLIR),
     cl::values(clEnumValN(Emit::AST, "ast", "the checked syntax tree"),
-               clEnumValN(Emit::MLIR, "mlir", "the gps dialect")),
+               clEnumValN(Emit::MLIR, "mlir", "the gps dialect"),
+               clEnumValN(Emit::MLIRPaired, "mlir-paired",
+                          "after pairing the guide and the primary")),
     cl::cat(gpscCategory));
 
 static int run() {
@@ -90,7 +94,16 @@ static int run() {
       gps::mlirGen(context, srcMgr, *model);
   if (!module)
     return 1;
+  if (emitAction >= Emit::MLIRPaired) {
+    mlir::PassManager pm(&context);
+    if (failed(mlir::applyPassManagerCLOptions(pm)))
+      return 1;
+    gps::buildPairingPipeline(pm);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
   module->print(output->os());
+  output->os() << "\n";
   output->keep();
   return 0;
 }
@@ -99,6 +112,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "gpsc " << GPS_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
