@@ -73,7 +73,6 @@ private:
   }
   Value readData(Location l, const Decl &data, StringRef field);
   SmallVector<Value> genCall(const Expr &e);
-  const Decl *maskOf(const Decl &data) const;
 
   SmallVector<Value> *lookupVar(StringRef name) {
     for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
@@ -112,17 +111,6 @@ private:
 // Declarations
 //===----------------------------------------------------------------------===//
 
-const Decl *MLIRGenImpl::maskOf(const Decl &data) const {
-  unsigned numData = 0;
-  for (const DeclPtr &d : model.decls)
-    numData += d->kind == Decl::Kind::Data;
-  for (const DeclPtr &d : model.decls)
-    if (d->kind == Decl::Kind::Mask &&
-        (d->maskOn == data.name || (d->maskOn.empty() && numData == 1)))
-      return d.get();
-  return nullptr;
-}
-
 void MLIRGenImpl::genData(const Decl &d) {
   FloatAttr lo, hi;
   if (d.range) {
@@ -135,11 +123,7 @@ void MLIRGenImpl::genData(const Decl &d) {
 }
 
 void MLIRGenImpl::genMask(const Decl &d) {
-  StringRef data = d.maskOn;
-  if (data.empty())
-    for (const DeclPtr &e : model.decls)
-      if (e->kind == Decl::Kind::Data)
-        data = e->name;
+  StringRef data = findMaskedData(model, d)->name;
   DenseI64ArrayAttr image;
   if (!d.image.empty())
     image = builder.getDenseI64ArrayAttr(d.image);
@@ -274,11 +258,8 @@ void MLIRGenImpl::genPolicy(const Decl &d) {
     reads.push_back(builder.getStringAttr(in.str()));
     const Decl *target = lookupDecl(in.name);
     int64_t size = target->type.size;
-    if (target->kind == Decl::Kind::Mask) {
-      for (const DeclPtr &data : model.decls)
-        if (data->kind == Decl::Kind::Data && maskOf(*data) == target)
-          size = data->type.size;
-    }
+    if (target->kind == Decl::Kind::Mask)
+      size = findMaskedData(model, *target)->type.size;
     types.push_back(batch(size));
     locs.push_back(loc(in.loc));
   }
@@ -441,7 +422,7 @@ Value MLIRGenImpl::readData(Location l, const Decl &data, StringRef field) {
     return v;
   // A view computed from the full data and the mask (1 = known).
   Value x = inputs.lookup(data.name);
-  Value m = inputs.lookup(maskOf(data)->name);
+  Value m = inputs.lookup(findMask(model, data)->name);
   Value known = MulOp::create(builder, l, x, m);
   if (field == "known")
     return known;

@@ -116,7 +116,9 @@ private:
     auto it = decls.find(name);
     return it == decls.end() ? nullptr : it->second;
   }
-  const Decl *maskOf(const Decl &data) const;
+  const Decl *maskOf(const Decl &data) const {
+    return findMask(model, data);
+  }
   /// The output type of an mlp/affine net; Error when malformed.
   Ty netResult(const Decl &net) const;
 
@@ -211,26 +213,6 @@ void Sema::checkData(const Decl &d) {
     error(d.type.loc, "'bits' data takes values in [0, 1]; drop the range");
 }
 
-const Decl *Sema::maskOf(const Decl &data) const {
-  for (const DeclPtr &d : model.decls) {
-    if (d->kind != Decl::Kind::Mask)
-      continue;
-    if (d->maskOn == data.name)
-      return d.get();
-    if (d->maskOn.empty()) {
-      // An unqualified mask applies to the model's only data input.
-      const Decl *only = nullptr;
-      unsigned count = 0;
-      for (const DeclPtr &e : model.decls)
-        if (e->kind == Decl::Kind::Data)
-          only = e.get(), ++count;
-      if (count == 1 && only == &data)
-        return d.get();
-    }
-  }
-  return nullptr;
-}
-
 void Sema::checkMask(const Decl &d) {
   const Decl *data = nullptr;
   if (!d.maskOn.empty()) {
@@ -251,6 +233,12 @@ void Sema::checkMask(const Decl &d) {
                            llvm::Twine(count) + " data inputs");
       return;
     }
+  }
+  if (const Decl *first = findMask(model, *data); first && first != &d) {
+    error(d.nameLoc, "data '" + data->name + "' already has mask '" +
+                         first->name + "'; one mask per data input");
+    diag.note(first->nameLoc, "first mask is here");
+    return;
   }
   if (d.maskKind == "mcar") {
     if (!(d.maskAmount >= 0 && d.maskAmount < 1))
@@ -745,9 +733,8 @@ Ty Sema::checkName(const Expr &e) {
                        "' but does not declare it as an input");
       return Ty::error();
     }
-    for (const DeclPtr &data : model.decls)
-      if (data->kind == Decl::Kind::Data && maskOf(*data) == d)
-        return Ty::tensor(data->type.size);
+    if (const Decl *data = findMaskedData(model, *d))
+      return Ty::tensor(data->type.size);
     return Ty::error();
   case Decl::Kind::Param:
     if (d->shape.size() != 1) {

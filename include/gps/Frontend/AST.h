@@ -170,6 +170,13 @@ struct Model {
   std::vector<DeclPtr> decls;
 };
 
+/// The mask that covers `data`: one declared `on` it, or an unqualified
+/// mask when `data` is the model's only data input. Null when none does.
+const Decl *findMask(const Model &model, const Decl &data);
+
+/// The data input a mask covers, or null when the mask names none.
+const Decl *findMaskedData(const Model &model, const Decl &mask);
+
 /// Prints the tree in an indented, line-per-node form (`gpsc --emit=ast`).
 void dump(const Model &model, llvm::raw_ostream &os);
 
