@@ -12,6 +12,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 
+#include <cmath>
+
 using namespace gps;
 using namespace gps::ast;
 
@@ -264,8 +266,9 @@ void Sema::checkMask(const Decl &d) {
                      data->name + "'");
     return;
   }
-  if (d.maskAmount < 1 || d.maskAmount != double(int64_t(d.maskAmount)) ||
-      d.maskAmount > double(std::min(d.image[0], d.image[1])))
+  if (d.maskAmount < 1 ||
+      d.maskAmount > double(std::min(d.image[0], d.image[1])) ||
+      d.maskAmount != std::floor(d.maskAmount))
     error(d.loc, "mar square side must be an integer between 1 and " +
                      llvm::Twine(std::min(d.image[0], d.image[1])));
 }

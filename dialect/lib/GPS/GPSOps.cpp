@@ -11,6 +11,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/BitVector.h"
+#include <cmath>
+#include <cstdio>
 #include "llvm/ADT/DenseSet.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
@@ -23,6 +25,13 @@ using namespace gps;
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
+
+/// `v` in the shortest of fixed or exponent notation ("3", "0.5", "1e+30").
+static std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
 
 /// The data view named `view` ("x", "x.known" or "x.missing"): its data
 /// symbol and suffix.
@@ -154,13 +163,13 @@ LogicalResult MaskOp::verify() {
   ArrayRef<int64_t> image = *getImage();
   if (image.size() != 2 || image[0] <= 0 || image[1] <= 0)
     return emitOpError("mar image shape must be two positive sizes");
-  if (amount < 1.0 || amount != static_cast<double>(int64_t(amount)))
-    return emitOpError() << "mar square side must be a positive integer, got "
-                         << amount;
   if (amount > static_cast<double>(std::min(image[0], image[1])))
-    return emitOpError() << "mar square of side " << int64_t(amount)
+    return emitOpError() << "mar square of side " << formatNumber(amount)
                          << " does not fit in a " << image[0] << "x"
                          << image[1] << " image";
+  if (amount < 1.0 || amount != std::floor(amount))
+    return emitOpError() << "mar square side must be a positive integer, got "
+                         << amount;
   return success();
 }
 
@@ -210,6 +219,17 @@ LogicalResult NetOp::verifyRegions() {
   if (entry.getArgumentTypes() != type.getInputs())
     return emitOpError("entry block arguments do not match the inputs of "
                        "the function type");
+  // Nets are pure functions of their inputs and parameters (gps.call is
+  // Pure): no sampling, observing, loops or calls inside.
+  WalkResult impure = getBody().walk([&](Operation *op) {
+    if (llvm::isa<SampleOp, ObserveOp, ForOp, CallOp>(op)) {
+      op->emitOpError("is not allowed in a net; nets compute only math");
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (impure.wasInterrupted())
+    return failure();
   for (Type input : type.getInputs())
     if (!isBatchTensor(input))
       return emitOpError() << "input " << input << " is not a batched tensor";

@@ -952,3 +952,37 @@ gps.model @m steps = 0 {
   }
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
+// -----
+gps.model @m steps = 0 {
+  gps.data @x : real tensor<?x4xf32>
+  // expected-error @below {{mar square of side 1e+30 does not fit in a 2x2 image}}
+  gps.mask @mk on @x : mar(1.0e30) image [2, 2]
+  gps.policy primary @p reads [] {}
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+// ===== NetOp: nets compute only math =====
+gps.model @m steps = 0 {
+  gps.net @f "f" : (tensor<?x2xf32>) -> tensor<?x2xf32> {
+  ^bb0(%x: tensor<?x2xf32>):
+    // expected-error @below {{is not allowed in a net; nets compute only math}}
+    %y = gps.for 1 to 2 iter_args(%x : tensor<?x2xf32>) -> tensor<?x2xf32> {
+    ^bb0(%t: index, %v: tensor<?x2xf32>):
+      gps.yield %v : tensor<?x2xf32>
+    }
+    gps.return %y : tensor<?x2xf32>
+  }
+  gps.policy primary @p reads [] {}
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.net @f "f" : (tensor<?x2xf32>) -> tensor<?x2xf32> {
+  ^bb0(%x: tensor<?x2xf32>):
+    // expected-error @below {{is not allowed in a net; nets compute only math}}
+    %y = gps.call @f(%x) : (tensor<?x2xf32>) -> tensor<?x2xf32>
+    gps.return %y : tensor<?x2xf32>
+  }
+  gps.policy primary @p reads [] {}
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
