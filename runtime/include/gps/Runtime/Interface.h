@@ -1,0 +1,136 @@
+//===- Interface.h - the gps compiler<->runtime contract --------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// This header is the single owner of the ABI between code emitted by the gps
+// compiler and the runtime library: the API version and magic checked at
+// start-up, the memref descriptor layout, and every `gps_rt_*` symbol the
+// lowering may call. It is plain C++17 (no MLIR/LLVM) so both sides can
+// include it. Changing any layout or signature here requires bumping
+// GPS_RUNTIME_API_VERSION.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_RUNTIME_INTERFACE_H
+#define GPS_RUNTIME_INTERFACE_H
+
+#include <cstddef>
+#include <cstdint>
+
+/// Version of the compiler<->runtime ABI. Generated code passes the value it
+/// was compiled against to gps_rt_check_abi.
+#define GPS_RUNTIME_API_VERSION 1u
+
+/// Magic word ("GPSR" in ASCII) guarding against calling a foreign library.
+#define GPS_RUNTIME_MAGIC 0x47505352u
+
+/// Marks a symbol as part of the exported runtime ABI.
+#if defined(_WIN32)
+#define GPS_RT_EXPORT __declspec(dllexport)
+#else
+#define GPS_RT_EXPORT __attribute__((visibility("default")))
+#endif
+
+//===----------------------------------------------------------------------===//
+// Memref descriptors
+//===----------------------------------------------------------------------===//
+
+/// A ranked memref descriptor with the same layout as MLIR's
+/// `StridedMemRefType<T, Rank>` (mlir/ExecutionEngine/CRunnerUtils.h) and the
+/// LLVM-dialect struct `{ptr, ptr, i64, array<Rank x i64>, array<Rank x i64>}`
+/// that the memref-to-LLVM lowering produces.
+template <typename T, int Rank> struct gps_memref {
+  static_assert(Rank > 0, "rank-0 memrefs use the specialisation below");
+  /// The pointer returned by the allocator (freed on deallocation).
+  T *allocated;
+  /// The aligned pointer that indexing starts from.
+  T *aligned;
+  /// Offset of element 0, in elements, from `aligned`.
+  int64_t offset;
+  /// Extent of each dimension.
+  int64_t sizes[Rank];
+  /// Stride of each dimension, in elements.
+  int64_t strides[Rank];
+
+  /// The element at the given multi-index.
+  T &operator()(const int64_t (&index)[Rank]) const {
+    int64_t linear = offset;
+    for (int i = 0; i < Rank; ++i)
+      linear += index[i] * strides[i];
+    return aligned[linear];
+  }
+  /// Number of elements.
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int i = 0; i < Rank; ++i)
+      n *= sizes[i];
+    return n;
+  }
+};
+
+/// Rank-0 memref descriptor: `{ptr, ptr, i64}`, as `StridedMemRefType<T, 0>`.
+template <typename T> struct gps_memref<T, 0> {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+
+  T &operator()() const { return aligned[offset]; }
+  int64_t numElements() const { return 1; }
+};
+
+static_assert(sizeof(int64_t) == 8, "memref indices are i64");
+static_assert(sizeof(gps_memref<float, 0>) == 2 * sizeof(void *) + 8,
+              "rank-0 memref descriptor layout");
+static_assert(sizeof(gps_memref<float, 1>) == 2 * sizeof(void *) + 8 + 2 * 8,
+              "rank-1 memref descriptor layout");
+static_assert(sizeof(gps_memref<float, 2>) == 2 * sizeof(void *) + 8 + 4 * 8,
+              "rank-2 memref descriptor layout");
+static_assert(sizeof(gps_memref<float, 4>) == 2 * sizeof(void *) + 8 + 8 * 8,
+              "rank-4 memref descriptor layout");
+/// Common instance, also named so offsetof can take it.
+typedef gps_memref<float, 2> gps_memref_2d_f32;
+
+static_assert(offsetof(gps_memref_2d_f32, aligned) == sizeof(void *),
+              "aligned pointer follows the allocated pointer");
+static_assert(offsetof(gps_memref_2d_f32, offset) == 2 * sizeof(void *),
+              "offset follows the two pointers");
+static_assert(offsetof(gps_memref_2d_f32, sizes) == 2 * sizeof(void *) + 8,
+              "sizes follow the offset");
+static_assert(offsetof(gps_memref_2d_f32, strides) ==
+                  2 * sizeof(void *) + 8 + 2 * 8,
+              "strides follow the sizes");
+
+//===----------------------------------------------------------------------===//
+// Runtime entry points
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+/// Checks that generated code and this runtime agree on the ABI. Generated
+/// trainers call it first with GPS_RUNTIME_API_VERSION and GPS_RUNTIME_MAGIC
+/// as they saw them at compile time; on any mismatch it prints a message
+/// naming both values to stderr and aborts.
+GPS_RT_EXPORT void gps_rt_check_abi(uint32_t version, uint32_t magic);
+
+/// The API version this runtime library was built with.
+GPS_RT_EXPORT uint32_t gps_rt_api_version(void);
+
+/// Fills `out[0..count)` with uniform floats in the open interval (0, 1) from
+/// Philox4x32-10 with the 64-bit `key`. Element i is lane i % 4 of the block
+/// at 64-bit counter `counter + i / 4` (counter words {lo, hi, 0, 0}), so a
+/// caller that draws again should advance `counter` by ceil(count / 4).
+/// Deterministic for a given (key, counter, count); `count <= 0` does nothing.
+GPS_RT_EXPORT void gps_rt_philox_uniform_f32(float *out, int64_t count,
+                                             uint64_t key, uint64_t counter);
+
+/// Fills `out[0..count)` with standard normal floats (Box-Muller on the
+/// uniforms of gps_rt_philox_uniform_f32: lanes (0,1) and (2,3) of each block
+/// give two normals each). Same counter convention as the uniform variant.
+GPS_RT_EXPORT void gps_rt_philox_normal_f32(float *out, int64_t count,
+                                            uint64_t key, uint64_t counter);
+
+} // extern "C"
+
+#endif // GPS_RUNTIME_INTERFACE_H
