@@ -138,7 +138,7 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
   b.setInsertionPointAfter(primary->isBeforeInBlock(guide) ? guide : primary);
   auto rollout = RolloutOp::create(b, guide.getLoc(), "rollout",
                                    guide.getSymName(), primary.getSymName(),
-                                   b.getArrayAttr(reads));
+                                   b.getArrayAttr(reads), ArrayAttr());
   Block *body = b.createBlock(&rollout.getBody(), {}, types, locs);
 
   IRMapping gmap, pmap;

@@ -328,6 +328,15 @@ LogicalResult RolloutOp::verifyRegions() {
       SymbolTable::lookupSymbolIn(model, getGuideAttr()));
   auto primary = llvm::dyn_cast_or_null<PolicyOp>(
       SymbolTable::lookupSymbolIn(model, getPrimaryAttr()));
+  if (ArrayAttr terms = getTermsAttr()) {
+    auto ret = llvm::cast<ReturnOp>(entry.getTerminator());
+    if (ret.getValues().size() != terms.size())
+      return emitOpError() << "names " << terms.size() << " term(s) but "
+                           << "returns " << ret.getValues().size();
+    for (Value v : ret.getValues())
+      if (!isBatchTensor(v.getType()) || getFeatureSize(v.getType()) != 1)
+        return emitOpError("terms must be per-example values tensor<?x1xf32>");
+  }
   if (!guide || guide.getRole() != Role::guide)
     return emitOpError() << "'" << getGuide() << "' is not a guide policy";
   if (!primary || primary.getRole() != Role::primary)
@@ -711,6 +720,41 @@ LogicalResult LSTMCellOp::verify() {
   if (getPeephole() && failed(expect(getPeephole(), {3, hidden}, "peephole")))
     return failure();
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Per-example terms
+//===----------------------------------------------------------------------===//
+
+/// Checks that `result` holds one value per example.
+static LogicalResult verifyPerExample(Operation *op, Value result) {
+  if (getFeatureSize(result.getType()) != 1)
+    return op->emitOpError("result must be tensor<?x1xf32>, one value per "
+                           "example");
+  return success();
+}
+
+LogicalResult KLDivOp::verify() {
+  auto from = llvm::cast<DistType>(getFrom().getType());
+  auto to = llvm::cast<DistType>(getTo().getType());
+  if (from.getKind() == DistKind::bernoulli ||
+      to.getKind() == DistKind::bernoulli)
+    return emitOpError("has a closed form only between Gaussians");
+  if (from.getSize() != to.getSize())
+    return emitOpError() << "distributions over " << from.getSize() << " and "
+                         << to.getSize() << " elements";
+  return verifyPerExample(*this, getResult());
+}
+
+LogicalResult LogProbOp::verify() {
+  auto dist = llvm::cast<DistType>(getDist().getType());
+  if (dist.getSize() != getFeatureSize(getValue().getType()))
+    return emitOpError() << "value has " << getFeatureSize(getValue().getType())
+                         << " features but the distribution has "
+                         << dist.getSize();
+  if (getMissing() && getMissing().getType() != getValue().getType())
+    return emitOpError("mask must have the value's type");
+  return verifyPerExample(*this, getResult());
 }
 
 //===----------------------------------------------------------------------===//

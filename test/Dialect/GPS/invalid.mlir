@@ -986,3 +986,129 @@ gps.model @m steps = 0 {
   gps.policy primary @p reads [] {}
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
+// -----
+// ===== Per-example terms =====
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    %z = gps.sample "z" from %q : !gps.dist<normal, 2> -> tensor<?x2xf32>
+    %b = gps.bernoulli %z : tensor<?x2xf32> -> !gps.dist<bernoulli, 2>
+    // expected-error @below {{has a closed form only between Gaussians}}
+    %k = gps.kl_div %q, %b : !gps.dist<normal, 2>, !gps.dist<bernoulli, 2> -> tensor<?x1xf32>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    %r = gps.std_normal : !gps.dist<normal, 3>
+    // expected-error @below {{distributions over 2 and 3 elements}}
+    %k = gps.kl_div %q, %r : !gps.dist<normal, 2>, !gps.dist<normal, 3> -> tensor<?x1xf32>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    // expected-error @below {{result must be tensor<?x1xf32>, one value per example}}
+    %k = gps.kl_div %q, %q : !gps.dist<normal, 2>, !gps.dist<normal, 2> -> tensor<?x2xf32>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    %z = gps.sample "z" from %q : !gps.dist<normal, 2> -> tensor<?x2xf32>
+    %r = gps.std_normal : !gps.dist<normal, 3>
+    // expected-error @below {{value has 2 features but the distribution has 3}}
+    %l = gps.log_prob %r, %z : !gps.dist<normal, 3>, tensor<?x2xf32> -> tensor<?x1xf32>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    %z = gps.sample "z" from %q : !gps.dist<normal, 2> -> tensor<?x2xf32>
+    %r = gps.std_normal : !gps.dist<normal, 3>
+    %w = gps.sample "w" from %r : !gps.dist<normal, 3> -> tensor<?x3xf32>
+    // expected-error @below {{mask must have the value's type}}
+    %l = gps.log_prob %q, %z missing(%w : tensor<?x3xf32>) : !gps.dist<normal, 2>, tensor<?x2xf32> -> tensor<?x1xf32>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+// ===== RolloutOp and ReplayOp =====
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  // expected-error @below {{names 1 term(s) but returns 0}}
+  gps.rollout @rollout guide @q primary @p reads [] terms ["nll"] {
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  // expected-error @below {{terms must be per-example values tensor<?x1xf32>}}
+  gps.rollout @rollout guide @q primary @p reads [] terms ["nll"] {
+    %z = gps.zeros : tensor<?x2xf32>
+    gps.return %z : tensor<?x2xf32>
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  // expected-error @below {{'p' is not a guide policy}}
+  gps.rollout @rollout guide @p primary @p reads [] {
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  // expected-error @below {{'q' is not a primary policy}}
+  gps.rollout @rollout guide @q primary @q reads [] {
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.data @x : real tensor<?x4xf32>
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  // expected-error @below {{reads 1 input(s) but its body has 0 argument(s)}}
+  gps.rollout @rollout guide @q primary @p reads ["x"] {
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    %z = gps.sample "z" from %q : !gps.dist<normal, 2> -> tensor<?x2xf32>
+    // expected-error @below {{must be inside a gps.rollout}}
+    gps.replay "z" value %z guide %q primary %q : tensor<?x2xf32>, !gps.dist<normal, 2>, !gps.dist<normal, 2>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  gps.rollout @rollout guide @q primary @p reads [] {
+    %q = gps.std_normal : !gps.dist<normal, 2>
+    %r = gps.std_normal : !gps.dist<normal, 3>
+    %z = gps.sample "z" from %q : !gps.dist<normal, 2> -> tensor<?x2xf32>
+    // expected-error @below {{value has 2 features but the guide's distribution has 2 and the primary's 3}}
+    gps.replay "z" value %z guide %q primary %r : tensor<?x2xf32>, !gps.dist<normal, 2>, !gps.dist<normal, 3>
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}

@@ -287,3 +287,44 @@ gps.model @lstm steps = 2 {
   // CHECK-NEXT: }
 }
 // CHECK-NEXT: }
+
+// The ops made by gps-pair-policies and gps-expand-kl.
+// CHECK-LABEL: gps.model @paired steps = 2 {
+// CHECK:       gps.rollout @rollout guide @q primary @p reads ["x", "m"] terms ["nll", "kl(q||p)"] {
+// CHECK-NEXT:  ^bb0(%[[X:.*]]: tensor<?x2xf32>, %[[M:.*]]: tensor<?x2xf32>):
+// CHECK-NEXT:    %[[N:.*]] = gps.std_normal : !gps.dist<normal, 2>
+// CHECK-NEXT:    %[[G:.*]] = gps.gaussian %[[X]], %[[M]] : tensor<?x2xf32> -> !gps.dist<gaussian, 2>
+// CHECK-NEXT:    %[[Z:.*]] = gps.sample "z" from %[[G]] : !gps.dist<gaussian, 2> -> tensor<?x2xf32>
+// CHECK-NEXT:    gps.replay "z" value %[[Z]] guide %[[G]] primary %[[N]] : tensor<?x2xf32>, !gps.dist<gaussian, 2>, !gps.dist<normal, 2>
+// CHECK-NEXT:    %[[K:.*]] = gps.kl_div %[[G]], %[[N]] : !gps.dist<gaussian, 2>, !gps.dist<normal, 2> -> tensor<?x1xf32>
+// CHECK-NEXT:    %[[B:.*]] = gps.bernoulli %[[Z]] : tensor<?x2xf32> -> !gps.dist<bernoulli, 2>
+// CHECK-NEXT:    %[[LP:.*]] = gps.log_prob %[[B]], %[[X]] missing(%[[M]] : tensor<?x2xf32>) : !gps.dist<bernoulli, 2>, tensor<?x2xf32> -> tensor<?x1xf32>
+// CHECK-NEXT:    %[[LP2:.*]] = gps.log_prob %[[B]], %[[X]] : !gps.dist<bernoulli, 2>, tensor<?x2xf32> -> tensor<?x1xf32>
+// CHECK-NEXT:    %[[Z0:.*]] = gps.zeros : tensor<?x1xf32>
+// CHECK-NEXT:    %[[NLL:.*]] = gps.sub %[[Z0]], %[[LP]] : tensor<?x1xf32>
+// CHECK-NEXT:    gps.return %[[NLL]], %[[K]] : tensor<?x1xf32>, tensor<?x1xf32>
+gps.model @paired steps = 2 {
+  gps.data @x : real tensor<?x2xf32>
+  gps.mask @m on @x : mcar(5.000000e-01)
+  gps.policy primary @p reads ["x.known", "m"] {
+  ^bb0(%xk: tensor<?x2xf32>, %mk: tensor<?x2xf32>):
+  }
+  gps.policy guide @q reads ["x", "m"] {
+  ^bb0(%x: tensor<?x2xf32>, %mk: tensor<?x2xf32>):
+  }
+  gps.rollout @rollout guide @q primary @p reads ["x", "m"] terms ["nll", "kl(q||p)"] {
+  ^bb0(%x: tensor<?x2xf32>, %mk: tensor<?x2xf32>):
+    %n = gps.std_normal : !gps.dist<normal, 2>
+    %g = gps.gaussian %x, %mk : tensor<?x2xf32> -> !gps.dist<gaussian, 2>
+    %z = gps.sample "z" from %g : !gps.dist<gaussian, 2> -> tensor<?x2xf32>
+    gps.replay "z" value %z guide %g primary %n : tensor<?x2xf32>, !gps.dist<gaussian, 2>, !gps.dist<normal, 2>
+    %k = gps.kl_div %g, %n : !gps.dist<gaussian, 2>, !gps.dist<normal, 2> -> tensor<?x1xf32>
+    %b = gps.bernoulli %z : tensor<?x2xf32> -> !gps.dist<bernoulli, 2>
+    %lp = gps.log_prob %b, %x missing(%mk : tensor<?x2xf32>) : !gps.dist<bernoulli, 2>, tensor<?x2xf32> -> tensor<?x1xf32>
+    %lp2 = gps.log_prob %b, %x : !gps.dist<bernoulli, 2>, tensor<?x2xf32> -> tensor<?x1xf32>
+    %z0 = gps.zeros : tensor<?x1xf32>
+    %nll = gps.sub %z0, %lp : tensor<?x1xf32>
+    gps.return %nll, %k : tensor<?x1xf32>, tensor<?x1xf32>
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}

@@ -290,6 +290,10 @@ def GPS_RolloutOp : GPS_Op<"rollout", [Symbol, HasParent<"ModelOp">,
     `gps.for`, so state both policies compute can be shared by CSE. The
     entry block arguments are the data views either policy reads.
 
+    After `gps-expand-kl` the body returns one per-example value
+    (`tensor<?x1xf32>`) per objective term, named by `terms` (`nll`,
+    `kl(q||p)`, `kl(p||q)`, `kl(p||normal)`, `kl(q||normal)`).
+
     ```mlir
     gps.rollout @rollout guide @q primary @p reads ["x"] {
     ^bb0(%x: tensor<?x784xf32>):
@@ -298,11 +302,12 @@ def GPS_RolloutOp : GPS_Op<"rollout", [Symbol, HasParent<"ModelOp">,
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$guide,
-                       FlatSymbolRefAttr:$primary, StrArrayAttr:$reads);
+                       FlatSymbolRefAttr:$primary, StrArrayAttr:$reads,
+                       OptionalAttr<StrArrayAttr>:$terms);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $sym_name `guide` $guide `primary` $primary `reads` $reads
-    attr-dict-with-keyword $body
+    (`terms` $terms^)? attr-dict-with-keyword $body
   }];
   let hasRegionVerifier = 1;
 }
@@ -704,6 +709,65 @@ def GPS_BernoulliOp : GPS_Op<"bernoulli", [Pure]> {
   let results = (outs GPS_DistType:$result);
   let assemblyFormat = [{
     $logits attr-dict `:` type($logits) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Per-example terms (made by gps-expand-kl)
+//===----------------------------------------------------------------------===//
+
+def GPS_ZerosOp : GPS_Op<"zeros", [Pure]> {
+  let summary = "a batch of zero vectors";
+  let description = [{
+    Zeros with the policy's batch size; the start of an accumulated term.
+
+    ```mlir
+    %acc = gps.zeros : tensor<?x1xf32>
+    ```
+  }];
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def GPS_KLDivOp : GPS_Op<"kl_div", [Pure]> {
+  let summary = "analytic KL divergence between two diagonal Gaussians";
+  let description = [{
+    Per example, `KL(from || to)` summed over the event's elements, in closed
+    form: with means `m`, log-variances `l` (the standard normal has `m = 0`,
+    `l = 0`),
+    `0.5 * sum(l_to - l_from + (exp(l_from) + (m_from - m_to)^2) / exp(l_to) - 1)`.
+
+    ```mlir
+    %kl = gps.kl_div %q, %p : !gps.dist<gaussian, 100>, !gps.dist<normal, 100> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins GPS_DistType:$from, GPS_DistType:$to);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = [{
+    $from `,` $to attr-dict `:` qualified(type($from)) `,`
+    qualified(type($to)) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_LogProbOp : GPS_Op<"log_prob", [Pure]> {
+  let summary = "log-density of a value under a distribution";
+  let description = [{
+    Per example, `sum_i log p(value_i)`. With `missing(%m)`, only the elements
+    where the mask `%m` is 0 (missing) count. A Bernoulli takes soft targets
+    in [0, 1] (cross-entropy against the logits).
+
+    ```mlir
+    %lp = gps.log_prob %d, %x missing(%m : tensor<?x784xf32>) : !gps.dist<bernoulli, 784>, tensor<?x784xf32> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins GPS_DistType:$dist, GPS_BatchTensor:$value,
+                       Optional<GPS_BatchTensor>:$missing);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = [{
+    $dist `,` $value (`missing` `(` $missing^ `:` type($missing) `)`)?
+    attr-dict `:` qualified(type($dist)) `,` type($value) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -43,4 +43,39 @@ def PairPoliciesPass : Pass<"gps-pair-policies", "::gps::ModelOp"> {
   ];
 }
 
+def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
+  let summary = "Expand the objective's terms into per-site, per-step terms";
+  let description = [{
+    Computes, inside the model's `gps.rollout`, one per-example value
+    (`tensor<?x1xf32>`) for every term the objective uses, and returns them
+    in the order named by the rollout's new `terms` attribute:
+
+    * `nll`: `-log p(x | tau)` summed over the `gps.observe` sites; an
+      observed `x.missing` counts only the missing elements;
+    * `kl(q||p)`: at every `gps.replay`, the analytic KL (`gps.kl_div`)
+      when both sides are Gaussians or the standard normal, as the paper's
+      Rao-Blackwellised path-wise KL; otherwise the Monte Carlo term
+      `log q(z) - log p(z)` at the guide's sample. Sites only the primary
+      samples add nothing (both sides draw them from the primary);
+    * `kl(p||q)`: the analytic KL of the reverse direction at every replay;
+    * `kl(p||normal)`, `kl(q||normal)`: each Gaussian site of the policy
+      against N(0, I).
+
+    Terms of sites inside the step loop accumulate in new loop-carried
+    values, so the loop stays one region. The objective is unchanged: its
+    `gps.nll` / `gps.kl` / `gps.kl_std_normal` ops now denote the batch mean
+    of the rollout's term of the same name. `gps.replay` and `gps.observe`
+    are consumed.
+
+    #### Input invariant
+
+    The output of `gps-pair-policies` (one `gps.rollout`).
+
+    #### Output IR
+
+    `gps.rollout ... terms [...]` whose body returns the terms.
+  }];
+  let dependentDialects = ["::gps::GPSDialect"];
+}
+
 #endif // GPS_DIALECT_GPS_GPSPASSES_TD
