@@ -7,16 +7,20 @@
 using namespace gps;
 
 void DiagEngine::error(llvm::SMLoc loc, const llvm::Twine &msg) {
-  if (numErrors == kMaxErrors)
+  lastErrorShown = numErrors < kMaxErrors;
+  if (!lastErrorShown)
     return;
   ++numErrors;
   srcMgr.PrintMessage(os, loc, llvm::SourceMgr::DK_Error, msg);
-  if (numErrors == kMaxErrors)
+}
+
+DiagEngine::~DiagEngine() {
+  if (tooManyErrors())
     os << "error: too many errors emitted, stopping now\n";
 }
 
 void DiagEngine::note(llvm::SMLoc loc, const llvm::Twine &msg) {
-  if (numErrors > kMaxErrors)
+  if (!lastErrorShown)
     return;
   srcMgr.PrintMessage(os, loc, llvm::SourceMgr::DK_Note, msg);
 }

@@ -190,7 +190,8 @@ Token Lexer::next() {
       return make(Tok::pipepipe, start);
     }
     diag.error(locOf(start), "expected '||'; a single '|' is not an operator");
-    return make(Tok::error, start);
+    return make(Tok::pipepipe, start); // Recover as if '||' was meant.
+
   case '"': {
     while (cur != buffer.end() && *cur != '"' && *cur != '\n')
       ++cur;

@@ -221,7 +221,8 @@ void Parser::recoverToDecl(unsigned depth) {
 
 std::unique_ptr<Model> Parser::parseFile() {
   if (tok.is(Tok::eof)) {
-    diag.error(tok.loc(), "empty file: expected a 'model' declaration");
+    if (diag.getNumErrors() == 0)
+      diag.error(tok.loc(), "empty file: expected a 'model' declaration");
     return nullptr;
   }
   auto model = std::make_unique<Model>();
@@ -366,6 +367,7 @@ bool Parser::parseLayer(Layer &layer) {
     return false;
   if (tok.is(Tok::identifier)) {
     layer.activation = tok.spelling.str();
+    layer.activationLoc = tok.loc();
     consume();
   }
   return true;
@@ -641,6 +643,12 @@ ExprPtr Parser::parsePostfix() {
 ExprPtr Parser::parsePrimary() {
   llvm::SMLoc loc = tok.loc();
   if (tok.is(Tok::integer) || tok.is(Tok::real)) {
+    int64_t value;
+    if (tok.is(Tok::integer) &&
+        (tok.spelling.getAsInteger(10, value) || value > (int64_t(1) << 40))) {
+      diag.error(loc, "integer '" + tok.spelling + "' is too large");
+      return nullptr;
+    }
     auto e = std::make_unique<Expr>(Expr::Kind::Number, loc);
     e->isInteger = tok.is(Tok::integer);
     e->number = std::strtod(tok.spelling.str().c_str(), nullptr);

@@ -74,6 +74,7 @@ struct Var {
   Ty ty;
   llvm::SMLoc loc;
   bool indexedSite = false; // defined by `z[t] ~ ...`: read as z[t]
+  bool site = false;        // defined by `~`: cannot be assigned
 };
 
 class Sema {
@@ -109,10 +110,13 @@ private:
   Ty checkMember(const Expr &e);
   Ty checkCall(const Expr &e);
   Ty checkNetCall(const Expr &e, const Decl &net);
-  Ty readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field);
+  /// Reads the view `field` of `data` at `loc`; `fieldLoc` is where the
+  /// field is spelt, for an unknown field.
+  Ty readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field,
+              llvm::SMLoc fieldLoc = {});
   Var *lookupVar(llvm::StringRef name);
   void defineVar(llvm::StringRef name, Ty ty, llvm::SMLoc loc,
-                 bool indexedSite = false);
+                 bool indexedSite = false, bool site = false);
 
   const Decl *lookupDecl(llvm::StringRef name) const {
     auto it = decls.find(name);
@@ -309,13 +313,13 @@ void Sema::checkNet(const Decl &d) {
     if (l.size <= 0)
       error(l.loc, "layer size must be positive");
     if (!l.activation.empty() && !isActivation(l.activation))
-      error(l.loc, "unknown activation '" + l.activation +
+      error(l.activationLoc, "unknown activation '" + l.activation +
                        "'; expected relu, tanh, sigmoid, softplus, exp or "
                        "log");
     if (l.gauss && i + 1 != spec.layers.size())
       error(l.loc, "a gauss(N) head must be the last layer");
     if (spec.arch == "affine" && !l.activation.empty())
-      error(l.loc, "an affine net has no activation; use mlp");
+      error(l.activationLoc, "an affine net has no activation; use mlp");
   }
 }
 
@@ -350,8 +354,8 @@ Var *Sema::lookupVar(llvm::StringRef name) {
 }
 
 void Sema::defineVar(llvm::StringRef name, Ty ty, llvm::SMLoc loc,
-                     bool indexedSite) {
-  scopes.back()[name] = Var{ty, loc, indexedSite};
+                     bool indexedSite, bool site) {
+  scopes.back()[name] = Var{ty, loc, indexedSite, site};
 }
 
 void Sema::checkPolicy(const Decl &d) {
@@ -489,7 +493,7 @@ void Sema::checkAssign(const Stmt &s) {
       old->ty = ty;
       return;
     }
-    if (old->indexedSite) {
+    if (old->site) {
       error(t.loc, "cannot assign to sample site '" + t.name + "'");
       return;
     }
@@ -620,7 +624,8 @@ void Sema::checkSample(const Stmt &s) {
     error(t.loc, "sample site '" + t.name + "' shadows a variable");
     return;
   }
-  defineVar(t.name, Ty::tensor(dist.size), t.loc, !t.index.empty());
+  defineVar(t.name, Ty::tensor(dist.size), t.loc, !t.index.empty(),
+            /*site=*/true);
 }
 
 bool Sema::checkLoopBound(const Expr &e, int64_t &value) {
@@ -674,10 +679,12 @@ void Sema::checkFor(const Stmt &s) {
 // Expressions
 //===----------------------------------------------------------------------===//
 
-Ty Sema::readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field) {
+Ty Sema::readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field,
+                  llvm::SMLoc fieldLoc) {
   std::string view = field.empty() ? data.name : data.name + "." + field.str();
   if (!field.empty() && field != "known" && field != "missing") {
-    error(loc, "data '" + data.name + "' has no view '" + field + "'");
+    error(fieldLoc.isValid() ? fieldLoc : loc,
+          "data '" + data.name + "' has no view '" + field + "'");
     return Ty::error();
   }
   if (!field.empty() && !maskOf(data)) {
@@ -724,7 +731,12 @@ Ty Sema::checkName(const Expr &e) {
   }
   const Decl *d = lookupDecl(e.name);
   if (!d) {
-    error(e.loc, "use of undeclared name '" + e.name + "'");
+    auto site = sites->find(e.name);
+    if (site != sites->end() && site->second.indexed)
+      error(e.loc, "site '" + e.name + "' is sampled inside the step loop; "
+                   "read it there, as '" + e.name + "[t]'");
+    else
+      error(e.loc, "use of undeclared name '" + e.name + "'");
     return Ty::error();
   }
   switch (d->kind) {
@@ -765,7 +777,7 @@ Ty Sema::checkMember(const Expr &e) {
   if (base.kind == Expr::Kind::Name && !lookupVar(base.name)) {
     const Decl *d = lookupDecl(base.name);
     if (d && d->kind == Decl::Kind::Data)
-      return readData(base.loc, *d, e.name);
+      return readData(base.loc, *d, e.name, e.loc);
   }
   Ty ty = checkExpr(base);
   if (ty.isError())
@@ -972,6 +984,11 @@ Ty Sema::checkExpr(const Expr &e) {
   case Expr::Kind::Member:
     return checkMember(e);
   case Expr::Kind::Index: {
+    if (loopVar.empty()) {
+      error(e.loc, "'" + e.name + "[" + e.index + "]' is read outside the "
+                   "step loop; a loop's sites can only be read inside it");
+      return Ty::error();
+    }
     Var *v = lookupVar(e.name);
     if (!v || !v->indexedSite) {
       error(e.loc, "'" + e.name + "' is not a site sampled in this loop");

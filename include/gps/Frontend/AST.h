@@ -110,7 +110,7 @@ struct Layer {
   int64_t size = 0;
   std::string activation; // empty, relu, tanh, sigmoid, softplus, exp
   bool gauss = false;     // a Gaussian head: 2*size outputs
-  llvm::SMLoc loc;
+  llvm::SMLoc loc, activationLoc;
 };
 
 struct NetSpec {

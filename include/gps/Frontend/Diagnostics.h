@@ -21,6 +21,8 @@ public:
 
   DiagEngine(llvm::SourceMgr &srcMgr, llvm::raw_ostream &os)
       : srcMgr(srcMgr), os(os) {}
+  /// Says so when errors were dropped at the limit.
+  ~DiagEngine();
 
   void error(llvm::SMLoc loc, const llvm::Twine &msg);
   void note(llvm::SMLoc loc, const llvm::Twine &msg);
@@ -34,6 +36,7 @@ private:
   llvm::SourceMgr &srcMgr;
   llvm::raw_ostream &os;
   unsigned numErrors = 0;
+  bool lastErrorShown = true; // notes follow the error they explain
 };
 
 } // namespace gps

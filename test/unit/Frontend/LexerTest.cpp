@@ -104,9 +104,10 @@ TEST(LexerTest, UnterminatedString) {
       << l.diagnostics;
 }
 
-TEST(LexerTest, SinglePipeIsAnError) {
+TEST(LexerTest, SinglePipeIsAnErrorThatRecoversAsTwo) {
   Lexed l("a | b");
-  EXPECT_EQ(l.tokens[1].kind, Tok::error);
+  EXPECT_EQ(l.errors, 1u);
+  EXPECT_EQ(l.tokens[1].kind, Tok::pipepipe);
   EXPECT_NE(l.diagnostics.find("1:3: error: expected '||'"),
             std::string::npos);
 }
