@@ -304,6 +304,7 @@ DeclPtr Parser::parseData() {
       !parseTypeAnnot(decl->type))
     return nullptr;
   if (acceptKeyword("in")) {
+    decl->rangeLoc = tok.loc();
     double lo, hi;
     if (!expect(Tok::lsquare) || !parseNumber(lo) || !expect(Tok::comma) ||
         !parseNumber(hi) || !expect(Tok::rsquare))
@@ -351,7 +352,10 @@ DeclPtr Parser::parseSteps() {
   auto decl = std::make_unique<Decl>(Decl::Kind::Steps, tok.loc());
   consume();
   if (!parseIdent(decl->name, decl->nameLoc, "steps name") ||
-      !expect(Tok::equal) || !parseInt(decl->steps, "number of steps"))
+      !expect(Tok::equal))
+    return nullptr;
+  decl->valueLoc = tok.loc();
+  if (!parseInt(decl->steps, "number of steps"))
     return nullptr;
   return decl;
 }
@@ -474,12 +478,25 @@ DeclPtr Parser::parseObjective() {
 }
 
 bool Parser::parseBlock(std::vector<StmtPtr> &body) {
+  llvm::SMLoc open = tok.loc();
   if (!expect(Tok::lbrace))
     return false;
   while (!tok.is(Tok::rbrace)) {
     if (tok.is(Tok::eof)) {
       expected("'}' to close the block");
+      diag.note(open, "the block opened here");
       return false;
+    }
+    // Declaration keywords are reserved: one at the start of a statement
+    // means the block was not closed.
+    if (isDeclKeyword(tok)) {
+      diag.error(tok.loc(), "'" + tok.spelling +
+                                "' starts a declaration, not a statement; "
+                                "is a '}' missing before it?");
+      diag.note(open, "the block opened here");
+      // Recover as if the '}' were there.
+      --braceDepth;
+      return true;
     }
     StmtPtr stmt = parseStmt();
     if (!stmt)

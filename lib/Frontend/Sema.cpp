@@ -213,10 +213,10 @@ void Sema::checkData(const Decl &d) {
   if (d.type.size <= 0)
     error(d.type.loc, "data '" + d.name + "' must have a positive size");
   if (d.range && !(d.range->first < d.range->second))
-    error(d.type.loc, "data '" + d.name + "' has an empty range");
+    error(d.rangeLoc, "data '" + d.name + "' has an empty range");
   if (d.range && d.type.elem == "bits" &&
       (d.range->first != 0 || d.range->second != 1))
-    error(d.type.loc, "'bits' data takes values in [0, 1]; drop the range");
+    error(d.rangeLoc, "'bits' data takes values in [0, 1]; drop the range");
 }
 
 void Sema::checkMask(const Decl &d) {
@@ -1161,7 +1161,7 @@ bool Sema::run() {
       break;
     case Decl::Kind::Steps:
       if (d->steps < 0 || d->steps > 100000)
-        error(d->loc, "steps must lie in 0..100000");
+        error(d->valueLoc, "steps must lie in 0..100000");
       break;
     case Decl::Kind::Net:
       checkNet(*d);

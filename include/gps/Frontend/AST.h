@@ -140,6 +140,7 @@ struct Decl {
   TypeAnnot type;
   std::vector<int64_t> shape; // Param: [n] or [m, n]
   std::optional<std::pair<double, double>> range; // Data
+  llvm::SMLoc rangeLoc;                           // Data: the '['
   // Mask: `mar(14, image = 28x28)` / `mcar(0.6)`, optional `on x`.
   std::string maskKind;
   double maskAmount = 0;
@@ -148,6 +149,7 @@ struct Decl {
   llvm::SMLoc maskOnLoc;
   // Steps.
   int64_t steps = 0;
+  llvm::SMLoc valueLoc;
   // Param: initialiser name (zeros by default).
   std::string init;
   llvm::SMLoc initLoc;
