@@ -1,7 +1,7 @@
 //===- gps-opt.cpp - gps optimizer driver ---------------------------------===//
 //
-// MlirOptMain with the gps dialect, its passes and the upstream dialects and
-// passes the gps pipelines use.
+// MlirOptMain with the gps dialect, its passes and pipelines, and the
+// upstream dialects and passes they use.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,8 +10,6 @@
 #include "gps/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -25,8 +23,7 @@ int main(int argc, char **argv) {
   gps::registerPipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<gps::GPSDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  registry.insert<gps::GPSDialect, mlir::arith::ArithDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "gps optimizer driver\n", registry));
 }
