@@ -177,28 +177,27 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
       unsigned next = 1;
       SmallVector<Value> yielded;
       llvm::StringMap<GuideSite> loopSites = sites;
-      if (g->loop) {
-        Block &gb = g->loop.getBody().front();
-        for (BlockArgument arg : gb.getArguments())
-          gmap.map(arg, arg.getArgNumber() == 0
-                            ? step
-                            : loopBody->getArgument(next++));
-        for (Operation &op : gb.without_terminator())
-          cloneGuideOp(b, &op, gmap, loopSites);
-        for (Value v : gb.getTerminator()->getOperands())
-          yielded.push_back(gmap.lookup(v));
-      }
-      if (p->loop) {
-        Block &pb = p->loop.getBody().front();
-        for (BlockArgument arg : pb.getArguments())
-          pmap.map(arg, arg.getArgNumber() == 0
-                            ? step
-                            : loopBody->getArgument(next++));
-        for (Operation &op : pb.without_terminator())
-          clonePrimaryOp(b, &op, pmap, loopSites, step);
-        for (Value v : pb.getTerminator()->getOperands())
-          yielded.push_back(pmap.lookup(v));
-      }
+      // Maps a policy's loop arguments to the fused loop's, clones its body
+      // with `cloneOp` and collects what it yields.
+      auto fuseBody = [&](ForOp source, IRMapping &map,
+                          llvm::function_ref<void(Operation *)> cloneOp) {
+        Block &body = source.getBody().front();
+        for (BlockArgument arg : body.getArguments())
+          map.map(arg, arg.getArgNumber() == 0
+                           ? step
+                           : loopBody->getArgument(next++));
+        for (Operation &op : body.without_terminator())
+          cloneOp(&op);
+        for (Value v : body.getTerminator()->getOperands())
+          yielded.push_back(map.lookup(v));
+      };
+      if (g->loop)
+        fuseBody(g->loop, gmap,
+                 [&](Operation *op) { cloneGuideOp(b, op, gmap, loopSites); });
+      if (p->loop)
+        fuseBody(p->loop, pmap, [&](Operation *op) {
+          clonePrimaryOp(b, op, pmap, loopSites, step);
+        });
       YieldOp::create(b, proto.getLoc(), yielded);
     }
     unsigned next = 0;
