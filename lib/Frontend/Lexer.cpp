@@ -205,7 +205,18 @@ Token Lexer::next() {
   default:
     break;
   }
-  if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f)
+  auto byte = static_cast<unsigned char>(c);
+  if (byte >= 0xc2 && byte <= 0xf4) {
+    // A UTF-8 sequence: one error for the whole character.
+    while (cur != buffer.end() &&
+           (static_cast<unsigned char>(*cur) & 0xc0) == 0x80)
+      ++cur;
+    diag.error(locOf(start), "non-ASCII character '" +
+                                 llvm::StringRef(start, cur - start) +
+                                 "' (a .gps file is ASCII text)");
+    return make(Tok::error, start);
+  }
+  if (byte >= 0x20 && byte < 0x7f)
     diag.error(locOf(start),
                "unexpected character '" + llvm::Twine(c) + "'");
   else

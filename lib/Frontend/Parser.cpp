@@ -534,9 +534,15 @@ StmtPtr Parser::parseStmt() {
     if (!parseIdent(stmt->var, stmt->varLoc, "a loop variable") ||
         !expectKeyword("in"))
       return nullptr;
-    if (!(stmt->lo = parsePostfix()) ||
-        !expect(Tok::dotdot, " in the loop range") ||
-        !(stmt->hi = parsePostfix()) || !parseBlock(stmt->body))
+    auto bound = [&]() -> ExprPtr {
+      if (tok.is(Tok::integer) || tok.is(Tok::identifier))
+        return parsePostfix();
+      expected("a loop bound (an integer or the steps name)");
+      return nullptr;
+    };
+    if (!(stmt->lo = bound()) ||
+        !expect(Tok::dotdot, " in the loop range") || !(stmt->hi = bound()) ||
+        !parseBlock(stmt->body))
       return nullptr;
     return stmt;
   }

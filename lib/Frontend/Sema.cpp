@@ -378,6 +378,7 @@ void Sema::checkPolicy(const Decl &d) {
     }
     if (target->kind == Decl::Kind::Mask && !in.field.empty()) {
       error(in.loc, "a mask has no field '" + in.field + "'");
+      inputs.try_emplace(in.name, &in); // what was meant: no follow-on errors
       continue;
     }
     if (target->kind == Decl::Kind::Data) {
@@ -556,6 +557,12 @@ void Sema::checkSample(const Stmt &s) {
     }
     if (!t.field.empty() && !maskOf(*d)) {
       error(t.loc, "'" + t.str() + "' needs a mask on '" + t.name + "'");
+      return;
+    }
+    if (!t.field.empty() && !inputs.count(maskOf(*d)->name)) {
+      error(t.loc, "observing '" + t.str() + "' needs mask '" +
+                       maskOf(*d)->name + "' as an input of primary '" +
+                       policy->name + "'");
       return;
     }
     if (!loopVar.empty()) {

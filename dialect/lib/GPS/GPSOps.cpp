@@ -305,6 +305,17 @@ LogicalResult PolicyOp::verifyRegions() {
   return success();
 }
 
+/// Checks that a site's `step`, when present, is the step of the gps.for
+/// that immediately encloses `op`.
+static LogicalResult verifyStep(Operation *op, Value step) {
+  if (!step)
+    return success();
+  auto loop = llvm::dyn_cast<ForOp>(op->getParentOp());
+  if (!loop || step != loop.getBody().front().getArgument(0))
+    return op->emitOpError("step must be the step of the enclosing gps.for");
+  return success();
+}
+
 /// The policy enclosing `op`.
 static PolicyOp getEnclosingPolicy(Operation *op) {
   return op->getParentOfType<PolicyOp>();
@@ -348,6 +359,8 @@ LogicalResult RolloutOp::verifyRegions() {
 LogicalResult ReplayOp::verify() {
   if (!(*this)->getParentOfType<RolloutOp>())
     return emitOpError("must be inside a gps.rollout");
+  if (failed(verifyStep(*this, getStep())))
+    return failure();
   auto guide = llvm::cast<DistType>(getGuide().getType());
   auto primary = llvm::cast<DistType>(getPrimary().getType());
   int64_t n = getFeatureSize(getValue().getType());
@@ -371,7 +384,7 @@ LogicalResult SampleOp::verify() {
                          << dist.getSize();
   if (getSite().empty())
     return emitOpError("site name must not be empty");
-  return success();
+  return verifyStep(*this, getStep());
 }
 
 LogicalResult ObserveOp::verify() {

@@ -1112,3 +1112,31 @@ gps.model @m steps = 0 {
   }
   gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
 }
+// -----
+// ===== Site steps =====
+gps.model @m steps = 2 {
+  gps.policy primary @p reads [] {
+    gps.for 1 to 2 {
+    ^bb0(%t: index):
+      %d = gps.std_normal : !gps.dist<normal, 2>
+      %c = arith.constant 1 : index
+      // expected-error @below {{step must be the step of the enclosing gps.for}}
+      %z = gps.sample "z"[%c] from %d : !gps.dist<normal, 2> -> tensor<?x2xf32>
+      gps.yield
+    }
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 2 {
+  gps.policy primary @p reads [] {}
+  gps.policy guide @q reads [] {}
+  gps.rollout @rollout guide @q primary @p reads [] {
+    %c = arith.constant 1 : index
+    %d = gps.std_normal : !gps.dist<normal, 2>
+    %z = gps.sample "z" from %d : !gps.dist<normal, 2> -> tensor<?x2xf32>
+    // expected-error @below {{step must be the step of the enclosing gps.for}}
+    gps.replay "z"[%c] value %z guide %d primary %d : tensor<?x2xf32>, !gps.dist<normal, 2>, !gps.dist<normal, 2>
+  }
+  gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
+}
