@@ -274,6 +274,37 @@ bool fileExists(const std::string &path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
+/// Loads an MNIST-style pair of files and checks what every such data set
+/// shares: `count` 28x28 images, labels below 10 with `perClass` images of
+/// each class, the full byte range, and more than 1/`zeroShare` of the
+/// pixels background.
+void checkDigitFiles(const std::string &images, const std::string &labels,
+                     uint32_t count, const std::array<uint32_t, 10> &perClass,
+                     uint64_t zeroShare, IdxArray &imageArray,
+                     IdxArray &labelArray) {
+  Error err = readIdxImages(images, imageArray, 28, 28);
+  ASSERT_FALSE(err) << err.message();
+  err = readIdxLabels(labels, labelArray, 10);
+  ASSERT_FALSE(err) << err.message();
+  EXPECT_EQ(imageArray.dims, (std::vector<uint32_t>{count, 28, 28}));
+  ASSERT_EQ(labelArray.dims, std::vector<uint32_t>{count});
+  ASSERT_EQ(imageArray.data.size(), uint64_t(count) * 28 * 28);
+
+  std::array<uint32_t, 10> counted{};
+  for (uint8_t label : labelArray.data)
+    ++counted[label];
+  EXPECT_EQ(counted, perClass);
+
+  uint8_t maxPixel = 0;
+  uint64_t zeros = 0;
+  for (uint8_t pixel : imageArray.data) {
+    maxPixel = std::max(maxPixel, pixel);
+    zeros += pixel == 0;
+  }
+  EXPECT_EQ(maxPixel, 255);
+  EXPECT_GT(zeros, imageArray.data.size() / zeroShare);
+}
+
 /// Loads one Fashion-MNIST split and checks its shape and class balance.
 /// `pixelSum`, `firstImageSum` and `lastImageSum` are byte sums computed
 /// independently (Python's gzip module) from the Debian files.
@@ -288,33 +319,16 @@ void checkFashionSplit(const std::string &prefix, uint32_t count,
   if (!fileExists(images) || !fileExists(labels))
     GTEST_SKIP() << "install dataset-fashion-mnist for " << images;
 
-  IdxArray imageArray, labelArray;
-  Error err = readIdxImages(images, imageArray, 28, 28);
-  ASSERT_FALSE(err) << err.message();
-  err = readIdxLabels(labels, labelArray, 10);
-  ASSERT_FALSE(err) << err.message();
-  EXPECT_EQ(imageArray.dims, (std::vector<uint32_t>{count, 28, 28}));
-  EXPECT_EQ(labelArray.dims, std::vector<uint32_t>{count});
-  ASSERT_EQ(imageArray.data.size(), uint64_t(count) * 28 * 28);
-
   // Fashion-MNIST is balanced: count / 10 images per class.
-  std::array<uint32_t, 10> perClass{};
-  for (uint8_t label : labelArray.data)
-    ++perClass[label];
-  for (uint32_t n : perClass)
-    EXPECT_EQ(n, count / 10);
+  std::array<uint32_t, 10> perClass;
+  perClass.fill(count / 10);
+  IdxArray imageArray, labelArray;
+  checkDigitFiles(images, labels, count, perClass, /*zeroShare=*/4,
+                  imageArray, labelArray);
+  if (testing::Test::HasFatalFailure())
+    return;
   for (size_t i = 0; i < firstLabels.size(); ++i)
     EXPECT_EQ(labelArray.data[i], firstLabels[i]) << "label " << i;
-
-  // Real images use the full byte range and are mostly background.
-  uint8_t maxPixel = 0;
-  uint64_t zeros = 0;
-  for (uint8_t pixel : imageArray.data) {
-    maxPixel = std::max(maxPixel, pixel);
-    zeros += pixel == 0;
-  }
-  EXPECT_EQ(maxPixel, 255);
-  EXPECT_GT(zeros, imageArray.data.size() / 4);
 
   uint64_t sum = 0, first = 0, last = 0;
   for (size_t i = 0; i < imageArray.data.size(); ++i) {
@@ -352,30 +366,11 @@ TEST(IdxTest, Mnist10k) {
   if (!fileExists(images) || !fileExists(labels))
     GTEST_SKIP() << "run scripts/setup to make " << images;
 
-  IdxArray imageArray, labelArray;
-  Error err = readIdxImages(images, imageArray, 28, 28);
-  ASSERT_FALSE(err) << err.message();
-  err = readIdxLabels(labels, labelArray, 10);
-  ASSERT_FALSE(err) << err.message();
-  EXPECT_EQ(imageArray.dims, (std::vector<uint32_t>{10000, 28, 28}));
-  ASSERT_EQ(labelArray.dims, std::vector<uint32_t>{10000});
-
   // Digits per class: the lengths of the package's <d>.json arrays / 784.
-  const std::array<uint32_t, 10> expected = {1001, 1127, 991, 1032, 980,
-                                             863,  1014, 1070, 944,  978};
-  std::array<uint32_t, 10> perClass{};
-  for (uint8_t label : labelArray.data)
-    ++perClass[label];
-  EXPECT_EQ(perClass, expected);
-
-  uint8_t maxPixel = 0;
-  uint64_t zeros = 0;
-  for (uint8_t pixel : imageArray.data) {
-    maxPixel = std::max(maxPixel, pixel);
-    zeros += pixel == 0;
-  }
-  EXPECT_EQ(maxPixel, 255);
-  EXPECT_GT(zeros, imageArray.data.size() / 2);
+  IdxArray imageArray, labelArray;
+  checkDigitFiles(images, labels, 10000,
+                  {1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978},
+                  /*zeroShare=*/2, imageArray, labelArray);
 }
 
 } // namespace
