@@ -60,16 +60,6 @@ IdxArray smallImages() {
   return array;
 }
 
-/// Expects `err` to be a failure whose message names `path` and contains
-/// `what`.
-void expectFailure(const Error &err, const std::string &path,
-                   const std::string &what) {
-  ASSERT_TRUE(static_cast<bool>(err)) << "expected failure: " << what;
-  EXPECT_NE(err.message().find("'" + path + "'"), std::string::npos)
-      << err.message();
-  EXPECT_NE(err.message().find(what), std::string::npos) << err.message();
-}
-
 TEST(IdxTest, ReadsHandWrittenFile) {
   TempDir dir;
   std::string path = dir.file("images-idx3-ubyte");

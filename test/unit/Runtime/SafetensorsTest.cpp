@@ -41,14 +41,6 @@ std::vector<uint8_t> bytesOf(const std::vector<T> &values) {
   return bytes;
 }
 
-void expectFailure(const Error &err, const std::string &path,
-                   const std::string &what) {
-  ASSERT_TRUE(static_cast<bool>(err)) << "expected failure: " << what;
-  EXPECT_NE(err.message().find("'" + path + "'"), std::string::npos)
-      << err.message();
-  EXPECT_NE(err.message().find(what), std::string::npos) << err.message();
-}
-
 /// Expects reading `bytes` as a safetensors file to fail with `what`.
 void expectReadFailure(const std::vector<uint8_t> &bytes,
                        const std::string &what) {

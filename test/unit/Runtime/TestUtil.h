@@ -7,6 +7,10 @@
 #ifndef GPS_TEST_UNIT_RUNTIME_TESTUTIL_H
 #define GPS_TEST_UNIT_RUNTIME_TESTUTIL_H
 
+#include "gps/Runtime/Error.h"
+
+#include "gtest/gtest.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +39,16 @@ private:
 void writeFileBytes(const std::string &path, const std::vector<uint8_t> &bytes);
 /// The contents of `path` (empty if it cannot be read).
 std::vector<uint8_t> readFileBytes(const std::string &path);
+
+/// Expects `err` to be a failure whose message names `path` (quoted) and
+/// contains `what`.
+inline void expectFailure(const Error &err, const std::string &path,
+                          const std::string &what) {
+  ASSERT_TRUE(static_cast<bool>(err)) << "expected failure: " << what;
+  EXPECT_NE(err.message().find("'" + path + "'"), std::string::npos)
+      << err.message();
+  EXPECT_NE(err.message().find(what), std::string::npos) << err.message();
+}
 
 } // namespace gps::rt::test
 
