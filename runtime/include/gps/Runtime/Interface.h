@@ -131,6 +131,102 @@ GPS_RT_EXPORT void gps_rt_philox_uniform_f32(float *out, int64_t count,
 GPS_RT_EXPORT void gps_rt_philox_normal_f32(float *out, int64_t count,
                                             uint64_t key, uint64_t counter);
 
+/// Fills `out[0..count)` with standard normals like gps_rt_philox_normal_f32,
+/// from a 128-bit counter: element block i / 4 uses counter words
+/// {i/4 lo, i/4 hi, stream lo, stream hi}. Generated code gives every
+/// (update, site, step) its own `stream`, so a draw is a pure function of
+/// its coordinates and can be recomputed.
+GPS_RT_EXPORT void gps_rt_philox_normal_stream_f32(float *out, int64_t count,
+                                                   uint64_t key,
+                                                   uint64_t stream);
+
+//===--------------------------------------------------------------------===//
+// Called by generated code (memref C interface)
+//===--------------------------------------------------------------------===//
+
+/// C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T, in row-major
+/// strided memrefs (the unit stride must be the last one). Calls OpenBLAS.
+GPS_RT_EXPORT void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
+                                             float alpha,
+                                             gps_memref<float, 2> *a,
+                                             gps_memref<float, 2> *b,
+                                             float beta,
+                                             gps_memref<float, 2> *c);
+
+/// Fills a rank-2 memref (any strides) with standard normals as
+/// gps_rt_philox_normal_stream_f32 numbers them, in row-major order.
+GPS_RT_EXPORT void _mlir_ciface_gps_rt_normal(gps_memref<float, 2> *out,
+                                              uint64_t key, uint64_t stream);
+
+/// Buffers of generated code come from an arena (the memref lowering's
+/// generic allocation functions): a bump allocator that the trainer resets
+/// after each call into the model, since no buffer outlives one call.
+GPS_RT_EXPORT void *_mlir_memref_to_llvm_alloc(size_t size);
+GPS_RT_EXPORT void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
+                                                       size_t size);
+GPS_RT_EXPORT void _mlir_memref_to_llvm_free(void *ptr);
+/// Releases every arena buffer at once.
+GPS_RT_EXPORT void gps_rt_arena_reset(void);
+/// Bytes currently allocated in the arena, and the high-water mark.
+GPS_RT_EXPORT size_t gps_rt_arena_used(void);
+GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
+
+} // extern "C"
+
+//===----------------------------------------------------------------------===//
+// Entry points of a compiled model (defined by generated code)
+//===----------------------------------------------------------------------===//
+//
+// `gpsc model.gps -o trainer` emits an object defining the symbols below and
+// links it with the runtime's trainer. Shapes, names and the parameter
+// layout are in the manifest (docs/abi.md):
+//
+//   gps_model_manifest()  JSON: model name, data (name, dim, kind, range),
+//                         mask (kind, amount, image) or null, steps, the
+//                         parameters (name, shape, init, offset into the
+//                         flat parameter vector), param_count, and `terms`:
+//                         the names of terms[0..] below.
+//
+// All parameters live in one flat float vector (offsets from the manifest),
+// as do their gradients. `x` and `mask` are [batch, dim] row-major; models
+// without a mask ignore `mask` (pass x again). `terms` receives the
+// objective at index 0 and the batch means of the objective's terms after
+// it. `key` is the seed; `stream` numbers the call (the update count), so
+// every random draw is a pure function of (key, stream, site, step).
+//
+//   train:  guided rollout (q samples, p replays), terms, and d objective /
+//           d params into `grads` (overwritten).
+//   eval:   the same terms without gradients.
+//   eval_primary (models with a mask only): the primary alone, unguided;
+//           terms[0] = -log p(x.missing | known), the paper's imputation
+//           result.
+//   sample: rolls out the primary for each row of x/mask (x.known, m are
+//           its only inputs), writes the mean of the observed site's
+//           distribution (sigmoid of the logits) into `out` [batch, dim].
+
+extern "C" {
+const char *gps_model_manifest(void);
+void _mlir_ciface_gps_model_train(gps_memref<float, 2> *x,
+                                  gps_memref<float, 2> *mask,
+                                  gps_memref<float, 1> *params,
+                                  gps_memref<float, 1> *grads,
+                                  gps_memref<float, 1> *terms, uint64_t key,
+                                  uint64_t stream);
+void _mlir_ciface_gps_model_eval(gps_memref<float, 2> *x,
+                                 gps_memref<float, 2> *mask,
+                                 gps_memref<float, 1> *params,
+                                 gps_memref<float, 1> *terms, uint64_t key,
+                                 uint64_t stream);
+void _mlir_ciface_gps_model_eval_primary(gps_memref<float, 2> *x,
+                                         gps_memref<float, 2> *mask,
+                                         gps_memref<float, 1> *params,
+                                         gps_memref<float, 1> *terms,
+                                         uint64_t key, uint64_t stream);
+void _mlir_ciface_gps_model_sample(gps_memref<float, 2> *x,
+                                   gps_memref<float, 2> *mask,
+                                   gps_memref<float, 1> *params,
+                                   gps_memref<float, 2> *out, uint64_t key,
+                                   uint64_t stream);
 } // extern "C"
 
 #endif // GPS_RUNTIME_INTERFACE_H
