@@ -1,0 +1,185 @@
+//===- Arena.cpp - the bump allocator behind generated buffers --*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Generated code allocates every buffer through the memref lowering's generic
+// allocation functions, and no buffer outlives one call into the model, so
+// they come from an arena: a list of large chunks with a bump pointer. An
+// allocation that does not fit the current chunk opens a new chunk (at least
+// twice the previous one), so existing buffers never move. Freeing one buffer
+// does nothing; the trainer resets the whole arena after each call. A reset
+// that finds several chunks replaces them by one chunk as large as all of
+// them together, so from the second call on a model runs out of one chunk.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Runtime/Interface.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+/// Every buffer is aligned to at least this (a cache line, and enough for
+/// any vector load).
+static constexpr size_t kMinAlignment = 64;
+/// Chunks are allocated with page alignment and a page-multiple size.
+static constexpr size_t kPageSize = 4096;
+/// The size of the first chunk.
+static constexpr size_t kFirstChunkSize = size_t(16) << 20;
+/// Chunk growth stops doubling at this size; larger requests still get a
+/// chunk of their own size.
+static constexpr size_t kMaxGrowthChunkSize = size_t(1) << 30;
+
+namespace {
+
+struct Chunk {
+  char *base;
+  size_t capacity;
+  size_t used;
+};
+
+/// The process-wide arena. A mutex makes it safe to call from any thread;
+/// the trainer uses it from one.
+class Arena {
+public:
+  ~Arena() {
+    for (Chunk &chunk : chunks)
+      std::free(chunk.base);
+  }
+
+  void *allocate(size_t alignment, size_t size);
+  void reset();
+  size_t used() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return usedBytes;
+  }
+  size_t peak() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return peakBytes;
+  }
+
+private:
+  /// Adds a chunk of at least `bytes` (rounded up to pages); aborts when the
+  /// system has no memory left.
+  void addChunk(size_t bytes);
+
+  std::mutex mutex;
+  std::vector<Chunk> chunks;
+  /// Bytes handed out since the last reset, alignment padding included.
+  size_t usedBytes = 0;
+  size_t peakBytes = 0;
+};
+
+} // namespace
+
+[[noreturn]] static void outOfMemory(size_t size) {
+  std::fprintf(stderr,
+               "gps runtime: arena: out of memory allocating %zu bytes\n",
+               size);
+  std::abort();
+}
+
+/// `value` rounded up to a multiple of `multiple` (a power of two), or 0 on
+/// overflow.
+static size_t roundUp(size_t value, size_t multiple) {
+  if (value > SIZE_MAX - (multiple - 1))
+    return 0;
+  return (value + multiple - 1) & ~(multiple - 1);
+}
+
+void Arena::addChunk(size_t bytes) {
+  size_t capacity = roundUp(bytes, kPageSize);
+  if (capacity == 0)
+    outOfMemory(bytes);
+  void *base = std::aligned_alloc(kPageSize, capacity);
+  if (!base)
+    outOfMemory(bytes);
+  chunks.push_back({static_cast<char *>(base), capacity, 0});
+}
+
+void *Arena::allocate(size_t alignment, size_t size) {
+  // Round odd alignments up to a power of two, and to at least 64.
+  size_t align = kMinAlignment;
+  while (align < alignment) {
+    if (align > SIZE_MAX / 2)
+      outOfMemory(size);
+    align *= 2;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!chunks.empty()) {
+    Chunk &chunk = chunks.back();
+    auto address = reinterpret_cast<uintptr_t>(chunk.base) + chunk.used;
+    size_t padding = (align - address % align) % align;
+    if (padding <= chunk.capacity - chunk.used &&
+        size <= chunk.capacity - chunk.used - padding) {
+      chunk.used += padding + size;
+      usedBytes += padding + size;
+      peakBytes = std::max(peakBytes, usedBytes);
+      return chunk.base + chunk.used - size;
+    }
+  }
+  // A fresh chunk is page aligned; alignments beyond a page need slack.
+  size_t needed = size + (align > kPageSize ? align : 0);
+  if (needed < size)
+    outOfMemory(size);
+  size_t grown = chunks.empty()
+                     ? kFirstChunkSize
+                     : std::min(2 * chunks.back().capacity, kMaxGrowthChunkSize);
+  addChunk(std::max(needed, grown));
+  Chunk &chunk = chunks.back();
+  auto address = reinterpret_cast<uintptr_t>(chunk.base);
+  size_t padding = (align - address % align) % align;
+  chunk.used = padding + size;
+  usedBytes += padding + size;
+  peakBytes = std::max(peakBytes, usedBytes);
+  return chunk.base + padding;
+}
+
+void Arena::reset() {
+  std::lock_guard<std::mutex> lock(mutex);
+  usedBytes = 0;
+  if (chunks.size() > 1) {
+    // Coalesce: the next call needs about as much as this one did.
+    size_t total = 0;
+    for (Chunk &chunk : chunks) {
+      total += chunk.capacity;
+      std::free(chunk.base);
+    }
+    chunks.clear();
+    addChunk(total);
+  }
+  for (Chunk &chunk : chunks)
+    chunk.used = 0;
+}
+
+static Arena &arena() {
+  // Never destroyed: generated code may still run from other static
+  // destructors.
+  static Arena *instance = new Arena();
+  return *instance;
+}
+
+//===----------------------------------------------------------------------===//
+// C ABI
+//===----------------------------------------------------------------------===//
+
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
+  return arena().allocate(kMinAlignment, size);
+}
+
+extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
+                                                    size_t size) {
+  return arena().allocate(alignment, size);
+}
+
+extern "C" void _mlir_memref_to_llvm_free(void *) {}
+
+extern "C" void gps_rt_arena_reset(void) { arena().reset(); }
+
+extern "C" size_t gps_rt_arena_used(void) { return arena().used(); }
+
+extern "C" size_t gps_rt_arena_peak(void) { return arena().peak(); }
