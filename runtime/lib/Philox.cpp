@@ -8,6 +8,7 @@
 #include "gps/Runtime/Interface.h"
 
 #include <cmath>
+#include <vector>
 
 using namespace gps::rt;
 
@@ -107,5 +108,57 @@ extern "C" void gps_rt_philox_normal_f32(float *out, int64_t count,
     boxMuller(uniformFromBits(bits[2]), uniformFromBits(bits[3]), z[2], z[3]);
     for (int64_t lane = 0; lane < 4 && i + lane < count; ++lane)
       out[i + lane] = z[lane];
+  }
+}
+
+/// The standard normals of elements [begin, begin + count) of the stream
+/// numbering of gps_rt_philox_normal_stream_f32, into out[0..count).
+static void normalStreamRange(float *out, int64_t begin, int64_t count,
+                              uint64_t key, uint64_t stream) {
+  PhiloxKey k = philoxKey(key);
+  auto streamLo = static_cast<uint32_t>(stream);
+  auto streamHi = static_cast<uint32_t>(stream >> 32);
+  int64_t end = begin + count;
+  for (int64_t blockStart = begin - begin % 4; blockStart < end;
+       blockStart += 4) {
+    auto block = static_cast<uint64_t>(blockStart / 4);
+    PhiloxCounter bits = philox4x32(
+        {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
+         streamLo, streamHi},
+        k);
+    float z[4];
+    boxMuller(uniformFromBits(bits[0]), uniformFromBits(bits[1]), z[0], z[1]);
+    boxMuller(uniformFromBits(bits[2]), uniformFromBits(bits[3]), z[2], z[3]);
+    for (int64_t lane = 0; lane < 4; ++lane) {
+      int64_t i = blockStart + lane;
+      if (i >= begin && i < end)
+        out[i - begin] = z[lane];
+    }
+  }
+}
+
+extern "C" void gps_rt_philox_normal_stream_f32(float *out, int64_t count,
+                                                uint64_t key,
+                                                uint64_t stream) {
+  if (count > 0)
+    normalStreamRange(out, 0, count, key, stream);
+}
+
+extern "C" void _mlir_ciface_gps_rt_normal(gps_memref<float, 2> *out,
+                                           uint64_t key, uint64_t stream) {
+  int64_t rows = out->sizes[0], cols = out->sizes[1];
+  if (rows <= 0 || cols <= 0)
+    return;
+  float *base = out->aligned + out->offset;
+  if (out->strides[1] == 1 && (rows == 1 || out->strides[0] == cols)) {
+    normalStreamRange(base, 0, rows * cols, key, stream);
+    return;
+  }
+  // Element (r, c) is number r * cols + c whatever the strides are.
+  std::vector<float> row(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    normalStreamRange(row.data(), r * cols, cols, key, stream);
+    for (int64_t c = 0; c < cols; ++c)
+      base[r * out->strides[0] + c * out->strides[1]] = row[c];
   }
 }

@@ -1,0 +1,111 @@
+//===- Blas.cpp - GEMM for generated code through OpenBLAS ------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Generated code passes row-major strided rank-2 memrefs; each maps to a
+// CBLAS matrix with the leading dimension strides[0]. A malformed call is a
+// compiler bug, so it aborts with a message naming the operand rather than
+// returning an error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Runtime/Blas.h"
+#include "gps/Runtime/Interface.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+// Declared by OpenBLAS's cblas.h, but not by other CBLAS headers that the
+// cblas.h alternative may point to.
+extern "C" void openblas_set_num_threads(int numThreads);
+extern "C" int openblas_get_num_threads(void);
+
+using gps_memref_2d = gps_memref<float, 2>;
+
+/// "[rows, cols]" for messages.
+static std::string shapeText(const gps_memref_2d &m) {
+  return "[" + std::to_string(m.sizes[0]) + ", " + std::to_string(m.sizes[1]) +
+         "]";
+}
+
+[[noreturn]] static void sgemmFailure(const std::string &message) {
+  std::fprintf(stderr, "gps runtime: gps_rt_sgemm: %s\n", message.c_str());
+  std::abort();
+}
+
+/// The CBLAS leading dimension of `m` as a row-major matrix: strides[0],
+/// which must be at least the number of columns. Strides that address
+/// nothing (of a dimension of extent 1, or of an empty matrix) are ignored. Aborts on a layout
+/// CBLAS cannot take.
+static int leadingDim(const gps_memref_2d &m, const char *name) {
+  int64_t rows = m.sizes[0], cols = m.sizes[1];
+  if (rows < 0 || cols < 0)
+    sgemmFailure(std::string("operand ") + name + " has negative sizes " +
+                 shapeText(m));
+  if (cols > 1 && m.strides[1] != 1)
+    sgemmFailure(std::string("operand ") + name + " " + shapeText(m) +
+                 " has strides [" + std::to_string(m.strides[0]) + ", " +
+                 std::to_string(m.strides[1]) +
+                 "]; the last stride must be 1");
+  int64_t minLd = std::max<int64_t>(cols, 1);
+  int64_t ld = rows > 1 && cols > 0 ? m.strides[0] : minLd;
+  if (ld < minLd || ld > INT_MAX)
+    sgemmFailure(std::string("operand ") + name + " " + shapeText(m) +
+                 " has row stride " + std::to_string(m.strides[0]) +
+                 ", outside [" + std::to_string(minLd) + ", INT_MAX]");
+  return static_cast<int>(ld);
+}
+
+extern "C" void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
+                                          float alpha, gps_memref_2d *a,
+                                          gps_memref_2d *b, float beta,
+                                          gps_memref_2d *c) {
+  int lda = leadingDim(*a, "A");
+  int ldb = leadingDim(*b, "B");
+  int ldc = leadingDim(*c, "C");
+  // op(A) is M x K, op(B) is K x N, C is M x N.
+  int64_t m = transA ? a->sizes[1] : a->sizes[0];
+  int64_t k = transA ? a->sizes[0] : a->sizes[1];
+  int64_t kb = transB ? b->sizes[1] : b->sizes[0];
+  int64_t n = transB ? b->sizes[0] : b->sizes[1];
+  if (k != kb || c->sizes[0] != m || c->sizes[1] != n)
+    sgemmFailure(std::string("shape mismatch: op(A) of A ") + shapeText(*a) +
+                 (transA ? " transposed" : "") + " is " + std::to_string(m) +
+                 "x" + std::to_string(k) + ", op(B) of B " + shapeText(*b) +
+                 (transB ? " transposed" : "") + " is " + std::to_string(kb) +
+                 "x" + std::to_string(n) + ", C is " + shapeText(*c) +
+                 "; need op(A) MxK, op(B) KxN, C MxN");
+  if (m > INT_MAX || n > INT_MAX || k > INT_MAX)
+    sgemmFailure("dimensions exceed INT_MAX");
+  if (m == 0 || n == 0)
+    return;
+  float *cData = c->aligned + c->offset;
+  if (k == 0) {
+    // C = beta * C; with beta = 0 old values (even NaN) are not read, as
+    // in BLAS.
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        float &value = cData[i * ldc + j];
+        value = beta == 0.0f ? 0.0f : beta * value;
+      }
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+              transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), alpha,
+              a->aligned + a->offset, lda, b->aligned + b->offset, ldb, beta,
+              cData, ldc);
+}
+
+void gps::rt::setBlasThreads(int numThreads) {
+  openblas_set_num_threads(numThreads);
+}
+
+int gps::rt::getBlasThreads() { return openblas_get_num_threads(); }
