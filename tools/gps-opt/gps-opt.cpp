@@ -23,7 +23,7 @@ int main(int argc, char **argv) {
   gps::registerPipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<gps::GPSDialect, mlir::arith::ArithDialect>();
+  gps::registerDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "gps optimizer driver\n", registry));
 }

@@ -6,6 +6,8 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/PatternMatch.h"
@@ -372,7 +374,10 @@ LogicalResult ReplayOp::verify() {
 }
 
 LogicalResult SampleOp::verify() {
-  if (!getEnclosingPolicy(*this) && !(*this)->getParentOfType<RolloutOp>())
+  // A loss function (gps-build-loss) holds the rollout's sites until
+  // gps-decompose reparameterises them.
+  if (!getEnclosingPolicy(*this) && !(*this)->getParentOfType<RolloutOp>() &&
+      !(*this)->getParentOfType<mlir::FunctionOpInterface>())
     return emitOpError("must be inside a gps.policy or a gps.rollout");
   auto dist = llvm::cast<DistType>(getDist().getType());
   if (dist.getKind() == DistKind::bernoulli)
@@ -799,6 +804,73 @@ LogicalResult StdNormalOp::verify() {
 LogicalResult BernoulliOp::verify() {
   return verifyDist(*this, getType(), DistKind::bernoulli,
                     getFeatureSize(getLogits().getType()));
+}
+
+//===----------------------------------------------------------------------===//
+// Primitives
+//===----------------------------------------------------------------------===//
+
+LogicalResult GemmOp::verify() {
+  auto dims = [](Value v, bool transpose) {
+    ArrayRef<int64_t> shape = llvm::cast<RankedTensorType>(v.getType()).getShape();
+    return transpose ? std::make_pair(shape[1], shape[0])
+                     : std::make_pair(shape[0], shape[1]);
+  };
+  auto [m, k] = dims(getLhs(), getTransposeLhs());
+  auto [k2, n] = dims(getRhs(), getTransposeRhs());
+  auto compatible = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+  };
+  if (!compatible(k, k2))
+    return emitOpError() << "contracts " << k << " with " << k2
+                         << " elements";
+  ArrayRef<int64_t> result = getType().getShape();
+  if (!compatible(result[0], m) || !compatible(result[1], n))
+    return emitOpError() << "result must be " << m << "x" << n
+                         << " (? is the batch)";
+  if (ShapedType::isDynamic(result[0]) != ShapedType::isDynamic(m) ||
+      ShapedType::isDynamic(result[1]) != ShapedType::isDynamic(n))
+    return emitOpError("result must keep the batch dimension of the operands");
+  return success();
+}
+
+LogicalResult SumOp::verify() {
+  if (getFeatureSize(getType()) != 1)
+    return emitOpError("result must have one feature");
+  return success();
+}
+
+LogicalResult ExpandOp::verify() {
+  if (getFeatureSize(getInput().getType()) != 1)
+    return emitOpError("input must have one feature");
+  return success();
+}
+
+LogicalResult ColSumOp::verify() {
+  ArrayRef<int64_t> shape = paramShape(getResult());
+  if (shape.size() != 1 || shape[0] != getFeatureSize(getInput().getType()))
+    return emitOpError() << "result must be a vector of "
+                         << getFeatureSize(getInput().getType())
+                         << " elements";
+  return success();
+}
+
+LogicalResult MeanOp::verify() {
+  if (getFeatureSize(getInput().getType()) != 1)
+    return emitOpError("input must have one feature");
+  return success();
+}
+
+LogicalResult TapePushOp::verify() {
+  if (getValue().getType() != getTape().getType().getElement())
+    return emitOpError("value type must be the tape's element type");
+  return success();
+}
+
+LogicalResult TapeGetOp::verify() {
+  if (getType() != getTape().getType().getElement())
+    return emitOpError("result type must be the tape's element type");
+  return success();
 }
 
 #define GET_OP_CLASSES

@@ -31,6 +31,16 @@ LogicalResult DistType::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult TapeType::verify(function_ref<InFlightDiagnostic()> emitError,
+                               int64_t length, Type element) {
+  if (length <= 0)
+    return emitError() << "tape length must be positive, got " << length;
+  if (!isBatchTensor(element) && !isParamTensor(element))
+    return emitError() << "tape elements must be batched or parameter "
+                          "tensors";
+  return success();
+}
+
 bool gps::isBatchTensor(Type type) {
   auto tensor = llvm::dyn_cast<RankedTensorType>(type);
   return tensor && tensor.getRank() == 2 && tensor.isDynamicDim(0) &&

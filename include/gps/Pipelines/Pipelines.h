@@ -8,6 +8,7 @@
 #ifndef GPS_PIPELINES_PIPELINES_H
 #define GPS_PIPELINES_PIPELINES_H
 
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace gps {
@@ -20,6 +21,20 @@ void buildPairingPipeline(mlir::OpPassManager &pm);
 /// Registers the pipelines with the global pass registry (`gps-opt
 /// --gps-pairing-pipeline`).
 void registerPipelines();
+
+/// The gradient stages (gpsc --emit=mlir-grad): the loss function, its
+/// decomposition into primitives, and its reverse-mode derivative.
+void buildGradientPipeline(mlir::OpPassManager &pm);
+
+/// From the gradient to bufferized code calling BLAS (gpsc
+/// --emit=mlir-lowered): entry points, linalg, fusion, bufferization.
+void buildLoweringPipeline(mlir::OpPassManager &pm);
+
+/// From bufferized code to the LLVM dialect, for the CPU.
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
+
+/// Every dialect and external interface model the gps pipelines use.
+void registerDialects(mlir::DialectRegistry &registry);
 
 } // namespace gps
 

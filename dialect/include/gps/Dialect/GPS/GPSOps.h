@@ -8,6 +8,7 @@
 #define GPS_DIALECT_GPS_GPSOPS_H
 
 #include "gps/Dialect/GPS/GPSDialect.h"
+#include "gps/Dialect/GPS/GPSInterfaces.h"
 #include "gps/Dialect/GPS/GPSTypes.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"

@@ -8,6 +8,7 @@
 #define GPS_DIALECT_GPS_GPSOPS_TD
 
 include "gps/Dialect/GPS/GPSDialect.td"
+include "gps/Dialect/GPS/GPSInterfaces.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/OpBase.td"
@@ -81,6 +82,23 @@ def GPS_DistType : TypeDef<GPS_Dialect, "Dist"> {
   let genVerifyDecl = 1;
 }
 
+def GPS_TapeType : TypeDef<GPS_Dialect, "Tape"> {
+  let mnemonic = "tape";
+  let summary = "per-step storage of a forward value for the reverse pass";
+  let description = [{
+    `length` slots, one per step of a `gps.for`, each holding a value of type
+    `element`. `gps-autodiff` pushes the loop-body values that the reversed
+    loop needs and reads them back in reverse order.
+
+    ```mlir
+    !gps.tape<6 x tensor<?x100xf32>>
+    ```
+  }];
+  let parameters = (ins "int64_t":$length, "::mlir::Type":$element);
+  let assemblyFormat = "`<` $length `x` $element `>`";
+  let genVerifyDecl = 1;
+}
+
 /// A batched vector: `tensor<?xNxf32>`, leading dimension the minibatch.
 def GPS_BatchTensor : Type<
     And<[RankedTensorOf<[F32]>.predicate, CPred<"::gps::isBatchTensor($_self)">]>,
@@ -91,12 +109,19 @@ def GPS_ParamTensor : Type<
     And<[RankedTensorOf<[F32]>.predicate, CPred<"::gps::isParamTensor($_self)">]>,
     "static f32 tensor of rank 1 or 2", "::mlir::RankedTensorType">;
 
+/// A batched or a parameter-shaped tensor.
+def GPS_AnyTensor : AnyTypeOf<[GPS_BatchTensor, GPS_ParamTensor]>;
+
 //===----------------------------------------------------------------------===//
 // Base class
 //===----------------------------------------------------------------------===//
 
 class GPS_Op<string mnemonic, list<Trait> traits = []> :
     Op<GPS_Dialect, mnemonic, traits>;
+
+/// An op with a reverse-mode derivative (see GPSInterfaces.td).
+def GPS_Differentiable :
+    DeclareOpInterfaceMethods<GPS_DifferentiableOpInterface>;
 
 //===----------------------------------------------------------------------===//
 // Model-level operations
@@ -507,7 +532,7 @@ def GPS_KLStdNormalOp : GPS_TermOp<"kl_std_normal", [
 // Math-level operations
 //===----------------------------------------------------------------------===//
 
-def GPS_BroadcastOp : GPS_Op<"broadcast", [Pure]> {
+def GPS_BroadcastOp : GPS_Op<"broadcast", [Pure, GPS_Differentiable]> {
   let summary = "broadcast a parameter vector over the batch";
   let description = [{
     ```mlir
@@ -557,22 +582,24 @@ def GPS_AffineOp : GPS_Op<"affine", [Pure]> {
 }
 
 class GPS_BinaryOp<string mnemonic, string expr> : GPS_Op<mnemonic,
-    [Pure, Elementwise, SameOperandsAndResultType]> {
+    [Pure, Elementwise, SameOperandsAndResultType, GPS_Differentiable]> {
   let summary = "elementwise " # expr;
-  let description = "Elementwise `" # expr # "` of two batched tensors."
+  let description = "Elementwise `" # expr # "` of two batched tensors, or"
+    # " of two parameter-shaped tensors (gradients)."
     # "\n\n```mlir\n%r = gps." # mnemonic
     # " %a, %b : tensor<?x784xf32>\n```";
-  let arguments = (ins GPS_BatchTensor:$lhs, GPS_BatchTensor:$rhs);
-  let results = (outs GPS_BatchTensor:$result);
+  let arguments = (ins GPS_AnyTensor:$lhs, GPS_AnyTensor:$rhs);
+  let results = (outs GPS_AnyTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
 def GPS_AddOp : GPS_BinaryOp<"add", "lhs + rhs">;
 def GPS_SubOp : GPS_BinaryOp<"sub", "lhs - rhs">;
 def GPS_MulOp : GPS_BinaryOp<"mul", "lhs * rhs">;
+def GPS_DivOp : GPS_BinaryOp<"div", "lhs / rhs">;
 
 class GPS_UnaryOp<string mnemonic, string expr> : GPS_Op<mnemonic,
-    [Pure, Elementwise, SameOperandsAndResultType]> {
+    [Pure, Elementwise, SameOperandsAndResultType, GPS_Differentiable]> {
   let summary = "elementwise " # expr;
   let description = "Elementwise `" # expr # "` of a batched tensor."
     # "\n\n```mlir\n%r = gps." # mnemonic
@@ -606,7 +633,7 @@ def GPS_FillOp : GPS_Op<"fill", [Pure, Elementwise,
   let assemblyFormat = "$guess `,` $known `,` $mask attr-dict `:` type($result)";
 }
 
-def GPS_ConcatOp : GPS_Op<"concat", [Pure]> {
+def GPS_ConcatOp : GPS_Op<"concat", [Pure, GPS_Differentiable]> {
   let summary = "concatenate batched tensors along the feature axis";
   let description = [{
     ```mlir
@@ -619,7 +646,7 @@ def GPS_ConcatOp : GPS_Op<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def GPS_SliceOp : GPS_Op<"slice", [Pure]> {
+def GPS_SliceOp : GPS_Op<"slice", [Pure, GPS_Differentiable]> {
   let summary = "a contiguous range of features of a batched tensor";
   let description = [{
     `result[b, i] = input[b, offset + i]` for `i < size`.
@@ -717,16 +744,18 @@ def GPS_BernoulliOp : GPS_Op<"bernoulli", [Pure]> {
 // Per-example terms (made by gps-expand-kl)
 //===----------------------------------------------------------------------===//
 
-def GPS_ZerosOp : GPS_Op<"zeros", [Pure]> {
-  let summary = "a batch of zero vectors";
+def GPS_ZerosOp : GPS_Op<"zeros", [Pure, GPS_Differentiable]> {
+  let summary = "a batch of zero vectors, or a zero parameter-shaped tensor";
   let description = [{
-    Zeros with the policy's batch size; the start of an accumulated term.
+    Zeros with the policy's batch size: the start of an accumulated term. A
+    statically shaped result starts a parameter's gradient.
 
     ```mlir
     %acc = gps.zeros : tensor<?x1xf32>
+    %dw = gps.zeros : tensor<784x500xf32>
     ```
   }];
-  let results = (outs GPS_BatchTensor:$result);
+  let results = (outs AnyTypeOf<[GPS_BatchTensor, GPS_ParamTensor]>:$result);
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
@@ -768,6 +797,198 @@ def GPS_LogProbOp : GPS_Op<"log_prob", [Pure]> {
   let assemblyFormat = [{
     $dist `,` $value (`missing` `(` $missing^ `:` type($missing) `)`)?
     attr-dict `:` qualified(type($dist)) `,` type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Primitives (made by gps-decompose; the vocabulary of gps-autodiff)
+//===----------------------------------------------------------------------===//
+
+def GPS_F32Matrix : Type<
+    And<[RankedTensorOf<[F32]>.predicate,
+         CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getRank() == 2">]>,
+    "rank-2 f32 tensor", "::mlir::RankedTensorType">;
+
+def GPS_GemmOp : GPS_Op<"gemm", [Pure, GPS_Differentiable]> {
+  let summary = "matrix product with optional transposes";
+  let description = [{
+    `result = op(lhs) * op(rhs)` where `op` transposes the operand when
+    `transpose_lhs` / `transpose_rhs` is set. Either side may be a batch
+    (`?` rows) or a parameter; a product over the batch gives a
+    parameter-shaped result (the weight gradient `x^T * dy`). Lowered to a
+    BLAS call.
+
+    ```mlir
+    %y = gps.gemm %x, %w : tensor<?x784xf32>, tensor<784x500xf32> -> tensor<?x500xf32>
+    %dw = gps.gemm %x, %dy {transpose_lhs} : tensor<?x784xf32>, tensor<?x500xf32> -> tensor<784x500xf32>
+    ```
+  }];
+  let arguments = (ins GPS_F32Matrix:$lhs, GPS_F32Matrix:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs GPS_F32Matrix:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_SplatOp : GPS_Op<"splat", [Pure, GPS_Differentiable]> {
+  let summary = "a batch of vectors with every element equal to a scalar";
+  let description = [{
+    ```mlir
+    %half = arith.constant 5.0e-01 : f32
+    %h = gps.splat %half : tensor<?x50xf32>
+    ```
+  }];
+  let arguments = (ins F32:$value);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+}
+
+def GPS_SumOp : GPS_Op<"sum", [Pure, GPS_Differentiable]> {
+  let summary = "sum over the features of each example";
+  let description = [{
+    ```mlir
+    %s = gps.sum %x : tensor<?x50xf32> -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def GPS_ExpandOp : GPS_Op<"expand", [Pure, GPS_Differentiable]> {
+  let summary = "repeat one value per example over N features";
+  let description = [{
+    The adjoint of `gps.sum`: `result[b, i] = input[b, 0]`.
+
+    ```mlir
+    %e = gps.expand %s : tensor<?x1xf32> -> tensor<?x50xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def GPS_ColSumOp : GPS_Op<"col_sum", [Pure, GPS_Differentiable]> {
+  let summary = "sum over the batch of each feature";
+  let description = [{
+    The adjoint of `gps.broadcast`: `result[i] = sum_b input[b, i]`.
+
+    ```mlir
+    %db = gps.col_sum %dy : tensor<?x500xf32> -> tensor<500xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input);
+  let results = (outs GPS_ParamTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def GPS_ReluGradOp : GPS_Op<"relu_grad", [Pure, Elementwise,
+    SameOperandsAndResultType]> {
+  let summary = "the adjoint of relu: grad where input > 0, else 0";
+  let description = [{
+    ```mlir
+    %dx = gps.relu_grad %x, %dy : tensor<?x500xf32>
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input, GPS_BatchTensor:$grad);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
+}
+
+def GPS_NoiseOp : GPS_Op<"noise", [Pure]> {
+  let summary = "standard normal noise of a sample site";
+  let description = [{
+    The noise `eps ~ N(0, I)` of the reparameterised draw at a site and
+    step. It is a pure function of `(key, stream, site, step)` through the
+    counter-based Philox generator, so recomputing it gives the same values
+    and two sites or steps never share a stream.
+
+    ```mlir
+    %eps = gps.noise "z"[%t] key %k stream %s : tensor<?x100xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$site, Optional<Index>:$step, I64:$key,
+                       I64:$stream);
+  let results = (outs GPS_BatchTensor:$result);
+  let assemblyFormat = [{
+    $site (`[` $step^ `]`)? `key` $key `stream` $stream attr-dict `:` type($result)
+  }];
+}
+
+def GPS_MeanOp : GPS_Op<"mean", [Pure, GPS_Differentiable]> {
+  let summary = "the batch mean of a per-example value";
+  let description = [{
+    ```mlir
+    %m = gps.mean %kl : tensor<?x1xf32> -> f32
+    ```
+  }];
+  let arguments = (ins GPS_BatchTensor:$input);
+  let results = (outs F32:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def GPS_BatchSizeOp : GPS_Op<"batch_size", [Pure]> {
+  let summary = "the number of examples in the batch, as a float";
+  let description = [{
+    ```mlir
+    %n = gps.batch_size : f32
+    ```
+  }];
+  let results = (outs F32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def GPS_TapeNewOp : GPS_Op<"tape_new", [Pure]> {
+  let summary = "an empty tape";
+  let description = [{
+    ```mlir
+    %tape = gps.tape_new : !gps.tape<6 x tensor<?x100xf32>>
+    ```
+  }];
+  let results = (outs GPS_TapeType:$result);
+  let assemblyFormat = "attr-dict `:` qualified(type($result))";
+}
+
+def GPS_TapePushOp : GPS_Op<"tape_push", [Pure,
+    AllTypesMatch<["tape", "result"]>]> {
+  let summary = "store a value in a tape slot";
+  let description = [{
+    Returns the tape with slot `index` holding `value`. The input tape is
+    not used again (tapes are threaded linearly through the forward loop),
+    so the lowering stores in place.
+
+    ```mlir
+    %tape1 = gps.tape_push %v into %tape[%i] : tensor<?x100xf32> into !gps.tape<6 x tensor<?x100xf32>>
+    ```
+  }];
+  let arguments = (ins AnyType:$value, GPS_TapeType:$tape, Index:$index);
+  let results = (outs GPS_TapeType:$result);
+  let assemblyFormat = [{
+    $value `into` $tape `[` $index `]` attr-dict `:` type($value) `into`
+    qualified(type($tape))
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_TapeGetOp : GPS_Op<"tape_get", [Pure]> {
+  let summary = "read a tape slot";
+  let description = [{
+    ```mlir
+    %v = gps.tape_get %tape[%i] : !gps.tape<6 x tensor<?x100xf32>> -> tensor<?x100xf32>
+    ```
+  }];
+  let arguments = (ins GPS_TapeType:$tape, Index:$index);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = [{
+    $tape `[` $index `]` attr-dict `:` qualified(type($tape)) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -78,4 +78,157 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
   let dependentDialects = ["::gps::GPSDialect"];
 }
 
+def BuildLossPass : Pass<"gps-build-loss", "::mlir::ModuleOp"> {
+  let summary = "Make the objective of each model a function of data and parameters";
+  let description = [{
+    Builds `func.func @gps_loss` from the model's expanded `gps.rollout` and
+    its `gps.objective`: the rollout's body with every `gps.call` inlined and
+    every `gps.read_param` replaced by a function argument, the batch mean
+    (`gps.mean`) of each per-example term, and the objective's arithmetic
+    on those means.
+
+    The arguments are the data views the rollout reads (`gps.read`
+    argument attribute), every parameter in declaration order (`gps.param`),
+    then the random key and stream (`gps.rng`). The results are the
+    objective followed by the term means; the function's `gps.terms`
+    attribute names them.
+
+    #### Input invariant
+
+    One `gps.model` whose rollout has been expanded by `gps-expand-kl`.
+
+    #### Output IR
+
+    The module gains `@gps_loss`; the model is unchanged (its declarations
+    describe the trainer's data and parameters).
+  }];
+  let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def DecomposePass : Pass<"gps-decompose", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite distributions and compound ops into primitives";
+  let description = [{
+    Leaves only the primitives that `gps-autodiff` differentiates and the
+    lowering knows:
+
+    * `gps.affine`, `gps.matmul` become `gps.gemm` (plus `gps.broadcast` of
+      the bias); `gps.fill` becomes `m * known + (1 - m) * guess`;
+    * `gps.sample` from a Gaussian is reparameterised,
+      `mean + exp(logvar / 2) * eps`, with `eps` a `gps.noise` of the
+      site and step drawn from the function's `gps.rng` arguments;
+    * `gps.kl_div` and `gps.log_prob` become their closed forms summed with
+      `gps.sum`; a Bernoulli's log-probability of soft targets `x` is
+      `x * logits - softplus(logits)`;
+    * `gps.lstm_cell` becomes two `gps.gemm`s, gate slices and elementwise
+      ops;
+    * `gps.zeros` of a parameter shape and other ops are left alone.
+
+    A distribution that cannot be reparameterised (sampling a Bernoulli) is
+    a located error.
+  }];
+  let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect"];
+}
+
+def AutodiffPass : Pass<"gps-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation of the loss";
+  let description = [{
+    For every function with the `gps.differentiate` attribute, builds
+    `<name>_grad`: the same results followed by the gradient of result 0
+    with respect to each argument marked `gps.param`, in argument order.
+
+    The forward computation is kept; then the ops are visited in reverse
+    and each op's `DifferentiableOpInterface` emits its operands' adjoints,
+    summed where a value has several uses. Only values that depend on a
+    parameter are differentiated. A `gps.for` is reversed: the forward
+    loop pushes the body values that the adjoint needs on `gps.tape`s, and
+    a loop over the same steps in the opposite direction reads them back,
+    carrying the adjoints of the loop state and of the outer values the
+    body uses.
+
+    An op that has no adjoint is an error at its location.
+  }];
+  let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
+  let summary = "Build the trainer's entry points and manifest";
+  let description = [{
+    Wraps `@gps_loss_grad` and `@gps_loss` in the functions a trainer calls
+    (runtime/include/gps/Runtime/Interface.h): `@gps_model_train` and
+    `@gps_model_eval`, with the `llvm.emit_c_interface` ABI. Their
+    arguments are memrefs: the data and mask rows, one flat vector of all
+    parameters (and of their gradients), the term outputs, and the random
+    key and stream. Parameter `i` is a view of the flat vector at the offset
+    the manifest gives; the data views `x.known` and `x.missing` are
+    computed from `x` and the mask.
+
+    The manifest, a JSON description of the model (data, mask, parameters
+    and their offsets, terms), becomes the string returned by
+    `gps_model_manifest()`. The loss functions and the `gps.model` are
+    then removed: the module holds only code.
+  }];
+  let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower gps primitives to linalg, tensor and scf on tensors";
+  let description = [{
+    Makes the implicit batch explicit: in every function with a
+    `gps.batch_arg` attribute, the batch size is the leading dimension of
+    that argument, and it sizes `gps.zeros`, `gps.splat`, `gps.broadcast`,
+    `gps.noise` and every new tensor. Then:
+
+    * elementwise ops, broadcasts and sums become `linalg.generic` (or
+      `linalg.fill`), ready for elementwise fusion;
+    * `gps.gemm` becomes `linalg.matmul` (transposes as indexing maps);
+    * `gps.concat` / `gps.slice` become `tensor.insert_slice` /
+      `tensor.extract_slice`;
+    * `gps.noise` becomes a call to the runtime's Philox generator
+      (`gps_rt_normal`) on the stream `(stream << 20) | (site << 10) | step`,
+      with the site numbered by the sorted site names;
+    * `gps.for` becomes `scf.for`, and a `!gps.tape<T x tensor<?xN>>`
+      becomes a `tensor<Tx?xN>` written and read with slices.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg ops into one loop nest";
+  let description = [{
+    Fuses each elementwise `linalg.generic` into its consumer when it has no
+    other user, so a chain such as `exp(0.5 * logvar) * eps + mean` becomes
+    one `linalg.generic` (one loop nest, no intermediate tensors) and no
+    work is duplicated. Matrix products stay `linalg.matmul` for BLAS.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def ConvertLinalgToBlasPass : Pass<"convert-linalg-to-blas", "::mlir::ModuleOp"> {
+  let summary = "Replace linalg.matmul on buffers by calls to BLAS sgemm";
+  let description = [{
+    After bufferization, each `linalg.matmul` on memrefs becomes a call to
+    the runtime's `gps_rt_sgemm(transA, transB, alpha, A, B, beta, C)`
+    (OpenBLAS `cblas_sgemm`), with the transposes read off its indexing
+    maps. A zero `linalg.fill` of the output just before the product is
+    folded into `beta = 0`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // GPS_DIALECT_GPS_GPSPASSES_TD

@@ -1,0 +1,374 @@
+//===- Autodiff.cpp - the gps-autodiff pass -------------------------------===//
+//
+// Reverse-mode automatic differentiation of a loss function with respect to
+// its parameter arguments, driven by DifferentiableOpInterface. Step loops
+// are reversed with per-step tapes of the forward values the adjoint needs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSOps.h"
+#include "gps/Dialect/GPS/GPSPasses.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace gps {
+#define GEN_PASS_DEF_AUTODIFFPASS
+#include "gps/Dialect/GPS/GPSPasses.h.inc"
+} // namespace gps
+
+using namespace mlir;
+using namespace gps;
+
+namespace {
+
+using AdjointMap = llvm::DenseMap<Value, Value>;
+
+/// Forward values of a loop body are recomputed rather than taped when their
+/// op is one of these (cheap, and computed from values outside the body).
+static bool isRematerializable(Operation *op) {
+  return llvm::isa<arith::ConstantOp, SplatOp, ZerosOp, BroadcastOp,
+                   BatchSizeOp>(op);
+}
+
+class Differentiator {
+public:
+  explicit Differentiator(func::FuncOp func) : func(func), b(func) {}
+
+  /// Differentiates `func` in place: its body keeps the forward computation
+  /// and returns the parameter gradients after its results.
+  LogicalResult run();
+
+private:
+  /// Marks every value that depends on a parameter.
+  void propagateActivity(Block &block);
+  bool isActive(Value v) const { return active.contains(v); }
+  bool anyActive(ValueRange values) const {
+    return llvm::any_of(values, [&](Value v) { return isActive(v); });
+  }
+
+  /// Adds `contribution` to the adjoint of `v` in `adj`.
+  void accumulate(AdjointMap &adj, Value v, Value contribution, Location loc);
+  /// The zero of a value's type.
+  Value zero(Type type, Location loc);
+
+  /// Emits the adjoint of one op (not a loop) at the builder's insertion
+  /// point.
+  LogicalResult visit(Operation *op, AdjointMap &adj,
+                      function_ref<Value(Value)> primal);
+  /// Emits the reversed loop of `loop` and rebuilds `loop` with tapes.
+  LogicalResult reverseLoop(ForOp loop, AdjointMap &adj);
+
+  func::FuncOp func;
+  OpBuilder b;
+  llvm::DenseSet<Value> active;
+};
+
+} // namespace
+
+void Differentiator::propagateActivity(Block &block) {
+  for (Operation &op : block) {
+    if (auto loop = llvm::dyn_cast<ForOp>(op)) {
+      Block &body = loop.getBody().front();
+      auto yield = llvm::cast<YieldOp>(body.getTerminator());
+      // Iterate to a fixed point: loop state can become active through the
+      // yield of a later step.
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (auto [i, init] : llvm::enumerate(loop.getInits())) {
+          Value arg = body.getArgument(i + 1);
+          if (!isActive(arg) &&
+              (isActive(init) || isActive(yield.getValues()[i]))) {
+            active.insert(arg);
+            changed = true;
+          }
+        }
+        size_t before = active.size();
+        propagateActivity(body);
+        changed |= active.size() != before;
+      }
+      for (auto [i, result] : llvm::enumerate(loop.getResults()))
+        if (isActive(body.getArgument(i + 1)))
+          active.insert(result);
+      continue;
+    }
+    if (anyActive(op.getOperands()))
+      for (Value result : op.getResults())
+        if (llvm::isa<FloatType, RankedTensorType>(result.getType()))
+          active.insert(result);
+  }
+}
+
+Value Differentiator::zero(Type type, Location loc) {
+  if (type.isF32())
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  return ZerosOp::create(b, loc, type);
+}
+
+void Differentiator::accumulate(AdjointMap &adj, Value v, Value contribution,
+                                Location loc) {
+  if (!contribution || !isActive(v))
+    return;
+  Value &slot = adj[v];
+  if (!slot) {
+    slot = contribution;
+    return;
+  }
+  if (slot.getType().isF32())
+    slot = arith::AddFOp::create(b, loc, slot, contribution);
+  else
+    slot = AddOp::create(b, loc, slot, contribution);
+}
+
+LogicalResult Differentiator::visit(Operation *op, AdjointMap &adj,
+                                    function_ref<Value(Value)> primal) {
+  if (!anyActive(op->getOperands()))
+    return success();
+  SmallVector<Value> resultAdjoints;
+  bool any = false;
+  for (Value result : op->getResults()) {
+    resultAdjoints.push_back(adj.lookup(result));
+    any |= bool(resultAdjoints.back());
+  }
+  if (!any)
+    return success();
+  auto differentiable = llvm::dyn_cast<DifferentiableOpInterface>(op);
+  if (!differentiable)
+    return op->emitOpError(
+        "has no adjoint (it does not implement DifferentiableOpInterface); "
+        "gps-autodiff cannot differentiate through it");
+  SmallVector<Value> operandAdjoints;
+  if (failed(differentiable.buildAdjoint(b, resultAdjoints, primal,
+                                         operandAdjoints)))
+    return failure();
+  for (auto [operand, contribution] :
+       llvm::zip(op->getOperands(), operandAdjoints))
+    accumulate(adj, operand, contribution, op->getLoc());
+  return success();
+}
+
+LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
+  Location loc = loop.getLoc();
+  Block &body = loop.getBody().front();
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  int64_t lower = loop.getLower(), length = loop.getUpper() - lower + 1;
+  if (length <= 0)
+    return success();
+
+  // Loop state with adjoints, and outer values the body uses actively.
+  SmallVector<unsigned> stateIdx;
+  for (unsigned i = 0; i < loop.getNumResults(); ++i)
+    if (isActive(body.getArgument(i + 1)))
+      stateIdx.push_back(i);
+  llvm::SetVector<Value> captured;
+  body.walk([&](Operation *op) {
+    for (Value operand : op->getOperands())
+      if (isActive(operand) && !body.getParentOp()->isAncestor(
+                                   operand.getParentRegion()->getParentOp()))
+        captured.insert(operand);
+  });
+
+  SmallVector<Value> inits;
+  for (unsigned i : stateIdx) {
+    Value a = adj.lookup(loop.getResult(i));
+    inits.push_back(a ? a : zero(loop.getResult(i).getType(), loc));
+  }
+  for (Value c : captured)
+    inits.push_back(zero(c.getType(), loc));
+
+  auto reversed = ForOp::create(b, loc, ValueRange(inits).getTypes(),
+                                loop.getLowerAttr(), loop.getUpperAttr(),
+                                /*reverse=*/nullptr, inits);
+  if (!loop.getReverse())
+    reversed.setReverse(true);
+  Block *rbody = b.createBlock(&reversed.getBody());
+  Value t = rbody->addArgument(b.getIndexType(), loc);
+  for (Value init : inits)
+    rbody->addArgument(init.getType(), loc);
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(rbody);
+  Value slot = arith::SubIOp::create(
+      b, loc, t, arith::ConstantIndexOp::create(b, loc, lower));
+
+  // Forward values inside the reversed body: outer values as they are, the
+  // step as the new step, cheap values recomputed, the rest from tapes.
+  llvm::MapVector<Value, Value> tapePlaceholders;
+  IRMapping recomputed;
+  OpBuilder top(reversed.getOperation());
+  std::function<Value(Value)> primal = [&](Value v) -> Value {
+    if (!loop->isProperAncestor(v.getParentRegion()->getParentOp()) &&
+        v.getParentRegion() != &loop.getBody())
+      return v;
+    if (v == body.getArgument(0))
+      return t;
+    if (Value known = recomputed.lookupOrNull(v))
+      return known;
+    Operation *def = v.getDefiningOp();
+    if (def && isRematerializable(def)) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointAfter(slot.getDefiningOp());
+      IRMapping operands;
+      for (Value operand : def->getOperands())
+        operands.map(operand, primal(operand));
+      Operation *clone = b.clone(*def, operands);
+      recomputed.map(def->getResults(), clone->getResults());
+      return recomputed.lookup(v);
+    }
+    Value &tape = tapePlaceholders[v];
+    if (!tape)
+      tape = UnrealizedConversionCastOp::create(
+                 top, loc, TapeType::get(v.getContext(), length, v.getType()),
+                 ValueRange{})
+                 .getResult(0);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointAfter(slot.getDefiningOp());
+    Value read = TapeGetOp::create(b, loc, v.getType(), tape, slot);
+    recomputed.map(v, read);
+    return read;
+  };
+
+  AdjointMap local;
+  for (auto [k, i] : llvm::enumerate(stateIdx))
+    accumulate(local, yield.getValues()[i], rbody->getArgument(k + 1), loc);
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops)) {
+    if (llvm::isa<ForOp>(op))
+      return op->emitOpError("is a nested step loop; gps-autodiff reverses "
+                             "one level of loops");
+    if (failed(visit(op, local, primal)))
+      return failure();
+  }
+  SmallVector<Value> yielded;
+  for (unsigned i : stateIdx) {
+    Value a = local.lookup(body.getArgument(i + 1));
+    yielded.push_back(a ? a : zero(body.getArgument(i + 1).getType(), loc));
+  }
+  for (auto [k, c] : llvm::enumerate(captured)) {
+    Value carried = rbody->getArgument(1 + stateIdx.size() + k);
+    Value a = local.lookup(c);
+    if (a)
+      carried = c.getType().isF32()
+                    ? Value(arith::AddFOp::create(b, loc, carried, a))
+                    : Value(AddOp::create(b, loc, carried, a));
+    yielded.push_back(carried);
+  }
+  YieldOp::create(b, loc, yielded);
+
+  // The adjoints the reversed loop hands back.
+  b.setInsertionPointAfter(reversed);
+  for (auto [k, i] : llvm::enumerate(stateIdx))
+    accumulate(adj, loop.getInits()[i], reversed.getResult(k), loc);
+  for (auto [k, c] : llvm::enumerate(captured))
+    accumulate(adj, c, reversed.getResult(stateIdx.size() + k), loc);
+
+  if (tapePlaceholders.empty())
+    return success();
+
+  // Rebuild the forward loop with one tape per stored value.
+  OpBuilder fb(loop);
+  SmallVector<Value> newInits(loop.getInits());
+  for (auto &[v, placeholder] : tapePlaceholders)
+    newInits.push_back(TapeNewOp::create(fb, loc, placeholder.getType()));
+  auto taped = ForOp::create(fb, loc, ValueRange(newInits).getTypes(),
+                             loop.getLowerAttr(), loop.getUpperAttr(),
+                             loop.getReverseAttr(), newInits);
+  taped.getBody().takeBody(loop.getBody());
+  Block &tbody = taped.getBody().front();
+  SmallVector<Value> tapes;
+  for (auto &[v, placeholder] : tapePlaceholders)
+    tapes.push_back(tbody.addArgument(placeholder.getType(), loc));
+  fb.setInsertionPoint(yield);
+  Value fslot = arith::SubIOp::create(
+      fb, loc, tbody.getArgument(0),
+      arith::ConstantIndexOp::create(fb, loc, lower));
+  SmallVector<Value> newYield(yield.getValues());
+  for (auto [k, entry] : llvm::enumerate(tapePlaceholders))
+    newYield.push_back(TapePushOp::create(fb, loc, entry.first, tapes[k], fslot));
+  YieldOp::create(fb, yield.getLoc(), newYield);
+  yield.erase();
+  for (auto [k, result] : llvm::enumerate(loop.getResults()))
+    result.replaceAllUsesWith(taped.getResult(k));
+  for (auto [k, entry] : llvm::enumerate(tapePlaceholders)) {
+    Value placeholder = entry.second;
+    placeholder.replaceAllUsesWith(taped.getResult(loop.getNumResults() + k));
+    placeholder.getDefiningOp()->erase();
+  }
+  loop.erase();
+  return success();
+}
+
+LogicalResult Differentiator::run() {
+  Block &entry = func.getBody().front();
+  SmallVector<BlockArgument> params;
+  for (BlockArgument arg : entry.getArguments())
+    if (func.getArgAttr(arg.getArgNumber(), "gps.param")) {
+      params.push_back(arg);
+      active.insert(arg);
+    }
+  propagateActivity(entry);
+
+  auto ret = llvm::cast<func::ReturnOp>(entry.getTerminator());
+  b.setInsertionPoint(ret);
+  Location loc = ret.getLoc();
+  if (ret.getNumOperands() == 0 || !ret.getOperand(0).getType().isF32())
+    return func.emitOpError("must return the f32 loss first to be "
+                            "differentiated");
+  AdjointMap adj;
+  accumulate(adj, ret.getOperand(0),
+             arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f)), loc);
+
+  SmallVector<Operation *> ops;
+  for (Operation &op : entry.without_terminator())
+    ops.push_back(&op);
+  auto identity = [](Value v) { return v; };
+  for (Operation *op : llvm::reverse(ops)) {
+    LogicalResult result = llvm::isa<ForOp>(op)
+                               ? reverseLoop(llvm::cast<ForOp>(op), adj)
+                               : visit(op, adj, identity);
+    if (failed(result))
+      return failure();
+  }
+
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<Type> types(func.getResultTypes());
+  for (BlockArgument param : params) {
+    Value g = adj.lookup(param);
+    results.push_back(g ? g : zero(param.getType(), loc));
+    types.push_back(param.getType());
+  }
+  func::ReturnOp::create(b, loc, results);
+  ret.erase();
+  func.setFunctionType(b.getFunctionType(func.getArgumentTypes(), types));
+  return success();
+}
+
+namespace {
+struct AutodiffPass : public gps::impl::AutodiffPassBase<AutodiffPass> {
+  void runOnOperation() override;
+};
+} // namespace
+
+void AutodiffPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  SmallVector<func::FuncOp> todo;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr("gps.differentiate") && !func.isExternal())
+      todo.push_back(func);
+  for (func::FuncOp func : todo) {
+    std::string name = (func.getSymName() + "_grad").str();
+    if (module.lookupSymbol(name))
+      continue;
+    auto grad = llvm::cast<func::FuncOp>(func->clone());
+    grad.setSymName(name);
+    grad->removeAttr("gps.differentiate");
+    module.getBody()->push_back(grad);
+    if (failed(Differentiator(grad).run()))
+      return signalPassFailure();
+  }
+}

@@ -1,0 +1,247 @@
+//===- BuildEntries.cpp - the gps-build-entries pass ----------------------===//
+//
+// Wraps the loss functions in the C-ABI entry points of a trainer and embeds
+// the model's manifest (see runtime/include/gps/Runtime/Interface.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSOps.h"
+#include "gps/Dialect/GPS/GPSPasses.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/Support/JSON.h"
+
+namespace gps {
+#define GEN_PASS_DEF_BUILDENTRIESPASS
+#include "gps/Dialect/GPS/GPSPasses.h.inc"
+} // namespace gps
+
+using namespace mlir;
+using namespace gps;
+
+/// Version of the entry-point ABI the manifest announces; the runtime's
+/// GPS_RUNTIME_API_VERSION must match.
+static constexpr int64_t kAbiVersion = 1;
+
+static StringRef initName(InitKind kind) { return stringifyInitKind(kind); }
+
+/// The manifest of `model` (format: docs/abi.md).
+static std::string buildManifest(ModelOp model, ArrayAttr terms,
+                                 ArrayRef<int64_t> offsets,
+                                 int64_t paramCount) {
+  llvm::json::Object root;
+  root["abi"] = kAbiVersion;
+  root["model"] = model.getSymName().str();
+  root["steps"] = model.getSteps();
+  for (DataOp data : model.getBody().getOps<DataOp>()) {
+    llvm::json::Object d;
+    d["name"] = data.getSymName().str();
+    d["kind"] = stringifyDataKind(data.getKind()).str();
+    d["dim"] = data.getSize();
+    if (data.getLo()) {
+      d["lo"] = data.getLo()->convertToDouble();
+      d["hi"] = data.getHi()->convertToDouble();
+    }
+    root["data"] = std::move(d);
+    break;
+  }
+  root["mask"] = nullptr;
+  for (MaskOp mask : model.getBody().getOps<MaskOp>()) {
+    llvm::json::Object m;
+    m["name"] = mask.getSymName().str();
+    m["kind"] = stringifyMaskKind(mask.getKind()).str();
+    m["amount"] = mask.getAmount().convertToDouble();
+    if (auto image = mask.getImage())
+      m["image"] = llvm::json::Array(llvm::ArrayRef<int64_t>(*image));
+    root["mask"] = std::move(m);
+    break;
+  }
+  llvm::json::Array params;
+  for (auto [i, param] : llvm::enumerate(model.getBody().getOps<ParamOp>())) {
+    llvm::json::Object p;
+    p["name"] = param.getSymName().str();
+    p["shape"] = llvm::json::Array(param.getType().getShape());
+    p["init"] = initName(param.getInit()).str();
+    p["offset"] = offsets[i];
+    params.push_back(std::move(p));
+  }
+  root["params"] = std::move(params);
+  root["param_count"] = paramCount;
+  llvm::json::Array names;
+  for (Attribute t : terms)
+    names.push_back(llvm::cast<StringAttr>(t).getValue().str());
+  root["terms"] = std::move(names);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::json::Value(std::move(root));
+  return text;
+}
+
+namespace {
+struct BuildEntriesPass
+    : public gps::impl::BuildEntriesPassBase<BuildEntriesPass> {
+  void runOnOperation() override;
+  LogicalResult build(ModelOp model, func::FuncOp loss, func::FuncOp grad);
+};
+} // namespace
+
+/// Builds `name(x, m, params, [grads,] terms, key, stream)` that calls the
+/// body of `callee` on views of the flat buffers.
+static void buildEntry(OpBuilder &b, Location loc, StringRef name,
+                       func::FuncOp callee, StringRef maskName,
+                       ArrayRef<int64_t> offsets,
+                       unsigned numTerms, bool withGrads) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  auto dyn = ShapedType::kDynamic;
+  auto matrix = MemRefType::get({dyn, dyn}, f32);
+  auto vector = MemRefType::get({dyn}, f32);
+  SmallVector<Type> inputs{matrix, matrix, vector};
+  if (withGrads)
+    inputs.push_back(vector);
+  inputs.append({vector, b.getI64Type(), b.getI64Type()});
+  auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  func->setAttr("gps.batch_arg", b.getI64IntegerAttr(0));
+  Block *entry = func.addEntryBlock();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+  Value x = entry->getArgument(0), mask = entry->getArgument(1);
+  Value params = entry->getArgument(2);
+  Value grads = withGrads ? entry->getArgument(3) : Value();
+  Value terms = entry->getArgument(withGrads ? 4 : 3);
+  Value key = entry->getArgument(withGrads ? 5 : 4);
+  Value stream = entry->getArgument(withGrads ? 6 : 5);
+
+  // A statically shaped view of the flat vector at `offset`.
+  auto view = [&](Value flat, int64_t offset, RankedTensorType type) {
+    SmallVector<int64_t> strides(type.getRank(), 1);
+    for (int i = type.getRank() - 2; i >= 0; --i)
+      strides[i] = strides[i + 1] * type.getDimSize(i + 1);
+    auto layout = StridedLayoutAttr::get(ctx, offset, strides);
+    auto viewType = MemRefType::get(type.getShape(), f32, layout);
+    return memref::ReinterpretCastOp::create(b, loc, viewType, flat, offset,
+                                             type.getShape(), strides);
+  };
+  auto rows = [&](Value m, Type type) -> Value {
+    Value t = bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get({dyn, dyn}, f32), m, /*restrict=*/true);
+    return tensor::CastOp::create(b, loc, type, t);
+  };
+
+  Block &body = callee.getBody().front();
+  IRMapping mapping;
+  unsigned param = 0;
+  SmallVector<RankedTensorType> paramTypes;
+  for (BlockArgument arg : body.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    Value value;
+    if (auto read = callee.getArgAttrOfType<StringAttr>(i, "gps.read")) {
+      // The data input, the mask, or a view x.known = x * m,
+      // x.missing = x * (1 - m).
+      StringRef name = read.getValue();
+      Type type = arg.getType();
+      if (name == maskName) {
+        mapping.map(arg, rows(mask, type));
+        continue;
+      }
+      Value value = rows(x, type);
+      if (name.ends_with(".known") || name.ends_with(".missing")) {
+        Value m = rows(mask, type);
+        if (name.ends_with(".missing")) {
+          Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+          m = SubOp::create(b, loc, SplatOp::create(b, loc, type, one), m);
+        }
+        value = MulOp::create(b, loc, value, m);
+      }
+      mapping.map(arg, value);
+      continue;
+    }
+    if (callee.getArgAttr(i, "gps.param")) {
+      auto type = llvm::cast<RankedTensorType>(arg.getType());
+      paramTypes.push_back(type);
+      Value v = view(params, offsets[param++], type);
+      mapping.map(arg, bufferization::ToTensorOp::create(b, loc, type, v,
+                                                         /*restrict=*/true));
+      continue;
+    }
+    auto rng = callee.getArgAttrOfType<StringAttr>(i, "gps.rng");
+    mapping.map(arg, rng && rng.getValue() == "key" ? key : stream);
+  }
+  for (Operation &op : body.without_terminator())
+    b.clone(op, mapping);
+  auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
+  for (unsigned k = 0; k < numTerms; ++k) {
+    Value idx = arith::ConstantIndexOp::create(b, loc, k);
+    memref::StoreOp::create(b, loc, mapping.lookup(ret.getOperand(k)), terms,
+                            idx);
+  }
+  if (withGrads)
+    for (auto [k, type] : llvm::enumerate(paramTypes)) {
+      Value g = mapping.lookup(ret.getOperand(numTerms + k));
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, g, view(grads, offsets[k], type),
+          /*restrict=*/true, /*writable=*/true);
+    }
+  func::ReturnOp::create(b, loc);
+}
+
+LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
+                                      func::FuncOp grad) {
+  OpBuilder b(model);
+  Location loc = model.getLoc();
+  SmallVector<int64_t> offsets;
+  int64_t count = 0;
+  for (ParamOp param : model.getBody().getOps<ParamOp>()) {
+    offsets.push_back(count);
+    count += param.getType().getNumElements();
+  }
+  auto terms = loss->getAttrOfType<ArrayAttr>("gps.terms");
+  if (!terms)
+    return loss.emitOpError("has no gps.terms");
+
+  StringRef maskName;
+  for (MaskOp mask : model.getBody().getOps<MaskOp>())
+    maskName = mask.getSymName();
+  buildEntry(b, loc, "gps_model_train", grad, maskName, offsets, terms.size(),
+             true);
+  buildEntry(b, loc, "gps_model_eval", loss, maskName, offsets, terms.size(),
+             false);
+
+  // The manifest string and its accessor.
+  std::string text = buildManifest(model, terms, offsets, count);
+  text.push_back('\0');
+  auto ctx = b.getContext();
+  auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
+                                            text.size());
+  LLVM::GlobalOp::create(b, loc, arrayType, /*isConstant=*/true,
+                         LLVM::Linkage::Internal, "gps_manifest",
+                         b.getStringAttr(text));
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto fn = LLVM::LLVMFuncOp::create(b, loc, "gps_model_manifest",
+                                     LLVM::LLVMFunctionType::get(ptr, {}));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(fn.addEntryBlock(b));
+  Value addr = LLVM::AddressOfOp::create(b, loc, ptr, "gps_manifest");
+  LLVM::ReturnOp::create(b, loc, addr);
+  return success();
+}
+
+void BuildEntriesPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto loss = module.lookupSymbol<func::FuncOp>("gps_loss");
+  auto grad = module.lookupSymbol<func::FuncOp>("gps_loss_grad");
+  SmallVector<ModelOp> models(module.getOps<ModelOp>());
+  if (!loss || !grad || models.size() != 1) {
+    module.emitError("gps-build-entries needs one gps.model with @gps_loss "
+                     "and @gps_loss_grad (run gps-build-loss and "
+                     "gps-autodiff first)");
+    return signalPassFailure();
+  }
+  if (failed(build(models[0], loss, grad)))
+    return signalPassFailure();
+  loss.erase();
+  grad.erase();
+  models[0].erase();
+}

@@ -1,0 +1,189 @@
+//===- BuildLoss.cpp - the gps-build-loss pass ----------------------------===//
+//
+// Turns a model's expanded rollout and its objective into one function of
+// the data and the parameters: the input of autodiff and of the lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSOps.h"
+#include "gps/Dialect/GPS/GPSPasses.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace gps {
+#define GEN_PASS_DEF_BUILDLOSSPASS
+#include "gps/Dialect/GPS/GPSPasses.h.inc"
+} // namespace gps
+
+using namespace mlir;
+using namespace gps;
+
+/// The name of the rollout term that an objective term op denotes.
+static FailureOr<StringRef> termNameOf(Operation *op, RolloutOp rollout) {
+  if (llvm::isa<NllOp>(op))
+    return StringRef("nll");
+  if (auto kl = llvm::dyn_cast<KLOp>(op)) {
+    if (kl.getFrom() == rollout.getGuide() && kl.getTo() == rollout.getPrimary())
+      return StringRef("kl(q||p)");
+    if (kl.getFrom() == rollout.getPrimary() && kl.getTo() == rollout.getGuide())
+      return StringRef("kl(p||q)");
+  }
+  if (auto reg = llvm::dyn_cast<KLStdNormalOp>(op))
+    return StringRef(reg.getPolicy() == rollout.getPrimary() ? "kl(p||normal)"
+                                                             : "kl(q||normal)");
+  return failure();
+}
+
+/// Replaces every gps.call in `root` by the callee's body.
+static LogicalResult inlineNets(Operation *root, ModelOp model) {
+  SmallVector<CallOp> calls;
+  root->walk([&](CallOp call) { calls.push_back(call); });
+  for (CallOp call : calls) {
+    auto net = model.lookupSymbol<NetOp>(call.getCallee());
+    if (!net)
+      return call.emitOpError() << "calls '" << call.getCallee()
+                                << "', which is not a net of the model";
+    Block &body = net.getBody().front();
+    IRMapping mapping;
+    mapping.map(body.getArguments(), call.getArgs());
+    OpBuilder b(call);
+    for (Operation &op : body.without_terminator())
+      b.clone(op, mapping);
+    for (auto [result, returned] :
+         llvm::zip(call.getResults(), body.getTerminator()->getOperands()))
+      result.replaceAllUsesWith(mapping.lookup(returned));
+    call.erase();
+  }
+  return success();
+}
+
+namespace {
+struct BuildLossPass : public gps::impl::BuildLossPassBase<BuildLossPass> {
+  void runOnOperation() override;
+  LogicalResult build(ModelOp model);
+};
+} // namespace
+
+LogicalResult BuildLossPass::build(ModelOp model) {
+  MLIRContext *ctx = model.getContext();
+  RolloutOp rollout;
+  for (RolloutOp r : model.getBody().getOps<RolloutOp>())
+    rollout = r;
+  if (!rollout || !rollout.getTerms())
+    return model.emitOpError("has no expanded gps.rollout; run "
+                             "gps-pair-policies and gps-expand-kl first");
+  ObjectiveOp objective;
+  for (ObjectiveOp o : model.getBody().getOps<ObjectiveOp>())
+    objective = o;
+  if (!objective)
+    return model.emitOpError("has no gps.objective");
+
+  OpBuilder b(ctx);
+  Block &rolloutBody = rollout.getBody().front();
+  Type i64 = b.getI64Type(), f32 = b.getF32Type();
+
+  // Signature: data views, parameters, key and stream.
+  SmallVector<Type> inputs(rolloutBody.getArgumentTypes());
+  SmallVector<Attribute> argAttrs;
+  for (Attribute read : rollout.getReads())
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("gps.read", read)));
+  SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
+  for (ParamOp param : params) {
+    inputs.push_back(param.getType());
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr("gps.param", param.getSymNameAttr())));
+  }
+  for (StringRef rng : {"key", "stream"}) {
+    inputs.push_back(i64);
+    argAttrs.push_back(
+        b.getDictionaryAttr(b.getNamedAttr("gps.rng", b.getStringAttr(rng))));
+  }
+  ArrayAttr terms = *rollout.getTerms();
+  SmallVector<Type> results(terms.size() + 1, f32);
+  SmallVector<Attribute> names{b.getStringAttr("objective")};
+  names.append(terms.begin(), terms.end());
+
+  auto module = model->getParentOfType<ModuleOp>();
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(b, model.getLoc(), "gps_loss",
+                                   b.getFunctionType(inputs, results));
+  func.setAllArgAttrs(argAttrs);
+  func->setAttr("gps.model", model.getSymNameAttr());
+  func->setAttr("gps.terms", b.getArrayAttr(names));
+  func->setAttr("gps.differentiate", b.getUnitAttr());
+  Block *entry = func.addEntryBlock();
+
+  // The rollout body, then its nets inlined and its parameters bound.
+  IRMapping mapping;
+  mapping.map(rolloutBody.getArguments(),
+              entry->getArguments().take_front(rolloutBody.getNumArguments()));
+  b.setInsertionPointToEnd(entry);
+  for (Operation &op : rolloutBody.without_terminator())
+    b.clone(op, mapping);
+  if (failed(inlineNets(func, model)))
+    return failure();
+  llvm::StringMap<Value> paramArgs;
+  for (auto [i, param] : llvm::enumerate(params))
+    paramArgs[param.getSymName()] =
+        entry->getArgument(rolloutBody.getNumArguments() + i);
+  WalkResult walk = func.walk([&](ReadParamOp read) {
+    Value arg = paramArgs.lookup(read.getParam());
+    if (!arg) {
+      read.emitOpError() << "reads '" << read.getParam()
+                         << "', which is not a parameter of the model";
+      return WalkResult::interrupt();
+    }
+    read.replaceAllUsesWith(arg);
+    read.erase();
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  // Batch means of the terms, then the objective on them.
+  b.setInsertionPointToEnd(entry);
+  llvm::StringMap<Value> means;
+  SmallVector<Value> returned{Value()};
+  for (auto [name, value] :
+       llvm::zip(terms, rolloutBody.getTerminator()->getOperands())) {
+    Value mean =
+        MeanOp::create(b, rollout.getLoc(), f32, mapping.lookup(value));
+    means[llvm::cast<StringAttr>(name).getValue()] = mean;
+    returned.push_back(mean);
+  }
+  IRMapping objMapping;
+  for (Operation &op : objective.getBody().front()) {
+    if (auto ret = llvm::dyn_cast<ReturnOp>(op)) {
+      returned[0] = objMapping.lookup(ret.getValues()[0]);
+      break;
+    }
+    if (op.hasTrait<OpTrait::ZeroOperands>() && op.getNumResults() == 1 &&
+        op.getDialect() == model->getDialect()) {
+      FailureOr<StringRef> name = termNameOf(&op, rollout);
+      Value mean = succeeded(name) ? means.lookup(*name) : Value();
+      if (!mean)
+        return op.emitOpError("is not a term of the expanded rollout");
+      objMapping.map(op.getResult(0), mean);
+      continue;
+    }
+    b.clone(op, objMapping);
+  }
+  func::ReturnOp::create(b, objective.getLoc(), returned);
+  return success();
+}
+
+void BuildLossPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (module.lookupSymbol("gps_loss"))
+    return;
+  SmallVector<ModelOp> models(module.getOps<ModelOp>());
+  if (models.size() > 1) {
+    models[1].emitOpError("is a second model; a trainer holds one model");
+    return signalPassFailure();
+  }
+  for (ModelOp model : models)
+    if (failed(build(model)))
+      return signalPassFailure();
+}
