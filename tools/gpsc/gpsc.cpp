@@ -1,10 +1,12 @@
 //===- gpsc.cpp - the gps compiler driver ---------------------------------===//
 //
-// gpsc model.gps [--emit=ast|mlir|mlir-paired] [-o out]
+// gpsc model.gps -o trainer
+// gpsc model.gps --emit=ast|mlir|mlir-paired|mlir-grad|mlir-lowered|llvm|obj
 //
-// Parses a .gps model, checks it and builds the gps dialect. Later stages
-// (pairing, KL expansion, differentiation, lowering, the trainer) extend
-// --emit.
+// Parses a .gps model, checks it, builds the gps dialect and runs the
+// pipelines: pairing, KL expansion, the loss and its gradient, lowering to
+// linalg, bufferization and BLAS calls, the LLVM dialect, LLVM IR, an object
+// file, and a trainer executable linked with the runtime.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,7 @@
 #include "gps/Frontend/Parser.h"
 #include "gps/Frontend/Sema.h"
 #include "gps/Pipelines/Pipelines.h"
+#include "gps/Target/CPU.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -21,6 +24,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -34,7 +40,17 @@
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, MLIR, MLIRPaired };
+enum class Emit {
+  Default,
+  AST,
+  MLIR,
+  MLIRPaired,
+  MLIRGrad,
+  MLIRLowered,
+  LLVM,
+  Obj,
+  Exe
+};
 } // namespace
 
 static cl::OptionCategory gpscCategory("gpsc options");
@@ -50,11 +66,21 @@ static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::cat(gpscCategory));
 
 static cl::opt<Emit> emitAction(
-    "emit", cl::desc("The stage to emit"), cl::init(Emit::MLIR),
+    "emit",
+    cl::desc("The stage to emit (default: exe with -o FILE, else mlir)"),
+    cl::init(Emit::Default),
     cl::values(clEnumValN(Emit::AST, "ast", "the checked syntax tree"),
                clEnumValN(Emit::MLIR, "mlir", "the gps dialect"),
                clEnumValN(Emit::MLIRPaired, "mlir-paired",
-                          "after pairing the guide and the primary")),
+                          "after pairing the guide and the primary"),
+               clEnumValN(Emit::MLIRGrad, "mlir-grad",
+                          "the loss function and its gradient"),
+               clEnumValN(Emit::MLIRLowered, "mlir-lowered",
+                          "entry points on buffers, fused loops, BLAS calls"),
+               clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR"),
+               clEnumValN(Emit::Obj, "obj", "an object file for the host"),
+               clEnumValN(Emit::Exe, "exe",
+                          "a trainer executable (needs -o)")),
     cl::cat(gpscCategory));
 
 static int run() {
@@ -76,7 +102,17 @@ static int run() {
   if (!gps::checkModel(*model, diag))
     return 1;
 
-  auto output = mlir::openOutputFile(outputFilename, &errorMessage);
+  if (emitAction == Emit::Default)
+    emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
+  if (emitAction == Emit::Exe && outputFilename == "-") {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--emit=exe needs -o FILE\n";
+    return 1;
+  }
+  // Objects and executables are written by the code generator and linker.
+  auto output = mlir::openOutputFile(
+      emitAction >= Emit::Obj ? std::string("-") : std::string(outputFilename),
+      &errorMessage);
   if (!output) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << errorMessage << "\n";
     return 1;
@@ -88,23 +124,73 @@ static int run() {
     return 0;
   }
 
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  gps::registerDialects(registry);
+  gps::registerLLVMTranslations(registry);
+  mlir::MLIRContext context(registry);
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       gps::mlirGen(context, srcMgr, *model);
   if (!module)
     return 1;
-  if (emitAction >= Emit::MLIRPaired) {
-    mlir::PassManager pm(&context);
-    if (failed(mlir::applyPassManagerCLOptions(pm)))
-      return 1;
+  Emit emit = emitAction;
+  mlir::PassManager pm(&context);
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
+    return 1;
+  if (emit >= Emit::MLIRPaired)
     gps::buildPairingPipeline(pm);
-    if (failed(pm.run(*module)))
-      return 1;
+  if (emit >= Emit::MLIRGrad)
+    gps::buildGradientPipeline(pm);
+  if (emit >= Emit::MLIRLowered)
+    gps::buildLoweringPipeline(pm);
+  if (emit >= Emit::LLVM)
+    gps::buildCPUCodegenPipeline(pm);
+  if (failed(pm.run(*module)))
+    return 1;
+  if (emit <= Emit::MLIRLowered) {
+    module->print(output->os());
+    output->os() << "\n";
+    output->keep();
+    return 0;
   }
-  module->print(output->os());
-  output->os() << "\n";
-  output->keep();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      gps::translateForHost(*module, llvmContext);
+  if (!llvmModule)
+    return 1;
+  if (emit == Emit::LLVM) {
+    llvmModule->print(output->os(), nullptr);
+    output->keep();
+    return 0;
+  }
+  std::string error;
+  if (emit == Emit::Obj) {
+    if (outputFilename == "-") {
+      llvm::WithColor::error(llvm::errs(), "gpsc")
+          << "--emit=obj needs -o FILE\n";
+      return 1;
+    }
+    if (!gps::writeObjectFile(*llvmModule, outputFilename, error)) {
+      llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  // The executable: an object in a temporary file, linked with the runtime.
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "gps-model", "o", objectPath)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "cannot create a temporary object file: " << ec.message() << "\n";
+    return 1;
+  }
+  llvm::FileRemover removeObject(objectPath);
+  if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error) ||
+      !gps::linkTrainer(objectPath.str().str(), outputFilename, error)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
+    return 1;
+  }
   return 0;
 }
 

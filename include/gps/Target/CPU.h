@@ -1,0 +1,44 @@
+//===- CPU.h - native code generation for the host CPU ----------*- C++ -*-===//
+//
+// The last steps of `gpsc`: the LLVM dialect to LLVM IR optimised for the
+// host CPU, an object file, and a trainer executable linked with the
+// runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_TARGET_CPU_H
+#define GPS_TARGET_CPU_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+#include <string>
+
+namespace gps {
+
+/// Registers the translations from the dialects left after the CPU codegen
+/// pipeline to LLVM IR.
+void registerLLVMTranslations(mlir::DialectRegistry &registry);
+
+/// Translates `module` (LLVM dialect) to LLVM IR for the host CPU and runs
+/// LLVM's O3 pipeline on it (vectorising the fused loops). Returns null
+/// after reporting an error on the module.
+std::unique_ptr<llvm::Module> translateForHost(mlir::ModuleOp module,
+                                               llvm::LLVMContext &llvmContext);
+
+/// Writes `module` as a relocatable object file for the host CPU to `path`.
+/// On failure returns false and sets `error`.
+bool writeObjectFile(llvm::Module &module, const std::string &path,
+                     std::string &error);
+
+/// Links `objectPath` with the runtime's trainer into the executable
+/// `outputPath`, calling the system C++ compiler driver. On failure returns
+/// false and sets `error`.
+bool linkTrainer(const std::string &objectPath, const std::string &outputPath,
+                 std::string &error);
+
+} // namespace gps
+
+#endif // GPS_TARGET_CPU_H
