@@ -77,9 +77,8 @@ private:
 } // namespace
 
 [[noreturn]] static void outOfMemory(size_t size) {
-  std::fprintf(stderr,
-               "gps runtime: arena: out of memory allocating %zu bytes\n",
-               size);
+  std::fprintf(
+      stderr, "gps runtime: arena: out of memory allocating %zu bytes\n", size);
   std::abort();
 }
 
@@ -126,9 +125,9 @@ void *Arena::allocate(size_t alignment, size_t size) {
   size_t needed = size + (align > kPageSize ? align : 0);
   if (needed < size)
     outOfMemory(size);
-  size_t grown = chunks.empty()
-                     ? kFirstChunkSize
-                     : std::min(2 * chunks.back().capacity, kMaxGrowthChunkSize);
+  size_t grown = chunks.empty() ? kFirstChunkSize
+                                : std::min(2 * chunks.back().capacity,
+                                           kMaxGrowthChunkSize);
   addChunk(std::max(needed, grown));
   Chunk &chunk = chunks.back();
   auto address = reinterpret_cast<uintptr_t>(chunk.base);

@@ -42,8 +42,8 @@ static std::string shapeText(const gps_memref_2d &m) {
 
 /// The CBLAS leading dimension of `m` as a row-major matrix: strides[0],
 /// which must be at least the number of columns. Strides that address
-/// nothing (of a dimension of extent 1, or of an empty matrix) are ignored. Aborts on a layout
-/// CBLAS cannot take.
+/// nothing (of a dimension of extent 1, or of an empty matrix) are ignored.
+/// Aborts on a layout CBLAS cannot take.
 static int leadingDim(const gps_memref_2d &m, const char *name) {
   int64_t rows = m.sizes[0], cols = m.sizes[1];
   if (rows < 0 || cols < 0)
@@ -52,8 +52,7 @@ static int leadingDim(const gps_memref_2d &m, const char *name) {
   if (cols > 1 && m.strides[1] != 1)
     sgemmFailure(std::string("operand ") + name + " " + shapeText(m) +
                  " has strides [" + std::to_string(m.strides[0]) + ", " +
-                 std::to_string(m.strides[1]) +
-                 "]; the last stride must be 1");
+                 std::to_string(m.strides[1]) + "]; the last stride must be 1");
   int64_t minLd = std::max<int64_t>(cols, 1);
   int64_t ld = rows > 1 && cols > 0 ? m.strides[0] : minLd;
   if (ld < minLd || ld > INT_MAX)

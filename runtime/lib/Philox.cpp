@@ -122,10 +122,10 @@ static void normalStreamRange(float *out, int64_t begin, int64_t count,
   for (int64_t blockStart = begin - begin % 4; blockStart < end;
        blockStart += 4) {
     auto block = static_cast<uint64_t>(blockStart / 4);
-    PhiloxCounter bits = philox4x32(
-        {static_cast<uint32_t>(block), static_cast<uint32_t>(block >> 32),
-         streamLo, streamHi},
-        k);
+    PhiloxCounter bits =
+        philox4x32({static_cast<uint32_t>(block),
+                    static_cast<uint32_t>(block >> 32), streamLo, streamHi},
+                   k);
     float z[4];
     boxMuller(uniformFromBits(bits[0]), uniformFromBits(bits[1]), z[0], z[1]);
     boxMuller(uniformFromBits(bits[2]), uniformFromBits(bits[3]), z[2], z[3]);
@@ -138,8 +138,7 @@ static void normalStreamRange(float *out, int64_t begin, int64_t count,
 }
 
 extern "C" void gps_rt_philox_normal_stream_f32(float *out, int64_t count,
-                                                uint64_t key,
-                                                uint64_t stream) {
+                                                uint64_t key, uint64_t stream) {
   if (count > 0)
     normalStreamRange(out, 0, count, key, stream);
 }

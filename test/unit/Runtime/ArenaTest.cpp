@@ -87,8 +87,8 @@ TEST(ArenaTest, GrowsWithoutMovingBuffersAndCoalescesOnReset) {
   }
   gps_rt_arena_reset();
   // Everything now fits one chunk: the allocations are contiguous.
-  auto *base = static_cast<char *>(
-      _mlir_memref_to_llvm_alloc(words * sizeof(uint32_t)));
+  auto *base =
+      static_cast<char *>(_mlir_memref_to_llvm_alloc(words * sizeof(uint32_t)));
   for (int i = 1; i < 8; ++i) {
     auto *p = static_cast<char *>(
         _mlir_memref_to_llvm_alloc(words * sizeof(uint32_t)));
