@@ -7,6 +7,7 @@
 #include "TestUtil.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,11 +31,30 @@ TempDir::TempDir() {
   dir = buffer.data();
 }
 
-TempDir::~TempDir() {
-  for (const std::string &name : list())
-    ::unlink(file(name).c_str());
-  ::rmdir(dir.c_str());
+/// Removes `path` and, for a directory, everything below it.
+static void removeTree(const std::string &path) {
+  struct stat info;
+  if (::lstat(path.c_str(), &info) != 0)
+    return;
+  if (S_ISDIR(info.st_mode)) {
+    if (DIR *handle = ::opendir(path.c_str())) {
+      std::vector<std::string> names;
+      while (dirent *entry = ::readdir(handle)) {
+        std::string name = entry->d_name;
+        if (name != "." && name != "..")
+          names.push_back(name);
+      }
+      ::closedir(handle);
+      for (const std::string &name : names)
+        removeTree(path + "/" + name);
+    }
+    ::rmdir(path.c_str());
+    return;
+  }
+  ::unlink(path.c_str());
 }
+
+TempDir::~TempDir() { removeTree(dir); }
 
 std::vector<std::string> TempDir::list() const {
   std::vector<std::string> names;

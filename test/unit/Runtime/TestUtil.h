@@ -17,7 +17,8 @@
 
 namespace gps::rt::test {
 
-/// A fresh temporary directory, removed with its contents on destruction.
+/// A fresh temporary directory, removed with everything below it on
+/// destruction.
 class TempDir {
 public:
   TempDir();

@@ -1,0 +1,86 @@
+//===- Cli.h - command line flags of the trainer ----------------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A small flag parser: `--name value`, `--name=value` and boolean `--name`.
+// Every failure is a usage error whose message names the flag.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_TRAINER_CLI_H
+#define GPS_TRAINER_CLI_H
+
+#include "gps/Runtime/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gps::rt {
+
+/// The flags of one command and, after parse(), the values given.
+class FlagSet {
+public:
+  /// `usage` is the synopsis line, `description` a paragraph under it.
+  FlagSet(std::string usage, std::string description)
+      : usageLine(std::move(usage)), description(std::move(description)) {}
+
+  /// Declares `--name VALUE` (or the boolean `--name` when `valueName` is
+  /// empty) with a one-line help text.
+  void add(const std::string &name, const std::string &valueName,
+           const std::string &help);
+
+  /// Parses args[begin..). Fails on a positional argument, an unknown or
+  /// repeated flag, a missing value or a value given to a boolean flag.
+  /// `--help` and `-h` set helpRequested() and stop parsing.
+  Error parse(const std::vector<std::string> &args, size_t begin);
+
+  bool helpRequested() const { return help; }
+  /// True when the flag was given.
+  bool has(const std::string &name) const { return values.count(name) != 0; }
+  /// The value given (empty for boolean flags); only when has(name).
+  const std::string &value(const std::string &name) const {
+    return values.at(name);
+  }
+
+  /// The help text: usage, description, then the flags.
+  std::string usage() const;
+
+  // Typed values. Each leaves `out` unchanged when the flag was not given,
+  // and fails, naming the flag and the value, when it does not parse or is
+  // out of range.
+
+  /// An unsigned integer in [min, max].
+  Error getUnsigned(const std::string &name, uint64_t &out, uint64_t min = 0,
+                    uint64_t max = UINT64_MAX) const;
+  /// A finite number in [lo, hi] (with `loOpen`: greater than lo).
+  Error getDouble(const std::string &name, double &out, double lo, double hi,
+                  bool loOpen = false) const;
+  /// One of `choices`.
+  Error getChoice(const std::string &name,
+                  const std::vector<std::string> &choices,
+                  std::string &out) const;
+
+private:
+  struct Flag {
+    std::string name;
+    std::string valueName;
+    std::string help;
+  };
+
+  const Flag *find(const std::string &name) const;
+
+  std::string usageLine;
+  std::string description;
+  std::vector<Flag> flags;
+  std::map<std::string, std::string> values;
+  bool help = false;
+};
+
+} // namespace gps::rt
+
+#endif // GPS_TRAINER_CLI_H

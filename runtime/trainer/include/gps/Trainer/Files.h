@@ -1,0 +1,45 @@
+//===- Files.h - file helpers of the trainer --------------------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The trainer never truncates a file it cannot replace whole: results are
+// written to a temporary file and renamed over the old one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_TRAINER_FILES_H
+#define GPS_TRAINER_FILES_H
+
+#include "gps/Runtime/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace gps::rt {
+
+/// True if `path` names an existing file or directory.
+bool pathExists(const std::string &path);
+
+/// Creates `path` and its missing parents (like mkdir -p).
+Error makeDirectories(const std::string &path);
+
+/// Writes `bytes` to `path` atomically: the data goes to a temporary file
+/// next to it, is fsynced and renamed over `path`. On failure `path` is
+/// unchanged.
+Error writeFileAtomic(const std::string &path, const std::string &bytes);
+
+/// Reads the whole file into `bytes`.
+Error readFile(const std::string &path, std::string &bytes);
+
+/// Drops the lines of the JSON Lines file `path` whose "step" is greater
+/// than `maxStep` (records a crashed run wrote after its last checkpoint),
+/// rewriting the file atomically; does nothing when there are none or the
+/// file does not exist. Lines that are not JSON objects with a step are
+/// kept.
+Error dropRecordsAfter(const std::string &path, uint64_t maxStep);
+
+} // namespace gps::rt
+
+#endif // GPS_TRAINER_FILES_H

@@ -1,0 +1,79 @@
+//===- Trainer.h - the trainer executable of a compiled model ---*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The command line trainer that `gpsc` links with a compiled model: `train`,
+// `eval` and `sample` (docs/trainer.md). The library never names the model's
+// symbols; the executable's main (GPSTrainerMain) passes them in a
+// ModelEntryPoints, so tests can drive the trainer with a fake model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_TRAINER_TRAINER_H
+#define GPS_TRAINER_TRAINER_H
+
+#include "gps/Runtime/Interface.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace gps::rt {
+
+using ModelManifestFn = const char *(*)();
+using ModelTrainFn = void (*)(gps_memref<float, 2> *x,
+                              gps_memref<float, 2> *mask,
+                              gps_memref<float, 1> *params,
+                              gps_memref<float, 1> *grads,
+                              gps_memref<float, 1> *terms, uint64_t key,
+                              uint64_t stream);
+using ModelEvalFn = void (*)(gps_memref<float, 2> *x,
+                             gps_memref<float, 2> *mask,
+                             gps_memref<float, 1> *params,
+                             gps_memref<float, 1> *terms, uint64_t key,
+                             uint64_t stream);
+using ModelSampleFn = void (*)(gps_memref<float, 2> *x,
+                               gps_memref<float, 2> *mask,
+                               gps_memref<float, 1> *params,
+                               gps_memref<float, 2> *out, uint64_t key,
+                               uint64_t stream);
+
+/// The entry points of a compiled model (Interface.h). `evalPrimary` and
+/// `sample` are optional (null when the model does not define them).
+struct ModelEntryPoints {
+  ModelManifestFn manifest = nullptr;
+  ModelTrainFn train = nullptr;
+  ModelEvalFn eval = nullptr;
+  ModelEvalFn evalPrimary = nullptr;
+  ModelSampleFn sample = nullptr;
+};
+
+/// Exit statuses of the trainer.
+enum TrainerExit : int {
+  kExitSuccess = 0,
+  /// A runtime error: bad data, checkpoint, non-finite values, I/O.
+  kExitFailure = 1,
+  /// A usage error: unknown command or flag, bad flag value.
+  kExitUsage = 2,
+  /// Stopped by SIGINT or SIGTERM after writing a checkpoint (128 + signal).
+  kExitSigInt = 130,
+  kExitSigTerm = 143,
+};
+
+/// Runs the trainer on `args` (args[0] is the program name), writing
+/// results to `out` and messages and progress to `err`. `errIsTerminal`
+/// selects the live progress line (rewritten with '\r'). Returns the exit
+/// status.
+int runTrainer(const std::vector<std::string> &args,
+               const ModelEntryPoints &model, std::ostream &out,
+               std::ostream &err, bool errIsTerminal = false);
+
+/// runTrainer on the process's arguments, stdout and stderr.
+int trainerMain(int argc, char **argv, const ModelEntryPoints &model);
+
+} // namespace gps::rt
+
+#endif // GPS_TRAINER_TRAINER_H

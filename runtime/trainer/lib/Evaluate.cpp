@@ -1,0 +1,391 @@
+//===- Evaluate.cpp - evaluation; the eval and sample commands --*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainerImpl.h"
+
+#include "gps/Runtime/Blas.h"
+#include "gps/Trainer/Files.h"
+#include "gps/Trainer/Png.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+using namespace gps::rt;
+using namespace gps::rt::impl;
+using nlohmann::ordered_json;
+
+//===----------------------------------------------------------------------===//
+// Evaluation and metrics records
+//===----------------------------------------------------------------------===//
+
+EvalResult impl::evaluate(const ModelEntryPoints &model,
+                          const Manifest &manifest, const Dataset &data,
+                          const std::vector<uint32_t> &indices, uint64_t batch,
+                          std::vector<float> &params, uint64_t seed) {
+  auto start = std::chrono::steady_clock::now();
+  EvalResult result;
+  size_t numTerms = manifest.terms.size();
+  result.guided.assign(numTerms, 0.0);
+  result.hasUnguided = model.evalPrimary != nullptr;
+  int64_t dim = manifest.data.dim;
+  std::vector<float> x(static_cast<size_t>(batch * dim));
+  std::vector<float> masks(manifest.mask ? x.size() : 0);
+  std::vector<float> terms(numTerms);
+  gps_memref<float, 1> paramsRef =
+      vectorRef(params.data(), manifest.paramCount);
+  gps_memref<float, 1> termsRef =
+      vectorRef(terms.data(), static_cast<int64_t>(numTerms));
+  uint64_t maskKey = deriveKey(0, kTagEvalMasks);
+  double unguidedSum = 0.0;
+  for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
+    auto rows =
+        static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
+    for (int64_t row = 0; row < rows; ++row)
+      data.row(indices[begin + row], x.data() + row * dim);
+    gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
+    gps_memref<float, 2> maskRef = xRef;
+    if (manifest.mask) {
+      PhiloxStream rng(maskKey, b << 32);
+      // The manifest was validated, so the mask parameters are valid.
+      (void)sampleMasks(manifest, rng, rows, masks.data());
+      maskRef = matrixRef(masks.data(), rows, dim);
+    }
+    std::fill(terms.begin(), terms.end(), 0.0f);
+    model.eval(&xRef, &maskRef, &paramsRef, &termsRef, seed,
+               kEvalStreamBase + b);
+    gps_rt_arena_reset();
+    for (size_t i = 0; i < numTerms; ++i)
+      result.guided[i] += double(terms[i]) * double(rows);
+    if (model.evalPrimary) {
+      std::fill(terms.begin(), terms.end(), 0.0f);
+      model.evalPrimary(&xRef, &maskRef, &paramsRef, &termsRef, seed,
+                        kEvalStreamBase + b);
+      gps_rt_arena_reset();
+      unguidedSum += double(terms[0]) * double(rows);
+    }
+    result.examples += static_cast<uint64_t>(rows);
+  }
+  double count = result.examples ? double(result.examples) : NAN;
+  for (double &mean : result.guided)
+    mean /= count;
+  result.unguidedNll = unguidedSum / count;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return result;
+}
+
+MetricsRecord impl::makeRecord(const Manifest &manifest, uint64_t step,
+                               const std::vector<double> &means) {
+  MetricsRecord record;
+  record.step = step;
+  record.totalCost = means[0];
+  auto term = [&](const char *name) {
+    int index = manifest.termIndex(name);
+    return index < 0 ? NAN : means[index];
+  };
+  record.nllTerm = term("nll");
+  record.kldQ2P = term("kl(q||p)");
+  record.kldP2Q = term("kl(p||q)");
+  record.nllBound = record.nllTerm + record.kldQ2P;
+  for (size_t i = 1; i < manifest.terms.size(); ++i) {
+    const std::string &name = manifest.terms[i];
+    if (name != "nll" && name != "kl(q||p)" && name != "kl(p||q)")
+      record.extra.emplace_back(name, means[i]);
+  }
+  return record;
+}
+
+//===----------------------------------------------------------------------===//
+// Shared by eval and sample
+//===----------------------------------------------------------------------===//
+
+/// The checkpoint a command reads: --checkpoint, else DIR/last.safetensors
+/// with DIR from --out or the default run directory.
+static std::string checkpointPathOf(const FlagSet &flags,
+                                    const Manifest &manifest) {
+  if (flags.has("checkpoint"))
+    return flags.value("checkpoint");
+  return (flags.has("out") ? flags.value("out") : defaultRunDir(manifest)) +
+         "/last.safetensors";
+}
+
+/// The examples of `split` ("test", "train" or "all").
+static void selectSplit(const Dataset &data, const std::string &split,
+                        const std::vector<uint32_t> &train,
+                        const std::vector<uint32_t> &test,
+                        std::vector<uint32_t> &out) {
+  if (split == "train") {
+    out = train;
+  } else if (split == "test") {
+    out = test;
+  } else {
+    out.resize(data.count);
+    for (uint64_t i = 0; i < data.count; ++i)
+      out[i] = static_cast<uint32_t>(i);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// eval
+//===----------------------------------------------------------------------===//
+
+int impl::evalCommand(const std::vector<std::string> &args,
+                      const ModelEntryPoints &model, const Manifest &manifest,
+                      const Console &console) {
+  FlagSet flags(console.program + " eval [flags]",
+                "Prints the mean terms of a checkpoint of model '" +
+                    manifest.model +
+                    "' over a data split as JSON:\n\"guided\" from the eval "
+                    "entry point and, when the model has it, \"unguided\"\n"
+                    "(-log p(x.missing | known) of the primary alone).");
+  flags.add("checkpoint", "FILE", "checkpoint (default DIR/last.safetensors)");
+  flags.add("out", "DIR",
+            "run directory (default runs/" + manifest.model + ")");
+  flags.add("data", "NAME|PATH", "data set (default: the checkpoint's)");
+  flags.add("split", "test|train|all", "examples to evaluate (default test)");
+  flags.add("test-fraction", "F",
+            "test split fraction (default: the checkpoint's)");
+  flags.add("batch", "N", "examples per call (default 100)");
+  flags.add("json", "FILE", "also write the JSON to FILE");
+  flags.add("threads", "N", "OpenBLAS threads");
+  if (Error err = flags.parse(args, 2))
+    return console.usage("eval", err.message());
+  if (flags.helpRequested()) {
+    console.out << flags.usage();
+    return kExitSuccess;
+  }
+  uint64_t batch = 100, threads = 0;
+  std::string split = "test";
+  double testFraction = 0.0;
+  Error err;
+  if ((err = flags.getUnsigned("batch", batch, 1, UINT32_MAX)) ||
+      (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
+      (err = flags.getChoice("split", {"test", "train", "all"}, split)) ||
+      (err = flags.getDouble("test-fraction", testFraction, 0.0, 0.99)))
+    return console.usage("eval", err.message());
+  if (threads)
+    setBlasThreads(static_cast<int>(threads));
+  if (!model.eval)
+    return console.fail("model '" + manifest.model +
+                        "' lacks the eval entry point");
+
+  std::string checkpointPath = checkpointPathOf(flags, manifest);
+  Checkpoint checkpoint;
+  if (Error err = loadCheckpoint(checkpointPath, manifest,
+                                 /*withMoments=*/false, checkpoint))
+    return console.fail(err.message());
+  if (!flags.has("test-fraction"))
+    testFraction = checkpoint.config.testFraction;
+  std::string dataSpec =
+      flags.has("data") ? flags.value("data") : checkpoint.config.data;
+  Dataset data;
+  if (Error err = loadDataset(dataSpec, manifest, data))
+    return console.fail(err.message());
+  std::vector<uint32_t> train, test, indices;
+  if (Error err = splitDataset(data, testFraction, train, test))
+    return console.fail(err.message());
+  selectSplit(data, split, train, test, indices);
+  if (indices.empty())
+    return console.fail("data file '" + data.path + "': the " + split +
+                        " split is empty");
+
+  EvalResult result = evaluate(model, manifest, data, indices, batch,
+                               checkpoint.params, checkpoint.config.seed);
+  ordered_json report;
+  report["model"] = manifest.model;
+  report["checkpoint"] = checkpointPath;
+  report["step"] = checkpoint.step;
+  report["data"] = data.path;
+  report["split"] = split;
+  report["examples"] = result.examples;
+  ordered_json guided = ordered_json::object();
+  for (size_t i = 0; i < manifest.terms.size(); ++i)
+    guided[manifest.terms[i]] = result.guided[i];
+  report["guided"] = guided;
+  if (result.hasUnguided)
+    report["unguided"] = {{"nll_missing", result.unguidedNll}};
+  std::string text =
+      report.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+  if (flags.has("json"))
+    if (Error err = writeFileAtomic(flags.value("json"), text))
+      return console.fail(err.message());
+  console.out << text;
+  return kExitSuccess;
+}
+
+//===----------------------------------------------------------------------===//
+// sample
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// An image grid of `n` cells, each `panels` images of height x width side
+/// by side.
+struct Grid {
+  int64_t height, width, panels, columns;
+  static constexpr int64_t kGap = 1, kPad = 2;
+  Image image;
+
+  Grid(int64_t n, int64_t height, int64_t width, int64_t panels)
+      : height(height), width(width), panels(panels) {
+    columns = std::max<int64_t>(
+        1, static_cast<int64_t>(std::ceil(std::sqrt(double(n)))));
+    // Keep strips of wide cells roughly square.
+    if (panels > 1)
+      columns = std::max<int64_t>(1, columns * 2 / 3);
+    int64_t rows = (n + columns - 1) / columns;
+    int64_t cellWidth = panels * width + (panels - 1) * kGap;
+    image = Image(columns * (cellWidth + kPad) + kPad,
+                  rows * (height + kPad) + kPad, 3, 48);
+  }
+
+  /// The top-left pixel of panel `panel` of cell `cell`.
+  void origin(int64_t cell, int64_t panel, int64_t &x, int64_t &y) const {
+    int64_t cellWidth = panels * width + (panels - 1) * kGap;
+    x = kPad + (cell % columns) * (cellWidth + kPad) + panel * (width + kGap);
+    y = kPad + (cell / columns) * (height + kPad);
+  }
+};
+} // namespace
+
+/// A value in [lo, hi] as a byte.
+static uint8_t toByte(float value, double lo, double hi) {
+  double unit = (double(value) - lo) / (hi - lo);
+  if (!(unit > 0.0))
+    return 0;
+  if (unit >= 1.0)
+    return 255;
+  return static_cast<uint8_t>(std::lround(unit * 255.0));
+}
+
+int impl::sampleCommand(const std::vector<std::string> &args,
+                        const ModelEntryPoints &model, const Manifest &manifest,
+                        const Console &console) {
+  FlagSet flags(console.program + " sample [flags]",
+                "Rolls out the primary of model '" + manifest.model +
+                    "' and writes the means of the observed\nsite as a PNG "
+                    "grid. Models with a mask impute test examples: each "
+                    "cell shows\nthe known pixels (missing ones red), the "
+                    "imputation and the original.");
+  flags.add("checkpoint", "FILE", "checkpoint (default DIR/last.safetensors)");
+  flags.add("out", "DIR",
+            "run directory (default runs/" + manifest.model + ")");
+  flags.add("n", "N", "number of samples (default 64)");
+  flags.add("png", "FILE",
+            "output image (default samples.png next to the checkpoint)");
+  flags.add("data", "NAME|PATH",
+            "data to impute (masked models; default: the checkpoint's)");
+  flags.add("seed", "N", "random seed (default: the checkpoint's)");
+  flags.add("threads", "N", "OpenBLAS threads");
+  if (Error err = flags.parse(args, 2))
+    return console.usage("sample", err.message());
+  if (flags.helpRequested()) {
+    console.out << flags.usage();
+    return kExitSuccess;
+  }
+  uint64_t n = 64, threads = 0, seed = 0;
+  Error err;
+  if ((err = flags.getUnsigned("n", n, 1, 100000)) ||
+      (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
+      (err = flags.getUnsigned("seed", seed)))
+    return console.usage("sample", err.message());
+  if (threads)
+    setBlasThreads(static_cast<int>(threads));
+  if (!model.sample)
+    return console.fail("model '" + manifest.model +
+                        "' has no sample entry point");
+
+  std::string checkpointPath = checkpointPathOf(flags, manifest);
+  Checkpoint checkpoint;
+  if (Error err = loadCheckpoint(checkpointPath, manifest,
+                                 /*withMoments=*/false, checkpoint))
+    return console.fail(err.message());
+  if (!flags.has("seed"))
+    seed = checkpoint.config.seed;
+  std::string pngPath;
+  if (flags.has("png")) {
+    pngPath = flags.value("png");
+  } else {
+    size_t slash = checkpointPath.rfind('/');
+    pngPath =
+        (slash == std::string::npos ? std::string()
+                                    : checkpointPath.substr(0, slash + 1)) +
+        "samples.png";
+  }
+
+  int64_t dim = manifest.data.dim;
+  std::vector<float> x, masks;
+  if (manifest.mask) {
+    std::string dataSpec =
+        flags.has("data") ? flags.value("data") : checkpoint.config.data;
+    Dataset data;
+    if (Error err = loadDataset(dataSpec, manifest, data))
+      return console.fail(err.message());
+    std::vector<uint32_t> train, test;
+    if (Error err =
+            splitDataset(data, checkpoint.config.testFraction, train, test))
+      return console.fail(err.message());
+    const std::vector<uint32_t> &source = test.empty() ? train : test;
+    n = std::min<uint64_t>(n, source.size());
+    x.resize(static_cast<size_t>(n * dim));
+    masks.resize(x.size());
+    for (uint64_t row = 0; row < n; ++row)
+      data.row(source[row], x.data() + row * dim);
+    PhiloxStream rng(deriveKey(seed, kTagSampleMasks));
+    if (Error err =
+            sampleMasks(manifest, rng, static_cast<int64_t>(n), masks.data()))
+      return console.fail(err.message());
+  } else {
+    x.assign(static_cast<size_t>(n * dim), 0.0f);
+  }
+  auto rows = static_cast<int64_t>(n);
+  std::vector<float> out(x.size(), 0.0f);
+  gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
+  gps_memref<float, 2> maskRef =
+      manifest.mask ? matrixRef(masks.data(), rows, dim) : xRef;
+  gps_memref<float, 2> outRef = matrixRef(out.data(), rows, dim);
+  gps_memref<float, 1> paramsRef =
+      vectorRef(checkpoint.params.data(), manifest.paramCount);
+  model.sample(&xRef, &maskRef, &paramsRef, &outRef, seed, kSampleStream);
+  gps_rt_arena_reset();
+
+  int64_t height, width;
+  manifest.imageShape(height, width);
+  double lo = manifest.data.lo, hi = manifest.data.hi;
+  Grid grid(rows, height, width, manifest.mask ? 3 : 1);
+  for (int64_t cell = 0; cell < rows; ++cell) {
+    const float *sample = out.data() + cell * dim;
+    const float *original = x.data() + cell * dim;
+    const float *mask = manifest.mask ? masks.data() + cell * dim : nullptr;
+    for (int64_t panel = 0; panel < grid.panels; ++panel) {
+      int64_t left, top;
+      grid.origin(cell, panel, left, top);
+      for (int64_t i = 0; i < dim; ++i) {
+        uint8_t *pixel = grid.image.at(left + i % width, top + i / width);
+        bool known = mask && mask[i] != 0.0f;
+        if (mask && panel == 0 && !known) {
+          pixel[0] = 160;
+          pixel[1] = 32;
+          pixel[2] = 32;
+          continue;
+        }
+        // Panel 0: the sample or the known pixels; 1: the imputation; 2:
+        // the original.
+        float value = !mask                 ? sample[i]
+                      : panel == 2 || known ? original[i]
+                                            : sample[i];
+        pixel[0] = pixel[1] = pixel[2] = toByte(value, lo, hi);
+      }
+    }
+  }
+  if (Error err = writePng(pngPath, grid.image))
+    return console.fail(err.message());
+  console.out << "wrote " << rows
+              << (manifest.mask ? " imputations" : " samples") << " of model '"
+              << manifest.model << "' to '" << pngPath << "'\n";
+  return kExitSuccess;
+}

@@ -1,0 +1,378 @@
+//===- Manifest.cpp - the description of a compiled model -------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// JSON is parsed without exceptions (allow_exceptions = false) and every
+// value's type is checked before it is read, as in Safetensors.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Trainer/Manifest.h"
+
+#include "gps/Runtime/Philox.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <sstream>
+
+using namespace gps::rt;
+using nlohmann::json;
+
+/// `value` written briefly ("0.5", "14").
+static std::string numberText(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+static Error fail(const std::string &what) {
+  return Error::failure("model manifest: " + what);
+}
+
+/// Reads an integer field; `required` fields must be present.
+static Error getInt(const json &object, const char *key, const std::string &at,
+                    int64_t &out, bool required = true) {
+  auto it = object.find(key);
+  if (it == object.end()) {
+    if (required)
+      return fail(at + "missing '" + key + "'");
+    return Error::success();
+  }
+  if (it->is_number_integer()) {
+    out = it->get<int64_t>();
+    return Error::success();
+  }
+  // Accept integral floats such as 14.0.
+  if (it->is_number_float()) {
+    double value = it->get<double>();
+    if (std::isfinite(value) && value == std::floor(value) &&
+        std::fabs(value) < 9.0e15) {
+      out = static_cast<int64_t>(value);
+      return Error::success();
+    }
+  }
+  return fail(at + "'" + key + "' must be an integer");
+}
+
+static Error getNumber(const json &object, const char *key,
+                       const std::string &at, double &out,
+                       bool required = true) {
+  auto it = object.find(key);
+  if (it == object.end()) {
+    if (required)
+      return fail(at + "missing '" + key + "'");
+    return Error::success();
+  }
+  if (!it->is_number() || !std::isfinite(it->get<double>()))
+    return fail(at + "'" + key + "' must be a finite number");
+  out = it->get<double>();
+  return Error::success();
+}
+
+static Error getString(const json &object, const char *key,
+                       const std::string &at, std::string &out,
+                       bool required = true) {
+  auto it = object.find(key);
+  if (it == object.end()) {
+    if (required)
+      return fail(at + "missing '" + key + "'");
+    return Error::success();
+  }
+  if (!it->is_string() || it->get_ref<const std::string &>().empty())
+    return fail(at + "'" + key + "' must be a non-empty string");
+  out = it->get<std::string>();
+  return Error::success();
+}
+
+static Error parseData(const json &root, DataSpec &data) {
+  auto it = root.find("data");
+  if (it == root.end() || !it->is_object())
+    return fail("'data' must be an object");
+  const std::string at = "data: ";
+  std::string kind;
+  if (Error err = getString(*it, "name", at, data.name))
+    return err;
+  if (Error err = getString(*it, "kind", at, kind))
+    return err;
+  if (kind == "real")
+    data.kind = DataKind::Real;
+  else if (kind == "bits")
+    data.kind = DataKind::Bits;
+  else
+    return fail(at + "kind '" + kind + "' is not 'real' or 'bits'");
+  if (Error err = getInt(*it, "dim", at, data.dim))
+    return err;
+  if (data.dim <= 0 || data.dim > (int64_t(1) << 31))
+    return fail(at + "dim " + std::to_string(data.dim) +
+                " is not in [1, 2^31]");
+  if (Error err = getNumber(*it, "lo", at, data.lo, /*required=*/false))
+    return err;
+  if (Error err = getNumber(*it, "hi", at, data.hi, /*required=*/false))
+    return err;
+  if (!(data.lo < data.hi))
+    return fail(at + "range [lo, hi] is empty");
+  return Error::success();
+}
+
+static Error parseMask(const json &root, const DataSpec &data,
+                       std::optional<MaskSpec> &mask) {
+  auto it = root.find("mask");
+  if (it == root.end() || it->is_null())
+    return Error::success();
+  if (!it->is_object())
+    return fail("'mask' must be an object or null");
+  const std::string at = "mask: ";
+  MaskSpec spec;
+  std::string kind;
+  if (Error err = getString(*it, "name", at, spec.name))
+    return err;
+  if (Error err = getString(*it, "kind", at, kind))
+    return err;
+  if (kind == "mar")
+    spec.kind = MaskKind::Mar;
+  else if (kind == "mcar")
+    spec.kind = MaskKind::Mcar;
+  else
+    return fail(at + "kind '" + kind + "' is not 'mar' or 'mcar'");
+  if (Error err = getNumber(*it, "amount", at, spec.amount))
+    return err;
+  auto image = it->find("image");
+  if (image != it->end() && !image->is_null()) {
+    if (!image->is_array() || image->size() != 2 ||
+        !(*image)[0].is_number_integer() || !(*image)[1].is_number_integer())
+      return fail(at + "'image' must be [height, width]");
+    spec.height = (*image)[0].get<int64_t>();
+    spec.width = (*image)[1].get<int64_t>();
+    if (spec.height <= 0 || spec.width <= 0 || spec.height > data.dim ||
+        spec.width > data.dim || spec.height * spec.width != data.dim)
+      return fail(at + "image " + std::to_string(spec.height) + "x" +
+                  std::to_string(spec.width) + " does not have data dim " +
+                  std::to_string(data.dim) + " pixels");
+  } else {
+    auto side = static_cast<int64_t>(std::llround(std::sqrt(double(data.dim))));
+    if (side * side == data.dim) {
+      spec.height = spec.width = side;
+    } else {
+      spec.height = 1;
+      spec.width = data.dim;
+    }
+  }
+  if (spec.kind == MaskKind::Mcar) {
+    if (!(spec.amount >= 0.0 && spec.amount <= 1.0))
+      return fail(at + "mcar drop probability " + numberText(spec.amount) +
+                  " is not in [0, 1]");
+  } else if (spec.amount != std::floor(spec.amount) || spec.amount < 0 ||
+             spec.amount > double(std::min(spec.height, spec.width))) {
+    return fail(at + "mar square size " + numberText(spec.amount) +
+                " is not an integer in [0, " +
+                std::to_string(std::min(spec.height, spec.width)) +
+                "] (image " + std::to_string(spec.height) + "x" +
+                std::to_string(spec.width) + ")");
+  }
+  mask = spec;
+  return Error::success();
+}
+
+static Error parseParams(const json &root, int64_t paramCount,
+                         std::vector<ParamSpec> &params) {
+  auto it = root.find("params");
+  if (it == root.end() || !it->is_array())
+    return fail("'params' must be an array");
+  std::set<std::string> names;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json &entry = (*it)[i];
+    std::string at = "params[" + std::to_string(i) + "]: ";
+    if (!entry.is_object())
+      return fail(at + "not an object");
+    ParamSpec param;
+    if (Error err = getString(entry, "name", at, param.name))
+      return err;
+    at = "params[" + std::to_string(i) + "] ('" + param.name + "'): ";
+    if (!names.insert(param.name).second)
+      return fail(at + "duplicate name");
+    auto shape = entry.find("shape");
+    if (shape == entry.end() || !shape->is_array())
+      return fail(at + "'shape' must be an array of sizes");
+    param.numElements = 1;
+    for (const json &dim : *shape) {
+      if (!dim.is_number_integer() || dim.get<int64_t>() <= 0)
+        return fail(at + "'shape' must hold positive integers");
+      int64_t size = dim.get<int64_t>();
+      if (size > (int64_t(1) << 40) / param.numElements)
+        return fail(at + "too many elements");
+      param.numElements *= size;
+      param.shape.push_back(size);
+    }
+    std::string init = "zeros";
+    if (Error err = getString(entry, "init", at, init, /*required=*/false))
+      return err;
+    if (init == "glorot")
+      param.init = ParamInit::Glorot;
+    else if (init == "zeros")
+      param.init = ParamInit::Zeros;
+    else if (init == "ones")
+      param.init = ParamInit::Ones;
+    else if (init == "normal")
+      param.init = ParamInit::Normal;
+    else
+      return fail(at + "unknown init '" + init +
+                  "' (glorot, zeros, ones or normal)");
+    if (Error err = getNumber(entry, "std", at, param.stddev,
+                              /*required=*/false))
+      return err;
+    if (param.stddev < 0)
+      return fail(at + "'std' is negative");
+    if (Error err = getInt(entry, "offset", at, param.offset))
+      return err;
+    if (param.offset < 0 || param.offset > paramCount ||
+        param.numElements > paramCount - param.offset)
+      return fail(at + "elements [" + std::to_string(param.offset) + ", " +
+                  std::to_string(param.offset + param.numElements) +
+                  ") are outside param_count " + std::to_string(paramCount));
+    params.push_back(std::move(param));
+  }
+  // Parameters must not share elements.
+  std::vector<const ParamSpec *> byOffset;
+  for (const ParamSpec &param : params)
+    byOffset.push_back(&param);
+  std::sort(byOffset.begin(), byOffset.end(),
+            [](const ParamSpec *a, const ParamSpec *b) {
+              return a->offset < b->offset;
+            });
+  for (size_t i = 1; i < byOffset.size(); ++i)
+    if (byOffset[i - 1]->offset + byOffset[i - 1]->numElements >
+        byOffset[i]->offset)
+      return fail("params '" + byOffset[i - 1]->name + "' and '" +
+                  byOffset[i]->name + "' overlap");
+  return Error::success();
+}
+
+/// FNV-1a, 64-bit.
+static uint64_t fnv1a(const std::string &text) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
+  json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded())
+    return fail("not valid JSON");
+  if (!root.is_object())
+    return fail("not a JSON object");
+  Manifest manifest;
+  manifest.text = text;
+  if (Error err = getInt(root, "abi", "", manifest.abi))
+    return err;
+  if (manifest.abi != kManifestAbi)
+    return fail("ABI version " + std::to_string(manifest.abi) +
+                ", but this trainer reads version " +
+                std::to_string(kManifestAbi) +
+                "; compile the model and the trainer with the same gps");
+  if (Error err = getString(root, "model", "", manifest.model))
+    return err;
+  if (Error err = getInt(root, "steps", "", manifest.steps,
+                         /*required=*/false))
+    return err;
+  if (manifest.steps < 0)
+    return fail("'steps' is negative");
+  if (Error err = parseData(root, manifest.data))
+    return err;
+  if (Error err = parseMask(root, manifest.data, manifest.mask))
+    return err;
+  if (Error err = getInt(root, "param_count", "", manifest.paramCount))
+    return err;
+  if (manifest.paramCount < 0 || manifest.paramCount > (int64_t(1) << 34))
+    return fail("param_count " + std::to_string(manifest.paramCount) +
+                " is not in [0, 2^34]");
+  if (Error err = parseParams(root, manifest.paramCount, manifest.params))
+    return err;
+  auto terms = root.find("terms");
+  if (terms == root.end() || !terms->is_array() || terms->empty())
+    return fail("'terms' must be a non-empty array of names");
+  std::set<std::string> termNames;
+  for (const json &term : *terms) {
+    if (!term.is_string() || term.get_ref<const std::string &>().empty())
+      return fail("'terms' must hold non-empty strings");
+    if (!termNames.insert(term.get<std::string>()).second)
+      return fail("duplicate term '" + term.get<std::string>() + "'");
+    manifest.terms.push_back(term.get<std::string>());
+  }
+  // The canonical dump sorts keys, so the hash ignores formatting.
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016llx",
+                static_cast<unsigned long long>(fnv1a(root.dump(
+                    -1, ' ', false, json::error_handler_t::replace))));
+  manifest.hash = hash;
+  out = std::move(manifest);
+  return Error::success();
+}
+
+int Manifest::termIndex(const std::string &name) const {
+  for (size_t i = 0; i < terms.size(); ++i)
+    if (terms[i] == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+void Manifest::imageShape(int64_t &height, int64_t &width) const {
+  if (mask) {
+    height = mask->height;
+    width = mask->width;
+    return;
+  }
+  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(data.dim))));
+  if (side * side == data.dim) {
+    height = width = side;
+  } else {
+    height = 1;
+    width = data.dim;
+  }
+}
+
+uint64_t gps::rt::deriveKey(uint64_t seed, uint64_t tag) {
+  // 0x67707321 is "gps!": keeps derived keys apart from raw counters.
+  PhiloxCounter bits =
+      philox4x32({static_cast<uint32_t>(tag), static_cast<uint32_t>(tag >> 32),
+                  0x67707321u, 0},
+                 philoxKey(seed));
+  return uint64_t(bits[0]) | uint64_t(bits[1]) << 32;
+}
+
+void gps::rt::initParams(const Manifest &manifest, uint64_t seed,
+                         std::vector<float> &params) {
+  // Tag 1: parameter initialisation (Trainer.cpp lists the others).
+  PhiloxStream rng(deriveKey(seed, 1));
+  params.assign(static_cast<size_t>(manifest.paramCount), 0.0f);
+  for (const ParamSpec &param : manifest.params) {
+    float *data = params.data() + param.offset;
+    switch (param.init) {
+    case ParamInit::Zeros:
+      break;
+    case ParamInit::Ones:
+      std::fill(data, data + param.numElements, 1.0f);
+      break;
+    case ParamInit::Normal:
+      for (int64_t i = 0; i < param.numElements; ++i)
+        data[i] = static_cast<float>(param.stddev * rng.nextNormal());
+      break;
+    case ParamInit::Glorot: {
+      double fanOut = param.shape.empty() ? 1.0 : double(param.shape.back());
+      double fanIn =
+          param.shape.size() > 1 ? double(param.numElements) / fanOut : fanOut;
+      double limit = std::sqrt(6.0 / (fanIn + fanOut));
+      for (int64_t i = 0; i < param.numElements; ++i)
+        data[i] = static_cast<float>(limit * (2.0 * rng.nextUniform() - 1.0));
+      break;
+    }
+    }
+  }
+}

@@ -1,0 +1,530 @@
+//===- Train.cpp - the train command ----------------------------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// `train` runs Adam on the model's train entry point. A run directory holds
+// last.safetensors (the checkpoint), metrics.jsonl (one record per
+// --log-every updates, averaged over them) and eval.jsonl (the test split,
+// every --eval-every updates). A resumed run repeats the uninterrupted one
+// bit for bit (the examples_per_s column aside): every random draw is a
+// function of the seed and the update (TrainerImpl.h), and the checkpoint
+// keeps the Adam moments, the minibatch position and the updates not yet
+// logged.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainerImpl.h"
+
+#include "gps/Runtime/Adam.h"
+#include "gps/Runtime/Blas.h"
+#include "gps/Trainer/Files.h"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <sstream>
+
+using namespace gps::rt;
+using namespace gps::rt::impl;
+
+//===----------------------------------------------------------------------===//
+// Interrupts
+//===----------------------------------------------------------------------===//
+
+static volatile std::sig_atomic_t interruptSignal = 0;
+
+extern "C" {
+static void onInterrupt(int signal) { interruptSignal = signal; }
+}
+
+namespace {
+
+/// Catches SIGINT and SIGTERM while it lives: the signal is recorded and the
+/// training loop stops after the current update. A second signal gets the
+/// default action (SA_RESETHAND), so a stuck run can still be killed.
+class InterruptScope {
+public:
+  InterruptScope() {
+    interruptSignal = 0;
+    struct sigaction action;
+    std::memset(&action, 0, sizeof(action));
+    action.sa_handler = onInterrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &oldInt);
+    sigaction(SIGTERM, &action, &oldTerm);
+  }
+  ~InterruptScope() {
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+  }
+  InterruptScope(const InterruptScope &) = delete;
+  InterruptScope &operator=(const InterruptScope &) = delete;
+
+  /// The signal received, or 0.
+  int signal() const { return interruptSignal; }
+
+private:
+  struct sigaction oldInt;
+  struct sigaction oldTerm;
+};
+
+/// The progress line on stderr: rewritten in place at most ten times a
+/// second on a terminal, one line per metrics record otherwise.
+class Progress {
+public:
+  explicit Progress(const Console &console) : console(console) {}
+  ~Progress() { endLine(); }
+
+  /// Shows `text` as the live line (terminals only), at most ten times a
+  /// second unless `force`.
+  void live(const std::string &text, bool force) {
+    if (!console.errIsTerminal)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    if (!force && lineOpen && now - lastShown < std::chrono::milliseconds(100))
+      return;
+    lastShown = now;
+    console.err << "\r\033[K" << text << std::flush;
+    lineOpen = true;
+  }
+  /// Prints `text` as a line of its own (non-terminals only).
+  void record(const std::string &text) {
+    if (console.errIsTerminal)
+      return;
+    console.err << text << "\n" << std::flush;
+  }
+  /// Prints a message line, ending the live line first.
+  void message(const std::string &text) {
+    endLine();
+    console.err << text << "\n" << std::flush;
+  }
+  void endLine() {
+    if (lineOpen)
+      console.err << "\n" << std::flush;
+    lineOpen = false;
+  }
+
+private:
+  const Console &console;
+  bool lineOpen = false;
+  std::chrono::steady_clock::time_point lastShown;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Flags
+//===----------------------------------------------------------------------===//
+
+static FlagSet trainFlags(const std::string &program, const Manifest &m) {
+  FlagSet flags(program + " train [flags]",
+                "Trains model '" + m.model +
+                    "' with Adam. The run directory gets last.safetensors "
+                    "(checkpoint),\nmetrics.jsonl (training terms) and "
+                    "eval.jsonl (test split). A resumed run\nkeeps the "
+                    "settings of its checkpoint unless flags change them.");
+  flags.add("data", "NAME|PATH",
+            "fashion-mnist (default), fashion-mnist-test, mnist10k, or an "
+            "IDX(.gz) file");
+  flags.add("batch", "N", "examples per update (default 100)");
+  flags.add("updates", "N", "train until update N (default 1000)");
+  flags.add("lr", "RATE", "Adam learning rate (default 2e-4)");
+  flags.add("beta1", "B", "Adam beta1 (default 0.9)");
+  flags.add("beta2", "B", "Adam beta2 (default 0.999)");
+  flags.add("lr-decay", "FACTOR",
+            "multiply the learning rate by FACTOR every --lr-decay-every "
+            "updates");
+  flags.add("lr-decay-every", "N", "updates between decays (default 0: off)");
+  flags.add("clip", "NORM", "clip the global gradient norm to NORM");
+  flags.add("seed", "N", "random seed (default 1)");
+  flags.add("threads", "N", "OpenBLAS threads (default: OpenBLAS's choice)");
+  flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
+  flags.add("resume", "", "continue from DIR/last.safetensors");
+  flags.add("eval-every", "N",
+            "evaluate on the test split every N updates (default 1000; 0: "
+            "never)");
+  flags.add("checkpoint-every", "N",
+            "checkpoint every N updates (default 1000; 0: only at the end)");
+  flags.add("log-every", "N",
+            "write a metrics record every N updates (default 10)");
+  flags.add("on-nan", "stop|skip",
+            "on a non-finite term or gradient: stop (default) or skip the "
+            "update");
+  flags.add("test-fraction", "F",
+            "fraction of the data held out as the test split (default 0.1)");
+  return flags;
+}
+
+/// Reads the flags that set TrainConfig fields into `config`.
+static Error readConfigFlags(const FlagSet &flags, TrainConfig &config) {
+  if (flags.has("data"))
+    config.data = flags.value("data");
+  Error err;
+  if ((err = flags.getUnsigned("batch", config.batch, 1, UINT32_MAX)) ||
+      (err = flags.getUnsigned("updates", config.updates, 0,
+                               uint64_t(1) << 40)) ||
+      (err = flags.getUnsigned("seed", config.seed)) ||
+      (err = flags.getDouble("lr", config.learningRate, 0.0, HUGE_VAL,
+                             /*loOpen=*/true)) ||
+      (err = flags.getDouble("beta1", config.beta1, 0.0, 0.999999)) ||
+      (err = flags.getDouble("beta2", config.beta2, 0.0, 0.999999999)) ||
+      (err = flags.getDouble("lr-decay", config.lrDecay, 0.0, 1.0,
+                             /*loOpen=*/true)) ||
+      (err = flags.getUnsigned("lr-decay-every", config.lrDecayEvery)) ||
+      (err = flags.getDouble("clip", config.clip, 0.0, HUGE_VAL,
+                             /*loOpen=*/true)) ||
+      (err = flags.getUnsigned("eval-every", config.evalEvery)) ||
+      (err = flags.getUnsigned("checkpoint-every", config.checkpointEvery)) ||
+      (err = flags.getUnsigned("log-every", config.logEvery, 1)) ||
+      (err = flags.getChoice("on-nan", {"stop", "skip"}, config.onNan)) ||
+      (err = flags.getDouble("test-fraction", config.testFraction, 0.0, 0.99)))
+    return err;
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Checks
+//===----------------------------------------------------------------------===//
+
+/// `value` written briefly ("0.1").
+static std::string numberText(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+static std::string describe(float value) {
+  if (std::isnan(value))
+    return "nan";
+  return value > 0 ? "inf" : "-inf";
+}
+
+/// Names the first non-finite term or gradient element, or returns "".
+static std::string firstNonFinite(const Manifest &manifest,
+                                  const std::vector<float> &terms,
+                                  const std::vector<float> &grads) {
+  for (size_t i = 0; i < terms.size(); ++i)
+    if (!std::isfinite(terms[i]))
+      return "term '" + manifest.terms[i] + "' is " + describe(terms[i]);
+  for (const ParamSpec &param : manifest.params)
+    for (int64_t i = 0; i < param.numElements; ++i) {
+      float g = grads[static_cast<size_t>(param.offset + i)];
+      if (!std::isfinite(g))
+        return "the gradient of parameter '" + param.name + "' is " +
+               describe(g) + " (element " + std::to_string(i) + ")";
+    }
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// The command
+//===----------------------------------------------------------------------===//
+
+int impl::trainCommand(const std::vector<std::string> &args,
+                       const ModelEntryPoints &model, const Manifest &manifest,
+                       const Console &console) {
+  FlagSet flags = trainFlags(console.program, manifest);
+  if (Error err = flags.parse(args, 2))
+    return console.usage("train", err.message());
+  if (flags.helpRequested()) {
+    console.out << flags.usage();
+    return kExitSuccess;
+  }
+  TrainConfig config;
+  if (Error err = readConfigFlags(flags, config))
+    return console.usage("train", err.message());
+  uint64_t threads = 0;
+  if (Error err = flags.getUnsigned("threads", threads, 1, 1024))
+    return console.usage("train", err.message());
+  std::string dir =
+      flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
+  bool resume = flags.has("resume");
+  std::string checkpointPath = dir + "/last.safetensors";
+  std::string metricsPath = dir + "/metrics.jsonl";
+  std::string evalPath = dir + "/eval.jsonl";
+
+  // A fresh run or a resumed one; either way nothing is written before all
+  // the inputs have been read and checked.
+  Checkpoint state;
+  if (resume) {
+    if (!pathExists(checkpointPath))
+      return console.fail("--resume: no checkpoint '" + checkpointPath +
+                          "' to resume from");
+    if (Error err = loadCheckpoint(checkpointPath, manifest,
+                                   /*withMoments=*/true, state))
+      return console.fail(err.message());
+    // Flags given now override the checkpoint's settings, except those
+    // that fix the data order.
+    TrainConfig saved = state.config;
+    config = saved;
+    if (Error err = readConfigFlags(flags, config))
+      return console.usage("train", err.message());
+    std::string conflict;
+    if (config.batch != saved.batch)
+      conflict = "--batch " + std::to_string(config.batch) + " differs from " +
+                 std::to_string(saved.batch);
+    else if (config.seed != saved.seed)
+      conflict = "--seed " + std::to_string(config.seed) + " differs from " +
+                 std::to_string(saved.seed);
+    else if (config.testFraction != saved.testFraction)
+      conflict = "--test-fraction " + flags.value("test-fraction") +
+                 " differs from " + numberText(saved.testFraction);
+    if (!conflict.empty())
+      return console.fail("checkpoint '" + checkpointPath + "': " + conflict +
+                          "; a resumed run keeps its batch size, seed and "
+                          "test split");
+  } else if (pathExists(checkpointPath) || pathExists(metricsPath)) {
+    return console.fail("run directory '" + dir +
+                        "' already holds a run; pass --resume to continue "
+                        "it, or choose another --out");
+  }
+  if (config.lrDecay != 1.0 && config.lrDecayEvery == 0)
+    return console.usage("train",
+                         "flag '--lr-decay' needs '--lr-decay-every N'");
+  if (model.train == nullptr || model.eval == nullptr)
+    return console.fail("model '" + manifest.model +
+                        "' lacks the train or eval entry point");
+  if (threads)
+    setBlasThreads(static_cast<int>(threads));
+
+  Dataset data;
+  if (Error err = loadDataset(config.data, manifest, data))
+    return console.fail(err.message());
+  if (resume && data.count != state.examples)
+    return console.fail("data file '" + data.path + "' holds " +
+                        std::to_string(data.count) + " examples, but " +
+                        "checkpoint '" + checkpointPath + "' was trained on " +
+                        std::to_string(state.examples));
+  std::vector<uint32_t> trainIndices, testIndices;
+  if (Error err =
+          splitDataset(data, config.testFraction, trainIndices, testIndices))
+    return console.fail(err.message());
+  if (config.batch > trainIndices.size())
+    return console.fail("data file '" + data.path + "': --batch " +
+                        std::to_string(config.batch) + " exceeds its " +
+                        std::to_string(trainIndices.size()) +
+                        " training examples");
+
+  auto numTerms = manifest.terms.size();
+  auto numParams = static_cast<size_t>(manifest.paramCount);
+  AdamOptions adamOptions;
+  adamOptions.learningRate = static_cast<float>(config.learningRate);
+  adamOptions.beta1 = static_cast<float>(config.beta1);
+  adamOptions.beta2 = static_cast<float>(config.beta2);
+  adamOptions.decayFactor = static_cast<float>(config.lrDecay);
+  adamOptions.decayEvery = static_cast<int64_t>(config.lrDecayEvery);
+  Adam adam(numParams, adamOptions);
+  Minibatcher batcher(trainIndices, config.batch, config.seed);
+  if (resume) {
+    adam.getFirstMoment() = state.firstMoment;
+    adam.getSecondMoment() = state.secondMoment;
+    adam.setNumSteps(state.adamSteps);
+    if (Error err = batcher.restore(state.batches))
+      return console.fail("checkpoint '" + checkpointPath +
+                          "': " + err.message());
+  } else {
+    initParams(manifest, config.seed, state.params);
+    state.window.clear(numTerms);
+    state.examples = data.count;
+  }
+  state.config = config;
+  if (resume && state.step >= config.updates) {
+    console.out << "checkpoint '" << checkpointPath << "' is at update "
+                << state.step << " of " << config.updates
+                << "; nothing to do\n";
+    return kExitSuccess;
+  }
+
+  // The run directory. Records a crashed run wrote after its last
+  // checkpoint are dropped, so that they are not repeated.
+  if (Error err = makeDirectories(dir))
+    return console.fail(err.message());
+  if (resume) {
+    if (Error err = dropRecordsAfter(metricsPath, state.step))
+      return console.fail(err.message());
+    if (Error err = dropRecordsAfter(evalPath, state.step))
+      return console.fail(err.message());
+  }
+  MetricsWriter metrics, evalMetrics;
+  if (Error err = MetricsWriter::open(metricsPath, resume, metrics))
+    return console.fail(err.message());
+  if (Error err = MetricsWriter::open(evalPath, resume, evalMetrics))
+    return console.fail(err.message());
+
+  auto saveState = [&]() {
+    state.firstMoment = adam.getFirstMoment();
+    state.secondMoment = adam.getSecondMoment();
+    state.adamSteps = adam.numSteps();
+    state.batches = batcher.state();
+    return saveCheckpoint(checkpointPath, manifest, state);
+  };
+
+  int nllIndex = manifest.termIndex("nll");
+  int klIndex = manifest.termIndex("kl(q||p)");
+  auto boundOf = [&](const std::vector<double> &means) {
+    if (nllIndex < 0 || klIndex < 0)
+      return means[0];
+    return means[nllIndex] + means[klIndex];
+  };
+
+  int64_t dim = manifest.data.dim;
+  auto batchSize = static_cast<int64_t>(config.batch);
+  std::vector<float> x(static_cast<size_t>(batchSize * dim));
+  std::vector<float> masks(manifest.mask ? x.size() : 0);
+  std::vector<float> grads(numParams), terms(numTerms);
+  std::vector<uint32_t> batch;
+  gps_memref<float, 2> xRef = matrixRef(x.data(), batchSize, dim);
+  gps_memref<float, 2> maskRef =
+      manifest.mask ? matrixRef(masks.data(), batchSize, dim) : xRef;
+  gps_memref<float, 1> paramsRef =
+      vectorRef(state.params.data(), manifest.paramCount);
+  gps_memref<float, 1> gradsRef = vectorRef(grads.data(), manifest.paramCount);
+  gps_memref<float, 1> termsRef =
+      vectorRef(terms.data(), static_cast<int64_t>(numTerms));
+  uint64_t maskKey = deriveKey(config.seed, kTagTrainMasks);
+  bool skipNonFinite = config.onNan == "skip";
+
+  Progress progress(console);
+  InterruptScope interrupts;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point runStart = Clock::now(), windowStart = runStart;
+  uint64_t firstStep = state.step, savedStep = state.step;
+  uint64_t windowRunUpdates = 0;
+  double lastBound = NAN;
+  while (state.step < config.updates && !interrupts.signal()) {
+    uint64_t update = state.step + 1;
+    batcher.next(batch);
+    for (int64_t row = 0; row < batchSize; ++row)
+      data.row(batch[row], x.data() + row * dim);
+    if (manifest.mask) {
+      PhiloxStream rng(maskKey, update << 32);
+      if (Error err = sampleMasks(manifest, rng, batchSize, masks.data()))
+        return console.fail(err.message());
+    }
+    std::fill(terms.begin(), terms.end(), 0.0f);
+    model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
+                update);
+    gps_rt_arena_reset();
+
+    std::string bad = firstNonFinite(manifest, terms, grads);
+    if (!bad.empty() && !skipNonFinite) {
+      progress.message(console.program + ": error: update " +
+                       std::to_string(update) + ": " + bad +
+                       "; stopped (--on-nan=stop), the last checkpoint is "
+                       "kept");
+      return kExitFailure;
+    }
+    if (!bad.empty()) {
+      progress.message(console.program + ": warning: update " +
+                       std::to_string(update) + ": " + bad +
+                       "; update skipped (--on-nan=skip)");
+      ++state.skipped;
+    } else {
+      std::vector<GradBuffer> gradBuffers = {{grads.data(), grads.size()}};
+      double norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
+                                    : globalGradNorm(gradBuffers);
+      state.window.lastLearningRate = adam.currentLearningRate();
+      adam.step(state.params.data(), grads.data());
+      for (size_t i = 0; i < numTerms; ++i)
+        state.window.termSums[i] += terms[i];
+      state.window.gradNormSum += norm;
+      ++state.window.applied;
+    }
+    ++state.window.updates;
+    ++windowRunUpdates;
+    state.step = update;
+
+    double elapsed =
+        std::chrono::duration<double>(Clock::now() - runStart).count();
+    double runRate = elapsed > 0 ? double(state.step - firstStep) *
+                                       double(batchSize) / elapsed
+                                 : 0.0;
+    if (state.window.applied > 0) {
+      std::vector<double> means(numTerms);
+      for (size_t i = 0; i < numTerms; ++i)
+        means[i] = state.window.termSums[i] / double(state.window.applied);
+      lastBound = boundOf(means);
+    }
+    if (state.step % config.logEvery == 0) {
+      LogWindow &window = state.window;
+      std::vector<double> means(numTerms, NAN);
+      if (window.applied > 0)
+        for (size_t i = 0; i < numTerms; ++i)
+          means[i] = window.termSums[i] / double(window.applied);
+      MetricsRecord record = makeRecord(manifest, state.step, means);
+      double seconds =
+          std::chrono::duration<double>(Clock::now() - windowStart).count();
+      record.examplesPerSecond =
+          seconds > 0 ? double(windowRunUpdates) * double(batchSize) / seconds
+                      : 0.0;
+      record.extra.emplace_back(
+          "grad_norm",
+          window.applied ? window.gradNormSum / double(window.applied) : NAN);
+      record.extra.emplace_back("lr",
+                                window.applied ? window.lastLearningRate : NAN);
+      record.extra.emplace_back("skipped", double(state.skipped));
+      if (Error err = metrics.write(record)) {
+        progress.message(console.program + ": error: " + err.message());
+        return kExitFailure;
+      }
+      progress.record(formatProgress(
+          state.step, config.updates, lastBound, record.examplesPerSecond,
+          elapsed * double(state.step) / double(state.step - firstStep)));
+      window.clear(numTerms);
+      windowStart = Clock::now();
+      windowRunUpdates = 0;
+    }
+    progress.live(formatProgress(state.step, config.updates, lastBound, runRate,
+                                 elapsed * double(state.step) /
+                                     double(state.step - firstStep)),
+                  /*force=*/state.step == config.updates);
+
+    if (config.evalEvery && state.step % config.evalEvery == 0 &&
+        !testIndices.empty()) {
+      EvalResult result = evaluate(model, manifest, data, testIndices,
+                                   config.batch, state.params, config.seed);
+      MetricsRecord record = makeRecord(manifest, state.step, result.guided);
+      record.examplesPerSecond =
+          result.seconds > 0 ? double(result.examples) / result.seconds : 0.0;
+      if (result.hasUnguided)
+        record.extra.emplace_back("unguided_nll_missing", result.unguidedNll);
+      record.extra.emplace_back("examples", double(result.examples));
+      if (Error err = evalMetrics.write(record)) {
+        progress.message(console.program + ": error: " + err.message());
+        return kExitFailure;
+      }
+    }
+    if (config.checkpointEvery && state.step % config.checkpointEvery == 0) {
+      if (Error err = saveState()) {
+        progress.message(console.program + ": error: " + err.message());
+        return kExitFailure;
+      }
+      savedStep = state.step;
+    }
+  }
+
+  if (state.step != savedStep || !pathExists(checkpointPath)) {
+    if (Error err = saveState()) {
+      progress.message(console.program + ": error: " + err.message());
+      return kExitFailure;
+    }
+  }
+  if (int signal = interrupts.signal()) {
+    progress.message(console.program + ": interrupted (" +
+                     (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                     ") at update " + std::to_string(state.step) +
+                     "; checkpoint '" + checkpointPath + "' written");
+    return 128 + signal;
+  }
+  progress.endLine();
+  console.out << "trained model '" << manifest.model << "' to update "
+              << state.step;
+  if (state.skipped)
+    console.out << " (" << state.skipped << " skipped)";
+  console.out << "; checkpoint '" << checkpointPath << "'\n";
+  return kExitSuccess;
+}

@@ -1,0 +1,90 @@
+//===- Trainer.cpp - command dispatch of the trainer ------------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Trainer/Trainer.h"
+
+#include "TrainerImpl.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+using namespace gps::rt;
+using namespace gps::rt::impl;
+
+int Console::fail(const std::string &message) const {
+  err << program << ": error: " << message << "\n" << std::flush;
+  return kExitFailure;
+}
+
+int Console::usage(const std::string &command,
+                   const std::string &message) const {
+  err << program << " " << command << ": error: " << message << "\n"
+      << "Run '" << program << " " << command << " --help' for usage.\n"
+      << std::flush;
+  return kExitUsage;
+}
+
+/// The top-level help.
+static std::string mainUsage(const std::string &program,
+                             const std::string &model) {
+  return "Usage: " + program +
+         " <command> [flags]\n\n"
+         "The trainer of the gps model '" +
+         model +
+         "'.\n\n"
+         "Commands:\n"
+         "  train     train the model with Adam (checkpoints, metrics.jsonl, "
+         "eval.jsonl)\n"
+         "  eval      mean terms of a checkpoint over a data split, as JSON\n"
+         "  sample    samples (or imputations) of a checkpoint as a PNG grid\n"
+         "\n"
+         "Run '" +
+         program + " <command> --help' for the flags of a command.\n";
+}
+
+int gps::rt::runTrainer(const std::vector<std::string> &args,
+                        const ModelEntryPoints &model, std::ostream &out,
+                        std::ostream &err, bool errIsTerminal) {
+  std::string program = args.empty() ? "trainer" : args[0];
+  size_t slash = program.rfind('/');
+  if (slash != std::string::npos)
+    program = program.substr(slash + 1);
+  Console console{out, err, errIsTerminal, program};
+
+  if (!model.manifest)
+    return console.fail("the model defines no manifest");
+  const char *text = model.manifest();
+  Manifest manifest;
+  if (Error failure = parseManifest(text ? text : "", manifest))
+    return console.fail(failure.message());
+
+  if (args.size() < 2) {
+    err << mainUsage(program, manifest.model);
+    return kExitUsage;
+  }
+  const std::string &command = args[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    out << mainUsage(program, manifest.model);
+    return kExitSuccess;
+  }
+  if (command == "train")
+    return trainCommand(args, model, manifest, console);
+  if (command == "eval")
+    return evalCommand(args, model, manifest, console);
+  if (command == "sample")
+    return sampleCommand(args, model, manifest, console);
+  err << program << ": error: unknown command '" << command
+      << "' (train, eval or sample)\n"
+      << "Run '" << program << " --help' for usage.\n";
+  return kExitUsage;
+}
+
+int gps::rt::trainerMain(int argc, char **argv, const ModelEntryPoints &model) {
+  std::vector<std::string> args(argv, argv + argc);
+  return runTrainer(args, model, std::cout, std::cerr,
+                    ::isatty(STDERR_FILENO) != 0);
+}

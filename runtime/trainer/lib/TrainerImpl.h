@@ -1,0 +1,244 @@
+//===- TrainerImpl.h - shared pieces of the trainer commands ----*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Private to runtime/trainer/lib: the data set, the run configuration kept
+// in checkpoints, checkpoints themselves, evaluation and the command
+// functions that Trainer.cpp dispatches to.
+//
+// Randomness. Every draw is a function of the seed and where it is used, so
+// a resumed run repeats an uninterrupted one exactly:
+//   - parameters: deriveKey(seed, kTagInit);
+//   - the training masks of update u: deriveKey(seed, kTagTrainMasks),
+//     counter u * 2^32;
+//   - minibatch order: the Minibatcher keyed by the seed;
+//   - the model: key = seed, stream = u for update u (1-based), 2^62 + b for
+//     evaluation batch b, 2^63 for sampling.
+// The train/test split (kSplitSeed), the evaluation masks and the
+// binarisation of `bits` data do not depend on the seed, so test numbers of
+// runs with different seeds are comparable.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_TRAINER_LIB_TRAINERIMPL_H
+#define GPS_TRAINER_LIB_TRAINERIMPL_H
+
+#include "gps/Runtime/Data.h"
+#include "gps/Runtime/Error.h"
+#include "gps/Runtime/Metrics.h"
+#include "gps/Trainer/Cli.h"
+#include "gps/Trainer/Manifest.h"
+#include "gps/Trainer/Trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace gps::rt::impl {
+
+// Tags for deriveKey (kTagInit = 1 is used by initParams).
+constexpr uint64_t kTagInit = 1;
+constexpr uint64_t kTagTrainMasks = 2;
+constexpr uint64_t kTagEvalMasks = 3;
+constexpr uint64_t kTagBinarize = 4;
+constexpr uint64_t kTagSampleMasks = 5;
+/// The seed of the train/test split.
+constexpr uint64_t kSplitSeed = 0;
+/// Model streams of evaluation batches and of sampling.
+constexpr uint64_t kEvalStreamBase = uint64_t(1) << 62;
+constexpr uint64_t kSampleStream = uint64_t(1) << 63;
+
+//===----------------------------------------------------------------------===//
+// Data
+//===----------------------------------------------------------------------===//
+
+/// The examples of an IDX file as the model sees them.
+struct Dataset {
+  std::string path;
+  uint64_t count = 0;
+  int64_t dim = 0;
+  DataKind kind = DataKind::Real;
+  double lo = 0.0, hi = 1.0;
+  /// count x dim bytes: pixels 0..255 (real) or 0/1 (bits).
+  std::vector<uint8_t> bytes;
+  /// The value of each byte: lo + (hi - lo) * byte / 255 (real data) or
+  /// the byte (bits).
+  std::array<float, 256> values{};
+
+  /// Writes example `index` as `dim` floats in [lo, hi].
+  void row(uint32_t index, float *out) const;
+};
+
+/// The file a --data value names: `fashion-mnist`, `fashion-mnist-test`,
+/// `mnist10k`, or a path.
+std::string resolveDataPath(const std::string &spec);
+
+/// Loads the data set `spec` for `manifest`: checks the size of an example
+/// against data.dim, and binarises `bits` data by Bernoulli sampling with a
+/// fixed key. Failures name the file.
+Error loadDataset(const std::string &spec, const Manifest &manifest,
+                  Dataset &out);
+
+/// Splits `data` into train and test example indices.
+Error splitDataset(const Dataset &data, double testFraction,
+                   std::vector<uint32_t> &train, std::vector<uint32_t> &test);
+
+/// Fills `rows` masks of data.dim floats from `rng` as the manifest's mask
+/// prescribes.
+Error sampleMasks(const Manifest &manifest, PhiloxStream &rng, int64_t rows,
+                  float *masks);
+
+//===----------------------------------------------------------------------===//
+// Run configuration and checkpoints
+//===----------------------------------------------------------------------===//
+
+/// The settings of a training run; stored in its checkpoints so that
+/// `train --resume`, `eval` and `sample` can reuse them.
+struct TrainConfig {
+  std::string data = "fashion-mnist";
+  uint64_t batch = 100;
+  uint64_t updates = 1000;
+  uint64_t seed = 1;
+  double learningRate = 2e-4;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double lrDecay = 1.0;
+  uint64_t lrDecayEvery = 0;
+  /// Global gradient-norm clip; 0 disables clipping.
+  double clip = 0.0;
+  uint64_t evalEvery = 1000;
+  uint64_t checkpointEvery = 1000;
+  uint64_t logEvery = 10;
+  /// "stop" or "skip".
+  std::string onNan = "stop";
+  double testFraction = 0.1;
+
+  nlohmann::json toJson() const;
+  /// Reads the fields present in `json`; fails on a wrong type.
+  Error fromJson(const nlohmann::json &json);
+};
+
+/// Averages of the updates since the last metrics record.
+struct LogWindow {
+  /// Sums of each term over the applied updates.
+  std::vector<double> termSums;
+  double gradNormSum = 0.0;
+  /// Updates applied, and all updates (skipped ones too), in the window.
+  uint64_t applied = 0;
+  uint64_t updates = 0;
+  /// The learning rate of the last applied update.
+  double lastLearningRate = 0.0;
+
+  void clear(size_t numTerms);
+  nlohmann::json toJson() const;
+  Error fromJson(const nlohmann::json &json, size_t numTerms);
+};
+
+/// Everything a checkpoint holds.
+struct Checkpoint {
+  std::vector<float> params;
+  std::vector<float> firstMoment;
+  std::vector<float> secondMoment;
+  uint64_t step = 0;
+  uint64_t skipped = 0;
+  int64_t adamSteps = 0;
+  MinibatchState batches;
+  uint64_t examples = 0;
+  TrainConfig config;
+  LogWindow window;
+};
+
+/// Writes `checkpoint` to `path` atomically: every parameter by its
+/// manifest name, the Adam moments as adam.m.<name> and adam.v.<name>, and
+/// the rest as metadata.
+Error saveCheckpoint(const std::string &path, const Manifest &manifest,
+                     const Checkpoint &checkpoint);
+
+/// Reads a checkpoint written for `manifest`. Fails, naming the file, when
+/// it is missing, unreadable, not a trainer checkpoint, from another model
+/// (or another build of it), or lacks a parameter; the Adam moments are
+/// read too when `withMoments`.
+Error loadCheckpoint(const std::string &path, const Manifest &manifest,
+                     bool withMoments, Checkpoint &out);
+
+//===----------------------------------------------------------------------===//
+// Evaluation
+//===----------------------------------------------------------------------===//
+
+/// Mean terms of the model over some examples.
+struct EvalResult {
+  uint64_t examples = 0;
+  /// eval: the mean of each term.
+  std::vector<double> guided;
+  /// eval_primary: the mean of terms[0] (-log p(x.missing | known)); only
+  /// when the model has that entry point.
+  bool hasUnguided = false;
+  double unguidedNll = 0.0;
+  double seconds = 0.0;
+};
+
+/// Evaluates `params` on the examples `indices` of `data` in batches of at
+/// most `batch` (the last one may be smaller), weighting each batch by its
+/// size. Batch b uses evaluation masks with counter b * 2^32 and model
+/// stream kEvalStreamBase + b.
+EvalResult evaluate(const ModelEntryPoints &model, const Manifest &manifest,
+                    const Dataset &data, const std::vector<uint32_t> &indices,
+                    uint64_t batch, std::vector<float> &params, uint64_t seed);
+
+/// A metrics record of `means` (one per term): total_cost is terms[0],
+/// nll_term "nll", kld_q2p "kl(q||p)", kld_p2q "kl(p||q)", nll_bound their
+/// sum nll + kl(q||p) when both exist (else null); other terms are extra
+/// columns under their own names.
+MetricsRecord makeRecord(const Manifest &manifest, uint64_t step,
+                         const std::vector<double> &means);
+
+//===----------------------------------------------------------------------===//
+// Commands
+//===----------------------------------------------------------------------===//
+
+/// Where a command writes.
+struct Console {
+  std::ostream &out;
+  std::ostream &err;
+  bool errIsTerminal;
+  /// The program name, for messages.
+  std::string program;
+
+  /// Prints "<program>: error: <message>" and returns kExitFailure.
+  int fail(const std::string &message) const;
+  /// Prints a usage error for `command` and returns kExitUsage.
+  int usage(const std::string &command, const std::string &message) const;
+};
+
+int trainCommand(const std::vector<std::string> &args,
+                 const ModelEntryPoints &model, const Manifest &manifest,
+                 const Console &console);
+int evalCommand(const std::vector<std::string> &args,
+                const ModelEntryPoints &model, const Manifest &manifest,
+                const Console &console);
+int sampleCommand(const std::vector<std::string> &args,
+                  const ModelEntryPoints &model, const Manifest &manifest,
+                  const Console &console);
+
+/// Memref descriptors of contiguous buffers.
+inline gps_memref<float, 2> matrixRef(float *data, int64_t rows, int64_t cols) {
+  return {data, data, 0, {rows, cols}, {cols, 1}};
+}
+inline gps_memref<float, 1> vectorRef(float *data, int64_t size) {
+  return {data, data, 0, {size}, {1}};
+}
+
+/// The default run directory of a model: runs/<model>.
+inline std::string defaultRunDir(const Manifest &manifest) {
+  return "runs/" + manifest.model;
+}
+
+} // namespace gps::rt::impl
+
+#endif // GPS_TRAINER_LIB_TRAINERIMPL_H

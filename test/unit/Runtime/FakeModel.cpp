@@ -1,0 +1,180 @@
+//===- FakeModel.cpp - a tiny hand-written model for trainer tests --------===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FakeModel.h"
+
+#include <cmath>
+#include <csignal>
+
+using namespace gps::rt;
+using namespace gps::rt::test;
+
+FakeModelState gps::rt::test::fakeState;
+
+static std::string currentManifest;
+static bool currentMasked = false;
+
+static constexpr float kNoise = 0.1f;
+static constexpr float kLambda = 1e-3f;
+
+std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
+                                        const std::string &kind,
+                                        const std::string &mask) {
+  std::string d = std::to_string(dim);
+  return R"j({"abi": 1, "model": ")j" + name + R"j(", "steps": 0,
+    "data": {"name": "x", "kind": ")j" +
+         kind + R"j(", "dim": )j" + d +
+         R"j(, "lo": 0.0, "hi": 1.0},
+    "mask": )j" +
+         mask + R"j(,
+    "params": [
+      {"name": "dec.w", "shape": [)j" +
+         d + ", " + d +
+         R"j(], "init": "glorot", "offset": 0},
+      {"name": "dec.b", "shape": [)j" +
+         d + R"j(], "init": "zeros", "offset": )j" + std::to_string(dim * dim) +
+         R"j(}],
+    "param_count": )j" +
+         std::to_string(dim * dim + dim) + R"j(,
+    "terms": ["objective", "nll", "kl(q||p)", "l2"]})j";
+}
+
+/// Computes the terms and, when `grads` is given, the gradient. With
+/// `noisy` false the input is x * m exactly (the primary's view).
+static void forward(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+                    gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
+                    gps_memref<float, 1> *terms, uint64_t key, uint64_t stream,
+                    bool noisy) {
+  int64_t rows = x->sizes[0], dim = x->sizes[1];
+  float *w = params->aligned + params->offset;
+  float *b = w + dim * dim;
+  // Buffers from the arena, as generated code gets them.
+  auto *h = static_cast<float *>(
+      _mlir_memref_to_llvm_alloc(sizeof(float) * rows * dim));
+  auto *logits = static_cast<float *>(
+      _mlir_memref_to_llvm_alloc(sizeof(float) * rows * dim));
+  gps_memref<float, 2> hRef = {h, h, 0, {rows, dim}, {dim, 1}};
+  gps_memref<float, 2> lRef = {logits, logits, 0, {rows, dim}, {dim, 1}};
+  gps_memref<float, 2> wRef = {w, w, 0, {dim, dim}, {dim, 1}};
+  if (noisy)
+    _mlir_ciface_gps_rt_normal(&hRef, key, stream);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t d = 0; d < dim; ++d) {
+      float m = currentMasked ? (*mask)({r, d}) : 1.0f;
+      float noise = noisy ? kNoise * h[r * dim + d] : 0.0f;
+      h[r * dim + d] = (*x)({r, d}) * m + noise;
+      logits[r * dim + d] = b[d];
+    }
+  _mlir_ciface_gps_rt_sgemm(0, 0, 1.0f, &hRef, &wRef, 1.0f, &lRef);
+
+  double nll = 0.0, l2 = 0.0;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t d = 0; d < dim; ++d) {
+      double l = logits[r * dim + d];
+      double softplus =
+          l > 0 ? l + std::log1p(std::exp(-l)) : std::log1p(std::exp(l));
+      nll += softplus - double((*x)({r, d})) * l;
+    }
+  nll /= double(rows);
+  for (int64_t i = 0; i < dim * dim; ++i)
+    l2 += double(w[i]) * w[i];
+  float *t = terms->aligned + terms->offset;
+  t[1] = static_cast<float>(nll);
+  t[2] = static_cast<float>(0.5 * kLambda * l2);
+  t[0] = t[1] + t[2];
+  t[3] = static_cast<float>(l2);
+  if (!grads)
+    return;
+
+  // d nll / d logits = (sigmoid(logits) - x) / rows, kept in `logits`.
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t d = 0; d < dim; ++d) {
+      float &l = logits[r * dim + d];
+      l = (1.0f / (1.0f + std::exp(-l)) - (*x)({r, d})) / float(rows);
+    }
+  float *gw = grads->aligned + grads->offset;
+  float *gb = gw + dim * dim;
+  for (int64_t i = 0; i < dim * dim; ++i)
+    gw[i] = kLambda * w[i];
+  gps_memref<float, 2> gwRef = {gw, gw, 0, {dim, dim}, {dim, 1}};
+  _mlir_ciface_gps_rt_sgemm(1, 0, 1.0f, &hRef, &lRef, 1.0f, &gwRef);
+  for (int64_t d = 0; d < dim; ++d) {
+    double sum = 0.0;
+    for (int64_t r = 0; r < rows; ++r)
+      sum += logits[r * dim + d];
+    gb[d] = static_cast<float>(sum);
+  }
+}
+
+const char *gps::rt::test::fakeModelManifest() {
+  return currentManifest.c_str();
+}
+
+void gps::rt::test::fakeModelTrain(gps_memref<float, 2> *x,
+                                   gps_memref<float, 2> *mask,
+                                   gps_memref<float, 1> *params,
+                                   gps_memref<float, 1> *grads,
+                                   gps_memref<float, 1> *terms, uint64_t key,
+                                   uint64_t stream) {
+  ++fakeState.trainCalls;
+  fakeState.lastX.assign(x->aligned + x->offset,
+                         x->aligned + x->offset + x->numElements());
+  forward(x, mask, params, grads, terms, key, stream, /*noisy=*/true);
+  int64_t dim = x->sizes[1];
+  if (stream == fakeState.nanTermOnStream)
+    terms->aligned[terms->offset + 1] = NAN;
+  if (stream == fakeState.nanGradOnStream)
+    grads->aligned[grads->offset + dim * dim + 2] = INFINITY;
+  if (stream == fakeState.signalOnStream)
+    std::raise(fakeState.signal);
+}
+
+void gps::rt::test::fakeModelEval(gps_memref<float, 2> *x,
+                                  gps_memref<float, 2> *mask,
+                                  gps_memref<float, 1> *params,
+                                  gps_memref<float, 1> *terms, uint64_t key,
+                                  uint64_t stream) {
+  forward(x, mask, params, nullptr, terms, key, stream, /*noisy=*/true);
+}
+
+static void fakeModelEvalPrimary(gps_memref<float, 2> *x,
+                                 gps_memref<float, 2> *mask,
+                                 gps_memref<float, 1> *params,
+                                 gps_memref<float, 1> *terms, uint64_t key,
+                                 uint64_t stream) {
+  forward(x, mask, params, nullptr, terms, key, stream, /*noisy=*/false);
+}
+
+static void fakeModelSample(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+                            gps_memref<float, 1> *params,
+                            gps_memref<float, 2> *out, uint64_t, uint64_t) {
+  int64_t rows = x->sizes[0], dim = x->sizes[1];
+  const float *w = params->aligned + params->offset;
+  const float *b = w + dim * dim;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < dim; ++j) {
+      double l = b[j];
+      for (int64_t d = 0; d < dim; ++d) {
+        float m = currentMasked ? (*mask)({r, d}) : 1.0f;
+        l += double((*x)({r, d}) * m) * w[d * dim + j];
+      }
+      (*out)({r, j}) = static_cast<float>(1.0 / (1.0 + std::exp(-l)));
+    }
+}
+
+ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,
+                                          bool withPrimary, bool withSample) {
+  currentManifest = manifest;
+  currentMasked = manifest.find("\"mask\": null") == std::string::npos;
+  fakeState = FakeModelState();
+  ModelEntryPoints model;
+  model.manifest = fakeModelManifest;
+  model.train = fakeModelTrain;
+  model.eval = fakeModelEval;
+  model.evalPrimary = withPrimary ? fakeModelEvalPrimary : nullptr;
+  model.sample = withSample ? fakeModelSample : nullptr;
+  return model;
+}

@@ -1,0 +1,73 @@
+//===- FakeModel.h - a tiny model for the trainer tests ---------*- C++ -*-===//
+//-*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A stand-in for a compiled model: logistic regression of the data on a
+// noisy, masked copy of itself, with its exact gradient. It uses the runtime
+// as generated code does (arena buffers, gps_rt_sgemm, gps_rt_normal), and
+// can produce NaN or raise a signal on a chosen update.
+//
+//   h = x * m + 0.1 * eps,  eps ~ N(0, I) from (key, stream)
+//   logits = h W + b
+//   nll = mean over rows of sum_d softplus(logits) - x * logits
+//   kl(q||p) = 0.5e-3 * |W|^2,  objective = nll + kl(q||p),  l2 = |W|^2
+//
+// m is the mask for a model with one, else 1.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_TEST_UNIT_RUNTIME_FAKEMODEL_H
+#define GPS_TEST_UNIT_RUNTIME_FAKEMODEL_H
+
+#include "gps/Trainer/Trainer.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gps::rt::test {
+
+/// Knobs and observations of the fake model. Streams of training updates
+/// start at 1, so 0 means never.
+struct FakeModelState {
+  /// terms[1] (nll) is NaN on this update.
+  uint64_t nanTermOnStream = 0;
+  /// The gradient of dec.b, element 2, is +inf on this update.
+  uint64_t nanGradOnStream = 0;
+  /// raise(signal) during this update.
+  uint64_t signalOnStream = 0;
+  int signal = 0;
+  /// The x of the last train call, and the number of calls.
+  std::vector<float> lastX;
+  uint64_t trainCalls = 0;
+};
+
+/// Shared by all entry points; reset by fakeModel().
+extern FakeModelState fakeState;
+
+/// The manifest of a fake model `name` with data dim `dim` (a square),
+/// data kind `kind` and the mask JSON `mask` ("null" for none).
+std::string fakeManifest(const std::string &name = "fake", int64_t dim = 16,
+                         const std::string &kind = "real",
+                         const std::string &mask = "null");
+
+/// The entry points of the fake model with `manifest` (kept until the next
+/// call); resets fakeState.
+ModelEntryPoints fakeModel(const std::string &manifest = fakeManifest(),
+                           bool withPrimary = true, bool withSample = true);
+
+// The entry points themselves, for a trainer executable.
+const char *fakeModelManifest();
+void fakeModelTrain(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+                    gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
+                    gps_memref<float, 1> *terms, uint64_t key, uint64_t stream);
+void fakeModelEval(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+                   gps_memref<float, 1> *params, gps_memref<float, 1> *terms,
+                   uint64_t key, uint64_t stream);
+
+} // namespace gps::rt::test
+
+#endif // GPS_TEST_UNIT_RUNTIME_FAKEMODEL_H

@@ -1,0 +1,792 @@
+//===- TrainerTest.cpp - tests of the trainer commands --------------------===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Drives runTrainer with the fake model of FakeModel.h on small IDX files,
+// and the fake trainer executable (GPSTrainerMain) as a child process.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FakeModel.h"
+#include "TestUtil.h"
+
+#include "gps/Runtime/Idx.h"
+#include "gps/Runtime/Safetensors.h"
+#include "gps/Trainer/Manifest.h"
+#include "gps/Trainer/Png.h"
+#include "gps/Trainer/Trainer.h"
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+using namespace gps::rt;
+using namespace gps::rt::test;
+using nlohmann::json;
+
+namespace {
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Result run(const ModelEntryPoints &model, std::vector<std::string> args) {
+  args.insert(args.begin(), "trainer");
+  std::ostringstream out, err;
+  int status = runTrainer(args, model, out, err);
+  return {status, out.str(), err.str()};
+}
+
+/// Writes `count` rows x cols images: example k is bright in quadrant k % 4
+/// and dark elsewhere, with some deterministic noise.
+std::string writeImages(const TempDir &dir, const std::string &name,
+                        uint32_t count, uint32_t rows = 4, uint32_t cols = 4) {
+  IdxArray images;
+  images.dims = {count, rows, cols};
+  images.data.resize(size_t(count) * rows * cols);
+  for (uint32_t k = 0; k < count; ++k)
+    for (uint32_t r = 0; r < rows; ++r)
+      for (uint32_t c = 0; c < cols; ++c) {
+        uint32_t quadrant = (r >= rows / 2) * 2 + (c >= cols / 2);
+        uint32_t noise = (k * 31 + r * 7 + c * 13) % 30;
+        images.data[(size_t(k) * rows + r) * cols + c] =
+            static_cast<uint8_t>(quadrant == k % 4 ? 225 - noise : noise);
+      }
+  std::string path = dir.file(name);
+  EXPECT_FALSE(static_cast<bool>(writeIdx(path, images)));
+  return path;
+}
+
+std::vector<std::string> readLines(const std::string &path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+/// The JSON records of a .jsonl file without the examples_per_s column.
+std::vector<json> readRecords(const std::string &path) {
+  std::vector<json> records;
+  for (const std::string &line : readLines(path)) {
+    json record = json::parse(line);
+    record.erase("examples_per_s");
+    records.push_back(record);
+  }
+  return records;
+}
+
+SafetensorsFile readCheckpoint(const std::string &path) {
+  SafetensorsFile file;
+  Error err = readSafetensors(path, file);
+  EXPECT_FALSE(static_cast<bool>(err)) << err.message();
+  return file;
+}
+
+/// Expects two checkpoints to hold the same tensors, bit for bit.
+void expectSameTensors(const std::string &a, const std::string &b) {
+  SafetensorsFile fa = readCheckpoint(a), fb = readCheckpoint(b);
+  ASSERT_EQ(fa.tensors.size(), fb.tensors.size());
+  for (size_t i = 0; i < fa.tensors.size(); ++i) {
+    EXPECT_EQ(fa.tensors[i].name, fb.tensors[i].name);
+    EXPECT_EQ(fa.tensors[i].shape, fb.tensors[i].shape);
+    EXPECT_TRUE(fa.tensors[i].bytes == fb.tensors[i].bytes)
+        << fa.tensors[i].name;
+  }
+}
+
+class TrainerTest : public ::testing::Test {
+protected:
+  void SetUp() override { data = writeImages(dir, "images.idx.gz", 200); }
+
+  /// A train command line on the test data into `out`.
+  std::vector<std::string> trainArgs(const std::string &out,
+                                     const std::string &updates) {
+    return {"train",   "--data",    data,   "--out", dir.file(out),
+            "--batch", "10",        "--lr", "0.05",  "--test-fraction",
+            "0.2",     "--updates", updates};
+  }
+
+  TempDir dir;
+  std::string data;
+};
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+TEST_F(TrainerTest, LossFallsAndFilesAreWritten) {
+  ModelEntryPoints model = fakeModel();
+  std::vector<std::string> args = trainArgs("run", "100");
+  args.insert(args.end(), {"--log-every", "10", "--eval-every", "50"});
+  Result result = run(model, args);
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("to update 100"), std::string::npos);
+  EXPECT_EQ(fakeState.trainCalls, 100u);
+
+  std::vector<json> metrics = readRecords(dir.file("run/metrics.jsonl"));
+  ASSERT_EQ(metrics.size(), 10u);
+  EXPECT_EQ(metrics.front()["step"], 10);
+  EXPECT_EQ(metrics.back()["step"], 100);
+  double first = metrics.front()["total_cost"],
+         last = metrics.back()["total_cost"];
+  EXPECT_LT(last, 0.6 * first) << first << " -> " << last;
+  // Terms mapped to the fixed columns; others as extra columns.
+  const json &record = metrics.back();
+  EXPECT_DOUBLE_EQ(double(record["nll_bound"]),
+                   double(record["nll_term"]) + double(record["kld_q2p"]));
+  EXPECT_TRUE(record["kld_p2q"].is_null());
+  EXPECT_TRUE(record.contains("l2"));
+  EXPECT_TRUE(record.contains("grad_norm"));
+  EXPECT_FLOAT_EQ(float(record["lr"]), 0.05f);
+  EXPECT_EQ(record["skipped"], 0);
+
+  std::vector<json> evals = readRecords(dir.file("run/eval.jsonl"));
+  ASSERT_EQ(evals.size(), 2u);
+  EXPECT_EQ(evals[1]["step"], 100);
+  EXPECT_EQ(evals[1]["examples"], 40);
+  EXPECT_TRUE(evals[1].contains("unguided_nll_missing"));
+  EXPECT_LT(double(evals[1]["total_cost"]), 0.6 * first);
+
+  SafetensorsFile checkpoint = readCheckpoint(dir.file("run/last.safetensors"));
+  for (const char *name : {"dec.w", "dec.b", "adam.m.dec.w", "adam.v.dec.b"})
+    EXPECT_NE(checkpoint.find(name), nullptr) << name;
+  EXPECT_EQ(checkpoint.metadata["step"], "100");
+  EXPECT_EQ(checkpoint.metadata["model"], "fake");
+  EXPECT_EQ(checkpoint.metadata["adam_steps"], "100");
+}
+
+TEST_F(TrainerTest, ResumeRepeatsTheUninterruptedRun) {
+  ModelEntryPoints model = fakeModel();
+  // Records every 3 updates, so the window spans the checkpoint at 10.
+  std::vector<std::string> extra = {
+      "--log-every",        "3", "--eval-every", "5",
+      "--checkpoint-every", "0", "--lr-decay",   "0.5",
+      "--lr-decay-every",   "7", "--clip",       "1.0"};
+  std::vector<std::string> args = trainArgs("whole", "20");
+  args.insert(args.end(), extra.begin(), extra.end());
+  ASSERT_EQ(run(model, args).status, 0);
+
+  args = trainArgs("split", "10");
+  args.insert(args.end(), extra.begin(), extra.end());
+  ASSERT_EQ(run(model, args).status, 0);
+  // The resumed run takes its settings from the checkpoint.
+  Result resumed = run(model, {"train", "--out", dir.file("split"), "--resume",
+                               "--updates", "20"});
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+
+  expectSameTensors(dir.file("whole/last.safetensors"),
+                    dir.file("split/last.safetensors"));
+  EXPECT_EQ(readRecords(dir.file("whole/metrics.jsonl")),
+            readRecords(dir.file("split/metrics.jsonl")));
+  EXPECT_EQ(readRecords(dir.file("whole/eval.jsonl")),
+            readRecords(dir.file("split/eval.jsonl")));
+  EXPECT_EQ(readLines(dir.file("split/metrics.jsonl")).size(), 6u);
+}
+
+TEST_F(TrainerTest, InterruptWritesACheckpointAndResumes) {
+  ModelEntryPoints model = fakeModel();
+  std::vector<std::string> extra = {"--log-every", "2", "--eval-every", "4"};
+  std::vector<std::string> args = trainArgs("whole", "12");
+  args.insert(args.end(), extra.begin(), extra.end());
+  ASSERT_EQ(run(model, args).status, 0);
+
+  for (int signal : {SIGINT, SIGTERM}) {
+    std::string out = signal == SIGINT ? "int" : "term";
+    fakeState.signalOnStream = 7;
+    fakeState.signal = signal;
+    args = trainArgs(out, "12");
+    args.insert(args.end(), extra.begin(), extra.end());
+    Result stopped = run(model, args);
+    EXPECT_EQ(stopped.status, 128 + signal);
+    EXPECT_NE(stopped.err.find("interrupted"), std::string::npos)
+        << stopped.err;
+    EXPECT_EQ(
+        readCheckpoint(dir.file(out + "/last.safetensors")).metadata["step"],
+        "7");
+    fakeState.signalOnStream = 0;
+    Result resumed = run(model, {"train", "--out", dir.file(out), "--resume"});
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    expectSameTensors(dir.file("whole/last.safetensors"),
+                      dir.file(out + "/last.safetensors"));
+    EXPECT_EQ(readRecords(dir.file("whole/metrics.jsonl")),
+              readRecords(dir.file(out + "/metrics.jsonl")));
+    EXPECT_EQ(readRecords(dir.file("whole/eval.jsonl")),
+              readRecords(dir.file(out + "/eval.jsonl")));
+  }
+  // The handlers are gone again.
+  struct sigaction action;
+  sigaction(SIGINT, nullptr, &action);
+  EXPECT_EQ(action.sa_handler, SIG_DFL);
+}
+
+TEST_F(TrainerTest, ResumeDropsRecordsAfterTheCheckpoint) {
+  ModelEntryPoints model = fakeModel();
+  std::vector<std::string> args = trainArgs("run", "6");
+  args.insert(args.end(), {"--log-every", "1", "--checkpoint-every", "3"});
+  ASSERT_EQ(run(model, args).status, 0);
+  // Pretend the run crashed after its checkpoint at 3: the checkpoint is
+  // older than the last records.
+  std::string checkpoint = dir.file("run/last.safetensors");
+  args = trainArgs("early", "3");
+  args.insert(args.end(), {"--log-every", "1"});
+  ASSERT_EQ(run(model, args).status, 0);
+  writeFileBytes(checkpoint, readFileBytes(dir.file("early/last.safetensors")));
+  ASSERT_EQ(readLines(dir.file("run/metrics.jsonl")).size(), 6u);
+  Result resumed = run(
+      model, {"train", "--out", dir.file("run"), "--resume", "--updates", "6"});
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  std::vector<json> records = readRecords(dir.file("run/metrics.jsonl"));
+  ASSERT_EQ(records.size(), 6u);
+  for (size_t i = 0; i < records.size(); ++i)
+    EXPECT_EQ(records[i]["step"], i + 1);
+}
+
+TEST_F(TrainerTest, OnNanStopKeepsTheLastCheckpoint) {
+  ModelEntryPoints model = fakeModel();
+  fakeState.nanTermOnStream = 5;
+  std::vector<std::string> args = trainArgs("run", "10");
+  args.insert(args.end(), {"--log-every", "1", "--checkpoint-every", "2"});
+  Result result = run(model, args);
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("error: update 5: term 'nll' is nan"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(readCheckpoint(dir.file("run/last.safetensors")).metadata["step"],
+            "4");
+  EXPECT_EQ(readLines(dir.file("run/metrics.jsonl")).size(), 4u);
+}
+
+TEST_F(TrainerTest, OnNanSkipSkipsTheUpdate) {
+  ModelEntryPoints model = fakeModel();
+  fakeState.nanGradOnStream = 5;
+  std::vector<std::string> args = trainArgs("run", "8");
+  args.insert(args.end(), {"--log-every", "1", "--on-nan=skip"});
+  Result result = run(model, args);
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("warning: update 5: the gradient of parameter "
+                            "'dec.b' is inf (element 2); update skipped"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.out.find("(1 skipped)"), std::string::npos);
+  std::vector<json> records = readRecords(dir.file("run/metrics.jsonl"));
+  ASSERT_EQ(records.size(), 8u);
+  EXPECT_EQ(records[3]["skipped"], 0);
+  EXPECT_TRUE(records[4]["total_cost"].is_null());
+  EXPECT_EQ(records[4]["skipped"], 1);
+  EXPECT_FALSE(records[5]["total_cost"].is_null());
+  SafetensorsFile checkpoint = readCheckpoint(dir.file("run/last.safetensors"));
+  EXPECT_EQ(checkpoint.metadata["step"], "8");
+  EXPECT_EQ(checkpoint.metadata["skipped"], "1");
+  EXPECT_EQ(checkpoint.metadata["adam_steps"], "7");
+}
+
+TEST_F(TrainerTest, BitsDataAreBinarisedAndMasksAreDrawn) {
+  ModelEntryPoints bits = fakeModel(fakeManifest("fake", 16, "bits"));
+  ASSERT_EQ(run(bits, trainArgs("bits", "2")).status, 0);
+  ASSERT_EQ(fakeState.lastX.size(), 160u);
+  int ones = 0;
+  for (float v : fakeState.lastX) {
+    EXPECT_TRUE(v == 0.0f || v == 1.0f) << v;
+    ones += v == 1.0f;
+  }
+  EXPECT_GT(ones, 10);
+  EXPECT_LT(ones, 80);
+
+  ModelEntryPoints real = fakeModel();
+  ASSERT_EQ(run(real, trainArgs("real", "2")).status, 0);
+  int fractional = 0;
+  for (float v : fakeState.lastX) {
+    EXPECT_GE(v, 0.0f);
+    EXPECT_LE(v, 1.0f);
+    fractional += v != 0.0f && v != 1.0f;
+  }
+  EXPECT_GT(fractional, 100);
+
+  ModelEntryPoints masked = fakeModel(fakeManifest(
+      "masked", 16, "real",
+      R"({"name": "m", "kind": "mar", "amount": 2, "image": [4, 4]})"));
+  Result result = run(masked, trainArgs("masked", "20"));
+  ASSERT_EQ(result.status, 0) << result.err;
+}
+
+//===----------------------------------------------------------------------===//
+// Bad input
+//===----------------------------------------------------------------------===//
+
+TEST_F(TrainerTest, BadDataFilesAreReported) {
+  ModelEntryPoints model = fakeModel();
+  std::string missing = dir.file("missing.idx");
+  Result result =
+      run(model, {"train", "--data", missing, "--out", dir.file("run")});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("error: IDX file '" + missing + "': cannot open"),
+            std::string::npos)
+      << result.err;
+
+  std::string corrupt = dir.file("corrupt.idx");
+  writeFileBytes(corrupt, {0x1f, 0x8b, 1, 2, 3, 4, 5});
+  result = run(model, {"train", "--data", corrupt, "--out", dir.file("run")});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("IDX file '" + corrupt + "'"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+
+  std::string wrong = writeImages(dir, "five.idx", 20, 5, 5);
+  result = run(model, {"train", "--data", wrong, "--out", dir.file("run")});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("data file '" + wrong +
+                            "': examples are 5x5 = 25 values, but model "
+                            "'fake' expects data 'x' of dim 16"),
+            std::string::npos)
+      << result.err;
+  // Nothing was created.
+  EXPECT_FALSE(std::ifstream(dir.file("run/metrics.jsonl")).good());
+
+  result = run(model, {"train", "--data", data, "--out", dir.file("run"),
+                       "--batch", "500"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("--batch 500 exceeds its 180 training examples"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(TrainerTest, CheckpointProblemsAreReported) {
+  ModelEntryPoints model = fakeModel();
+  std::string checkpoint = dir.file("run/last.safetensors");
+  Result result = run(model, {"train", "--out", dir.file("run"), "--resume"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("--resume: no checkpoint '" + checkpoint + "'"),
+            std::string::npos)
+      << result.err;
+
+  ASSERT_EQ(run(model, trainArgs("run", "3")).status, 0);
+  // A second fresh run into the same directory is refused; nothing changes.
+  std::vector<uint8_t> metrics = readFileBytes(dir.file("run/metrics.jsonl"));
+  std::vector<uint8_t> saved = readFileBytes(checkpoint);
+  result = run(model, trainArgs("run", "3"));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("already holds a run; pass --resume"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(readFileBytes(dir.file("run/metrics.jsonl")), metrics);
+
+  // A resumed run may not change the data order.
+  result = run(model, {"train", "--out", dir.file("run"), "--resume", "--batch",
+                       "20", "--updates", "5"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("--batch 20 differs from 10"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(readFileBytes(checkpoint), saved);
+
+  // Another model's checkpoint.
+  ModelEntryPoints other = fakeModel(fakeManifest("other"));
+  result = run(other, {"eval", "--checkpoint", checkpoint});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("checkpoint '" + checkpoint +
+                            "': written by model 'fake', not by this model "
+                            "'other'"),
+            std::string::npos)
+      << result.err;
+  // The same name with other parameters.
+  ModelEntryPoints rebuilt = fakeModel(fakeManifest("fake", 25));
+  result = run(rebuilt, {"train", "--out", dir.file("run"), "--resume"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("written by another build of model 'fake'"),
+            std::string::npos)
+      << result.err;
+
+  // A corrupt checkpoint is reported and left alone.
+  model = fakeModel();
+  std::vector<uint8_t> garbage = {8, 0, 0, 0, 0, 0, 0, 0, '{', '}'};
+  writeFileBytes(checkpoint, garbage);
+  result = run(model, {"train", "--out", dir.file("run"), "--resume"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("checkpoint '" + checkpoint + "': "),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(readFileBytes(checkpoint), garbage);
+  EXPECT_EQ(readFileBytes(dir.file("run/metrics.jsonl")), metrics);
+}
+
+//===----------------------------------------------------------------------===//
+// Command line
+//===----------------------------------------------------------------------===//
+
+TEST_F(TrainerTest, UsageErrors) {
+  ModelEntryPoints model = fakeModel();
+  Result result = run(model, {});
+  EXPECT_EQ(result.status, 2);
+  EXPECT_NE(result.err.find("Usage: trainer <command>"), std::string::npos);
+
+  result = run(model, {"--help"});
+  EXPECT_EQ(result.status, 0);
+  EXPECT_NE(result.out.find("model 'fake'"), std::string::npos);
+  EXPECT_NE(result.out.find("  sample"), std::string::npos);
+
+  result = run(model, {"frobnicate"});
+  EXPECT_EQ(result.status, 2);
+  EXPECT_NE(result.err.find("unknown command 'frobnicate'"), std::string::npos);
+
+  result = run(model, {"train", "--help"});
+  EXPECT_EQ(result.status, 0);
+  for (const char *flag :
+       {"--data", "--batch", "--updates", "--lr ", "--beta1", "--beta2",
+        "--lr-decay ", "--lr-decay-every", "--clip", "--seed", "--threads",
+        "--out", "--resume", "--eval-every", "--checkpoint-every",
+        "--log-every", "--on-nan", "--test-fraction"})
+    EXPECT_NE(result.out.find(flag), std::string::npos) << flag;
+
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"train", "--bogus", "1"}, "train: error: unknown flag '--bogus'"},
+      {{"train", "--batch", "x"},
+       "flag '--batch': expected an integer in [1, 4294967295], got 'x'"},
+      {{"train", "--batch"}, "flag '--batch' needs a value (N)"},
+      {{"train", "--batch", "0"}, "got '0'"},
+      {{"train", "--lr", "-1"}, "flag '--lr': expected a number > 0"},
+      {{"train", "--on-nan=maybe"},
+       "flag '--on-nan': expected stop or skip, got 'maybe'"},
+      {{"train", "--resume=yes"}, "flag '--resume' takes no value"},
+      {{"train", "--seed", "1", "--seed", "2"}, "flag '--seed' given twice"},
+      {{"train", "extra"}, "unexpected argument 'extra'"},
+      {{"train", "--lr-decay", "0.5"}, "'--lr-decay' needs '--lr-decay-every"},
+      {{"eval", "--split", "val"},
+       "eval: error: flag '--split': expected test or train or all"},
+      {{"sample", "--n", "-3"}, "sample: error: flag '--n'"},
+  };
+  for (const Case &c : cases) {
+    result = run(model, c.args);
+    EXPECT_EQ(result.status, 2) << c.message;
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("--help' for usage"), std::string::npos);
+  }
+
+  ModelEntryPoints broken = fakeModel(R"({"abi": 2})");
+  result = run(broken, {"train"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("model manifest: ABI version 2"), std::string::npos)
+      << result.err;
+}
+
+//===----------------------------------------------------------------------===//
+// eval and sample
+//===----------------------------------------------------------------------===//
+
+TEST_F(TrainerTest, EvalPrintsMeanTerms) {
+  ModelEntryPoints model = fakeModel();
+  ASSERT_EQ(run(model, trainArgs("run", "30")).status, 0);
+  std::string jsonPath = dir.file("eval.json");
+  Result result = run(model, {"eval", "--out", dir.file("run"), "--json",
+                              jsonPath, "--batch", "16"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  json report = json::parse(result.out);
+  EXPECT_EQ(report["model"], "fake");
+  EXPECT_EQ(report["step"], 30);
+  EXPECT_EQ(report["split"], "test");
+  EXPECT_EQ(report["examples"], 40);
+  EXPECT_NEAR(double(report["guided"]["objective"]),
+              double(report["guided"]["nll"]) +
+                  double(report["guided"]["kl(q||p)"]),
+              1e-4);
+  EXPECT_TRUE(report["unguided"]["nll_missing"].is_number());
+  EXPECT_EQ(json::parse(readFileBytes(jsonPath)), report);
+
+  // The batch size only changes the grouping, not the mean by much.
+  result = run(model, {"eval", "--out", dir.file("run"), "--split", "all"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(json::parse(result.out)["examples"], 200);
+
+  ModelEntryPoints guidedOnly = fakeModel(fakeManifest(), false, false);
+  result = run(guidedOnly, {"eval", "--out", dir.file("run")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_FALSE(json::parse(result.out).contains("unguided"));
+  result = run(guidedOnly, {"sample", "--out", dir.file("run")});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("has no sample entry point"), std::string::npos);
+}
+
+/// The width, height and colour type of a PNG file, and its raw scanlines.
+bool decodePng(const std::vector<uint8_t> &bytes, uint32_t &width,
+               uint32_t &height, int &colorType, std::vector<uint8_t> &raw) {
+  static const uint8_t signature[8] = {0x89, 'P',  'N',  'G',
+                                       '\r', '\n', 0x1A, '\n'};
+  if (bytes.size() < 8 || !std::equal(signature, signature + 8, bytes.begin()))
+    return false;
+  auto u32 = [&](size_t at) {
+    return uint32_t(bytes[at]) << 24 | uint32_t(bytes[at + 1]) << 16 |
+           uint32_t(bytes[at + 2]) << 8 | bytes[at + 3];
+  };
+  std::vector<uint8_t> idat;
+  for (size_t at = 8; at + 12 <= bytes.size();) {
+    uint32_t length = u32(at);
+    std::string type(bytes.begin() + at + 4, bytes.begin() + at + 8);
+    const uint8_t *data = bytes.data() + at + 8;
+    uLong crc = crc32(crc32(0, Z_NULL, 0), bytes.data() + at + 4, length + 4);
+    if (crc != u32(at + 8 + length))
+      return false;
+    if (type == "IHDR") {
+      width = u32(at + 8);
+      height = u32(at + 12);
+      colorType = data[9];
+    } else if (type == "IDAT") {
+      idat.insert(idat.end(), data, data + length);
+    }
+    at += 12 + length;
+  }
+  int channels = colorType == 2 ? 3 : 1;
+  raw.resize(size_t(height) * (1 + width * channels));
+  uLongf rawSize = raw.size();
+  return uncompress(raw.data(), &rawSize, idat.data(), idat.size()) == Z_OK &&
+         rawSize == raw.size();
+}
+
+TEST(PngTest, EncodesPixelsLosslessly) {
+  Image image(3, 2, 3);
+  for (size_t i = 0; i < image.pixels.size(); ++i)
+    image.pixels[i] = static_cast<uint8_t>(i * 13);
+  std::vector<uint8_t> bytes;
+  ASSERT_FALSE(static_cast<bool>(encodePng(image, bytes)));
+  uint32_t width = 0, height = 0;
+  int colorType = -1;
+  std::vector<uint8_t> raw;
+  ASSERT_TRUE(decodePng(bytes, width, height, colorType, raw));
+  EXPECT_EQ(width, 3u);
+  EXPECT_EQ(height, 2u);
+  EXPECT_EQ(colorType, 2);
+  for (uint32_t y = 0; y < 2; ++y) {
+    EXPECT_EQ(raw[y * 10], 0); // filter: none
+    for (uint32_t i = 0; i < 9; ++i)
+      EXPECT_EQ(raw[y * 10 + 1 + i], image.pixels[y * 9 + i]);
+  }
+  Image gray(2, 2, 1, 7);
+  ASSERT_FALSE(static_cast<bool>(encodePng(gray, bytes)));
+  ASSERT_TRUE(decodePng(bytes, width, height, colorType, raw));
+  EXPECT_EQ(colorType, 0);
+  EXPECT_TRUE(static_cast<bool>(encodePng(Image(0, 2, 1), bytes)));
+}
+
+TEST_F(TrainerTest, SampleWritesAPngGrid) {
+  ModelEntryPoints model = fakeModel();
+  ASSERT_EQ(run(model, trainArgs("run", "5")).status, 0);
+  Result result = run(model, {"sample", "--out", dir.file("run"), "--n", "9"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  uint32_t width = 0, height = 0;
+  int colorType = -1;
+  std::vector<uint8_t> raw;
+  ASSERT_TRUE(decodePng(readFileBytes(dir.file("run/samples.png")), width,
+                        height, colorType, raw));
+  // 3 x 3 cells of 4 x 4 pixels with 2 pixels of padding.
+  EXPECT_EQ(width, 3u * 6 + 2);
+  EXPECT_EQ(height, 3u * 6 + 2);
+
+  // Masked: known | imputed | original per cell.
+  ModelEntryPoints masked = fakeModel(fakeManifest(
+      "masked", 16, "real", R"({"name": "m", "kind": "mcar", "amount": 0.5})"));
+  ASSERT_EQ(run(masked, trainArgs("masked", "5")).status, 0);
+  std::string png = dir.file("imputed.png");
+  result = run(masked, {"sample", "--out", dir.file("masked"), "--n", "4",
+                        "--png", png});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("wrote 4 imputations"), std::string::npos);
+  ASSERT_TRUE(decodePng(readFileBytes(png), width, height, colorType, raw));
+  EXPECT_EQ(width, 1u * (3 * 4 + 2 + 2) + 2);
+  EXPECT_EQ(height, 4u * 6 + 2);
+}
+
+//===----------------------------------------------------------------------===//
+// Manifest
+//===----------------------------------------------------------------------===//
+
+TEST(ManifestTest, ParsesTheFakeManifest) {
+  Manifest manifest;
+  Error err = parseManifest(
+      fakeManifest("fake", 16, "bits",
+                   R"({"name": "m", "kind": "mar", "amount": 2.0})"),
+      manifest);
+  ASSERT_FALSE(static_cast<bool>(err)) << err.message();
+  EXPECT_EQ(manifest.model, "fake");
+  EXPECT_EQ(manifest.data.kind, DataKind::Bits);
+  ASSERT_TRUE(manifest.mask.has_value());
+  EXPECT_EQ(manifest.mask->height, 4);
+  EXPECT_EQ(manifest.mask->width, 4);
+  EXPECT_EQ(manifest.paramCount, 16 * 16 + 16);
+  ASSERT_EQ(manifest.params.size(), 2u);
+  EXPECT_EQ(manifest.params[1].offset, 256);
+  EXPECT_EQ(manifest.termIndex("kl(q||p)"), 2);
+  EXPECT_EQ(manifest.hash.size(), 16u);
+
+  // Formatting does not change the hash; content does.
+  Manifest again, other;
+  ASSERT_FALSE(static_cast<bool>(
+      parseManifest(json::parse(manifest.text).dump(4), again)));
+  EXPECT_EQ(again.hash, manifest.hash);
+  ASSERT_FALSE(static_cast<bool>(parseManifest(fakeManifest("fake"), other)));
+  EXPECT_NE(other.hash, manifest.hash);
+}
+
+TEST(ManifestTest, RejectsBadManifests) {
+  struct Case {
+    std::string edit;
+    std::string replacement;
+    std::string message;
+  } cases[] = {
+      {R"("abi": 1)", R"("abi": 7)",
+       "ABI version 7, but this trainer reads "
+       "version 1"},
+      {R"("model": "fake")", R"("model": "")", "'model' must be a non-empty"},
+      {R"("dim": 16)", R"("dim": 0)", "data: dim 0 is not in"},
+      {R"("kind": "real")", R"("kind": "complex")",
+       "data: kind 'complex' is not 'real' or 'bits'"},
+      {R"("offset": 256)", R"("offset": 250)",
+       "params 'dec.w' and 'dec.b' overlap"},
+      {R"("offset": 256)", R"("offset": 260)", "outside param_count 272"},
+      {R"("init": "zeros")", R"("init": "xavier")", "unknown init 'xavier'"},
+      {R"("mask": null)",
+       R"("mask": {"name": "m", "kind": "mar", "amount": 5})",
+       "mar square size 5 is not an integer in [0, 4]"},
+      {R"("mask": null)",
+       R"("mask": {"name": "m", "kind": "mcar", "amount": 1.5})",
+       "mcar drop probability"},
+      {R"("mask": null)",
+       R"("mask": {"name": "m", "kind": "mcar", "amount": 0.5, )"
+       R"("image": [3, 5]})",
+       "image 3x5 does not have data dim 16 pixels"},
+      {R"("l2"])", R"("nll"])", "duplicate term 'nll'"},
+  };
+  for (const Case &c : cases) {
+    std::string text = fakeManifest();
+    size_t at = text.find(c.edit);
+    ASSERT_NE(at, std::string::npos) << c.edit;
+    text.replace(at, c.edit.size(), c.replacement);
+    Manifest manifest;
+    Error err = parseManifest(text, manifest);
+    ASSERT_TRUE(static_cast<bool>(err)) << c.message;
+    EXPECT_EQ(err.message().rfind("model manifest: ", 0), 0u);
+    EXPECT_NE(err.message().find(c.message), std::string::npos)
+        << err.message();
+  }
+  Manifest manifest;
+  EXPECT_NE(parseManifest("{", manifest).message().find("not valid JSON"),
+            std::string::npos);
+}
+
+TEST(ManifestTest, InitialisersFollowTheManifest) {
+  Manifest manifest;
+  ASSERT_FALSE(static_cast<bool>(parseManifest(
+      R"({"abi": 1, "model": "m", "data": {"name": "x", "kind": "real",
+          "dim": 4}, "param_count": 1110, "terms": ["objective"],
+          "params": [
+            {"name": "w", "shape": [40, 20], "init": "glorot", "offset": 0},
+            {"name": "o", "shape": [10], "init": "ones", "offset": 800},
+            {"name": "n", "shape": [200], "init": "normal", "std": 0.5,
+             "offset": 900}]})",
+      manifest)));
+  std::vector<float> params, again, other;
+  initParams(manifest, 1, params);
+  initParams(manifest, 1, again);
+  initParams(manifest, 2, other);
+  ASSERT_EQ(params.size(), 1110u);
+  EXPECT_EQ(params, again);
+  EXPECT_NE(params, other);
+  float limit = std::sqrt(6.0f / 60.0f), maxAbs = 0;
+  for (int i = 0; i < 800; ++i)
+    maxAbs = std::max(maxAbs, std::fabs(params[i]));
+  EXPECT_LE(maxAbs, limit);
+  EXPECT_GT(maxAbs, 0.9f * limit);
+  for (int i = 800; i < 810; ++i)
+    EXPECT_EQ(params[i], 1.0f);
+  for (int i = 810; i < 900; ++i)
+    EXPECT_EQ(params[i], 0.0f); // not covered by any parameter
+  double sumSquares = 0;
+  for (int i = 900; i < 1100; ++i)
+    sumSquares += double(params[i]) * params[i];
+  EXPECT_NEAR(std::sqrt(sumSquares / 200), 0.5, 0.1);
+}
+
+//===----------------------------------------------------------------------===//
+// The trainer executable
+//===----------------------------------------------------------------------===//
+
+/// Runs the fake trainer executable with `args`; returns its exit status
+/// (128 + signal when killed) and its stdout and stderr. With `sigtermWhen`,
+/// sends SIGTERM as soon as that file is not empty.
+Result runExecutable(const std::vector<std::string> &args, const TempDir &dir,
+                     const std::string &sigtermWhen = "") {
+  std::string outPath = dir.file("child.out"), errPath = dir.file("child.err");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
+      ::_exit(99);
+    std::vector<char *> argv;
+    std::string program = GPS_FAKE_TRAINER;
+    argv.push_back(program.data());
+    std::vector<std::string> copy = args;
+    for (std::string &arg : copy)
+      argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(98);
+  }
+  if (!sigtermWhen.empty()) {
+    for (int i = 0; i < 2000 && readFileBytes(sigtermWhen).empty(); ++i)
+      ::usleep(5000);
+    ::kill(pid, SIGTERM);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::vector<uint8_t> out = readFileBytes(outPath),
+                       err = readFileBytes(errPath);
+  return {code, std::string(out.begin(), out.end()),
+          std::string(err.begin(), err.end())};
+}
+
+TEST_F(TrainerTest, ExecutableRunsTheModelItLinks) {
+  Result help = runExecutable({"--help"}, dir);
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("model 'fake-exe'"), std::string::npos) << help.out;
+
+  Result trained =
+      runExecutable({"train", "--data", data, "--out", dir.file("run"),
+                     "--updates", "4", "--batch", "10", "--eval-every", "2"},
+                    dir);
+  EXPECT_EQ(trained.status, 0) << trained.err;
+  // Without the optional entry points: no unguided column, no sampling.
+  std::vector<json> evals = readRecords(dir.file("run/eval.jsonl"));
+  ASSERT_EQ(evals.size(), 2u);
+  EXPECT_FALSE(evals[0].contains("unguided_nll_missing"));
+  Result sampled = runExecutable({"sample", "--out", dir.file("run")}, dir);
+  EXPECT_EQ(sampled.status, 1);
+  EXPECT_NE(sampled.err.find("has no sample entry point"), std::string::npos);
+}
+
+TEST_F(TrainerTest, ExecutableCheckpointsOnSigterm) {
+  // The first metrics record shows that the training loop runs.
+  Result stopped = runExecutable(
+      {"train", "--data", data, "--out", dir.file("run"), "--updates",
+       "100000000", "--batch", "10", "--log-every", "100"},
+      dir, /*sigtermWhen=*/dir.file("run/metrics.jsonl"));
+  EXPECT_EQ(stopped.status, 143) << stopped.err;
+  EXPECT_NE(stopped.err.find("interrupted (SIGTERM)"), std::string::npos)
+      << stopped.err;
+  SafetensorsFile checkpoint = readCheckpoint(dir.file("run/last.safetensors"));
+  EXPECT_GE(std::stoull(checkpoint.metadata["step"]), 100u);
+}
+
+} // namespace
