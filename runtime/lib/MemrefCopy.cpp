@@ -8,14 +8,12 @@
 
 #include "gps/Runtime/Interface.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace {
-/// An unranked memref: the rank and a pointer to a ranked descriptor.
-struct UnrankedDescriptor {
-  int64_t rank;
-  void *descriptor;
-};
+using UnrankedDescriptor = gps_unranked_memref;
 
 /// The fields of a ranked descriptor of any rank.
 struct RankedView {
@@ -36,9 +34,8 @@ RankedView view(const UnrankedDescriptor *d, int64_t elemSize) {
 }
 } // namespace
 
-extern "C" GPS_RT_EXPORT void memrefCopy(int64_t elemSize,
-                                         UnrankedDescriptor *src,
-                                         UnrankedDescriptor *dst) {
+extern "C" GPS_RT_EXPORT void
+memrefCopy(int64_t elemSize, UnrankedDescriptor *src, UnrankedDescriptor *dst) {
   int64_t rank = src->rank;
   RankedView s = view(src, elemSize), d = view(dst, elemSize);
   if (rank == 0) {
@@ -50,8 +47,11 @@ extern "C" GPS_RT_EXPORT void memrefCopy(int64_t elemSize,
       return;
   // Odometer over all indices but the last; the last runs as a loop.
   int64_t index[16] = {0};
-  if (rank > 16)
-    return;
+  if (rank > 16) {
+    std::fprintf(stderr, "gps runtime: memrefCopy: rank %lld exceeds 16\n",
+                 static_cast<long long>(rank));
+    std::abort();
+  }
   int64_t last = rank - 1;
   for (;;) {
     int64_t so = s.offset, dOff = d.offset;

@@ -89,6 +89,14 @@ static_assert(sizeof(gps_memref<float, 2>) == 2 * sizeof(void *) + 8 + 4 * 8,
               "rank-2 memref descriptor layout");
 static_assert(sizeof(gps_memref<float, 4>) == 2 * sizeof(void *) + 8 + 8 * 8,
               "rank-4 memref descriptor layout");
+/// An unranked memref descriptor `{i64 rank, ptr descriptor}`, as MLIR's
+/// `UnrankedMemRefType`: `descriptor` points to a ranked descriptor of that
+/// rank.
+struct gps_unranked_memref {
+  int64_t rank;
+  void *descriptor;
+};
+
 /// Common instance, also named so offsetof can take it.
 typedef gps_memref<float, 2> gps_memref_2d_f32;
 
@@ -157,6 +165,12 @@ GPS_RT_EXPORT void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
 /// gps_rt_philox_normal_stream_f32 numbers them, in row-major order.
 GPS_RT_EXPORT void _mlir_ciface_gps_rt_normal(gps_memref<float, 2> *out,
                                               uint64_t key, uint64_t stream);
+
+/// memref.copy between buffers that are not both contiguous: copies every
+/// element of `src` to `dst` (same rank and sizes, any strides), each
+/// `elemSize` bytes. The name is the one the memref-to-LLVM lowering calls.
+GPS_RT_EXPORT void memrefCopy(int64_t elemSize, gps_unranked_memref *src,
+                              gps_unranked_memref *dst);
 
 /// Buffers of generated code come from an arena (the memref lowering's
 /// generic allocation functions): a bump allocator that the trainer resets
