@@ -357,6 +357,45 @@ struct SlicePattern : GPSPattern<SliceOp> {
   }
 };
 
+struct RowPattern : GPSPattern<RowOp> {
+  using GPSPattern::GPSPattern;
+  LogicalResult
+  matchAndRewrite(RowOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    int64_t n = op.getType().getDimSize(0);
+    SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(op.getIndex()),
+                                      rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
+                                    rewriter.getIndexAttr(n)};
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    rewriter.replaceOp(op, tensor::ExtractSliceOp::create(
+                               rewriter, op.getLoc(), op.getType(),
+                               adaptor.getInput(), offsets, sizes, strides));
+    return success();
+  }
+};
+
+struct PutRowPattern : GPSPattern<PutRowOp> {
+  using GPSPattern::GPSPattern;
+  LogicalResult
+  matchAndRewrite(PutRowOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value zeros = filled(rewriter, loc, op.getType(), Value(),
+                         constantF32(rewriter, loc, 0.0f));
+    int64_t n = op.getType().getDimSize(1);
+    SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(op.getIndex()),
+                                      rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
+                                    rewriter.getIndexAttr(n)};
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    rewriter.replaceOp(op, tensor::InsertSliceOp::create(
+                               rewriter, loc, adaptor.getInput(), zeros,
+                               offsets, sizes, strides));
+    return success();
+  }
+};
+
 struct NoisePattern : GPSPattern<NoiseOp> {
   using GPSPattern::GPSPattern;
   LogicalResult
@@ -477,8 +516,9 @@ struct ForPattern : GPSPattern<ForOp> {
       sig.addInputs(i, args[i].getType());
     Block *converted =
         rewriter.applySignatureConversion(&oldBody, sig, getTypeConverter());
-    // An scf.for body has its own (empty) yield; replace it.
-    rewriter.eraseOp(newBody->getTerminator());
+    // A loop without state gets a default yield; the old body brings one.
+    if (!newBody->empty() && newBody->back().hasTrait<OpTrait::IsTerminator>())
+      rewriter.eraseOp(&newBody->back());
     rewriter.inlineBlockBefore(converted, newBody, newBody->end(), args);
     rewriter.replaceOp(op, loop.getResults());
     return success();
@@ -577,7 +617,7 @@ void ConvertGPSToLinalgPass::runOnOperation() {
                ElementwisePattern<ReluGradOp>, ZerosPattern, SplatPattern,
                BroadcastPattern, ExpandPattern, SumPattern, ColSumPattern,
                MeanPattern, BatchSizePattern, GemmPattern, ConcatPattern,
-               SlicePattern, NoisePattern, TapeNewPattern, TapePushPattern,
+               SlicePattern, RowPattern, PutRowPattern, NoisePattern, TapeNewPattern, TapePushPattern,
                TapeGetPattern, ForPattern, YieldPattern>(converter, ctx, state);
 
   ConversionTarget target(*ctx);

@@ -62,6 +62,8 @@ void gps::buildLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = false;
+  // Loop state is updated out of place; the arena makes that cheap.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createConvertLinalgToBlasPass());
   pm.addPass(createCanonicalizerPass());

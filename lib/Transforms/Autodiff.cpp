@@ -31,7 +31,7 @@ using AdjointMap = llvm::DenseMap<Value, Value>;
 /// op is one of these (cheap, and computed from values outside the body).
 static bool isRematerializable(Operation *op) {
   return llvm::isa<arith::ConstantOp, SplatOp, ZerosOp, BroadcastOp,
-                   BatchSizeOp>(op);
+                   BatchSizeOp, RowOp>(op);
 }
 
 class Differentiator {
@@ -184,12 +184,12 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
                                 /*reverse=*/nullptr, inits);
   if (!loop.getReverse())
     reversed.setReverse(true);
+  OpBuilder::InsertionGuard guard(b);
   Block *rbody = b.createBlock(&reversed.getBody());
   Value t = rbody->addArgument(b.getIndexType(), loc);
   for (Value init : inits)
     rbody->addArgument(init.getType(), loc);
 
-  OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(rbody);
   Value slot = arith::SubIOp::create(
       b, loc, t, arith::ConstantIndexOp::create(b, loc, lower));

@@ -202,8 +202,6 @@ struct LSTMCellPattern : OpRewritePattern<LSTMCellOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LSTMCellOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getPeephole())
-      return rewriter.notifyMatchFailure(op, "peepholes");
     Emitter e{rewriter, op.getLoc()};
     Location loc = op.getLoc();
     int64_t h = getFeatureSize(op.getH().getType());
@@ -213,11 +211,22 @@ struct LSTMCellPattern : OpRewritePattern<LSTMCellOp> {
       return SigmoidOp::create(rewriter, loc, v);
     };
     auto tanh = [&](Value v) -> Value { return TanhOp::create(rewriter, loc, v); };
-    Value i = sigmoid(e.slice(a, 0, h));
-    Value f = sigmoid(e.slice(a, h, h));
+    // Gate pre-activations, with the peephole term p_k * c where present.
+    Type hType = op.getH().getType();
+    auto gate = [&](int64_t k, Value cell, int64_t row) -> Value {
+      Value pre = e.slice(a, k * h, h);
+      if (Value peephole = op.getPeephole()) {
+        auto rowType = RankedTensorType::get({h}, rewriter.getF32Type());
+        Value p = RowOp::create(rewriter, loc, rowType, peephole, row);
+        pre = e.add(pre, e.mul(e.broadcast(p, hType), cell));
+      }
+      return pre;
+    };
+    Value i = sigmoid(gate(0, op.getC(), 0));
+    Value f = sigmoid(gate(1, op.getC(), 1));
     Value g = tanh(e.slice(a, 2 * h, h));
-    Value o = sigmoid(e.slice(a, 3 * h, h));
     Value c = e.add(e.mul(f, op.getC()), e.mul(i, g));
+    Value o = sigmoid(gate(3, c, 2));
     rewriter.replaceOp(op, {e.mul(o, tanh(c)), c});
     return success();
   }

@@ -190,6 +190,22 @@ LogicalResult ColSumOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
   return success();
 }
 
+LogicalResult RowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
+                                  function_ref<Value(Value)>,
+                                  SmallVectorImpl<Value> &out) {
+  setAdjoints(out, {PutRowOp::create(b, getLoc(), getInput().getType(), g[0],
+                                     getIndex())});
+  return success();
+}
+
+LogicalResult PutRowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
+                                     function_ref<Value(Value)>,
+                                     SmallVectorImpl<Value> &out) {
+  setAdjoints(out, {RowOp::create(b, getLoc(), getInput().getType(), g[0],
+                                  getIndex())});
+  return success();
+}
+
 LogicalResult ZerosOp::buildAdjoint(OpBuilder &, ArrayRef<Value>,
                                     function_ref<Value(Value)>,
                                     SmallVectorImpl<Value> &out) {

@@ -861,6 +861,27 @@ LogicalResult MeanOp::verify() {
   return success();
 }
 
+/// Checks that `matrix` is a matrix whose rows are `vector` and `index` a
+/// row of it.
+static LogicalResult verifyRow(Operation *op, Value matrix, Value vector,
+                               int64_t index) {
+  ArrayRef<int64_t> m = paramShape(matrix), v = paramShape(vector);
+  if (m.size() != 2 || v.size() != 1 || m[1] != v[0])
+    return op->emitOpError("needs a matrix and a vector of its row length");
+  if (index < 0 || index >= m[0])
+    return op->emitOpError() << "row " << index << " is out of range for "
+                             << m[0] << " rows";
+  return success();
+}
+
+LogicalResult RowOp::verify() {
+  return verifyRow(*this, getInput(), getResult(), getIndex());
+}
+
+LogicalResult PutRowOp::verify() {
+  return verifyRow(*this, getResult(), getInput(), getIndex());
+}
+
 LogicalResult TapePushOp::verify() {
   if (getValue().getType() != getTape().getType().getElement())
     return emitOpError("value type must be the tape's element type");

@@ -946,6 +946,36 @@ def GPS_BatchSizeOp : GPS_Op<"batch_size", [Pure]> {
   let assemblyFormat = "attr-dict `:` type($result)";
 }
 
+def GPS_RowOp : GPS_Op<"row", [Pure, GPS_Differentiable]> {
+  let summary = "one row of a parameter matrix";
+  let description = [{
+    ```mlir
+    %pi = gps.row %peephole[0] : tensor<3x250xf32> -> tensor<250xf32>
+    ```
+  }];
+  let arguments = (ins GPS_ParamTensor:$input, I64Attr:$index);
+  let results = (outs GPS_ParamTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $index `]` attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def GPS_PutRowOp : GPS_Op<"put_row", [Pure, GPS_Differentiable]> {
+  let summary = "a zero matrix with one row set: the adjoint of gps.row";
+  let description = [{
+    ```mlir
+    %dp = gps.put_row %g[0] : tensor<250xf32> -> tensor<3x250xf32>
+    ```
+  }];
+  let arguments = (ins GPS_ParamTensor:$input, I64Attr:$index);
+  let results = (outs GPS_ParamTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $index `]` attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def GPS_TapeNewOp : GPS_Op<"tape_new", [Pure]> {
   let summary = "an empty tape";
   let description = [{
