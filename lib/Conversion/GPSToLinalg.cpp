@@ -403,16 +403,22 @@ struct NoisePattern : GPSPattern<NoiseOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Type i64 = rewriter.getI64Type();
-    // stream' = (stream << 20) | (site << 10) | step.
+    // Each (site, step) draws with its own key,
+    // key + ((site << 10) | step) * 0x9E3779B97F4A7C15 (an odd constant, so
+    // distinct sites and steps never share a key for one seed), on the
+    // caller's stream: the whole 64-bit stream stays free for the trainer.
     auto c = [&](int64_t v) -> Value {
-      return arith::ConstantOp::create(rewriter, loc, rewriter.getI64IntegerAttr(v));
+      return arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getI64IntegerAttr(v));
     };
-    Value stream = arith::ShLIOp::create(rewriter, loc, adaptor.getStream(), c(20));
-    int64_t site = state.siteIds.lookup(op.getSite());
-    stream = arith::OrIOp::create(rewriter, loc, stream, c(site << 10));
+    Value sub = c(state.siteIds.lookup(op.getSite()) << 10);
     if (Value step = adaptor.getStep())
-      stream = arith::OrIOp::create(
-          rewriter, loc, stream, arith::IndexCastOp::create(rewriter, loc, i64, step));
+      sub = arith::OrIOp::create(
+          rewriter, loc, sub, arith::IndexCastOp::create(rewriter, loc, i64, step));
+    Value mixed = arith::MulIOp::create(
+        rewriter, loc, sub, c(static_cast<int64_t>(0x9E3779B97F4A7C15ull)));
+    Value key = arith::AddIOp::create(rewriter, loc, adaptor.getKey(), mixed);
+    Value stream = adaptor.getStream();
     auto type = op.getType();
     auto bufType = MemRefType::get(type.getShape(), type.getElementType());
     Value buf = memref::AllocOp::create(rewriter, loc, bufType,
@@ -421,7 +427,7 @@ struct NoisePattern : GPSPattern<NoiseOp> {
                                    type.getElementType());
     Value any = memref::CastOp::create(rewriter, loc, anyType, buf);
     func::CallOp::create(rewriter, loc, kNormalFn, TypeRange{},
-                         ValueRange{any, adaptor.getKey(), stream});
+                         ValueRange{any, key, stream});
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, type, buf, /*restrict=*/true,
                                /*writable=*/true));

@@ -463,6 +463,8 @@ SmallVector<Value> MLIRGenImpl::genExpr(const Expr &e) {
       return {AddOp::create(builder, l, lhs, rhs)};
     if (e.op == '-')
       return {SubOp::create(builder, l, lhs, rhs)};
+    if (e.op == '/')
+      return {DivOp::create(builder, l, lhs, rhs)};
     return {MulOp::create(builder, l, lhs, rhs)};
   }
   }

@@ -1035,10 +1035,6 @@ Ty Sema::checkExpr(const Expr &e) {
                        lhs.str() + " and " + rhs.str());
       return Ty::error();
     }
-    if (e.op == '/') {
-      error(e.loc, "division of batched values is not supported");
-      return Ty::error();
-    }
     return lhs;
   }
   }

@@ -41,6 +41,8 @@ static std::string mainUsage(const std::string &program,
          "eval.jsonl)\n"
          "  eval      mean terms of a checkpoint over a data split, as JSON\n"
          "  sample    samples (or imputations) of a checkpoint as a PNG grid\n"
+         "  gradcheck the gradient against finite differences of the "
+         "objective\n"
          "\n"
          "Run '" +
          program + " <command> --help' for the flags of a command.\n";
@@ -77,8 +79,10 @@ int gps::rt::runTrainer(const std::vector<std::string> &args,
     return evalCommand(args, model, manifest, console);
   if (command == "sample")
     return sampleCommand(args, model, manifest, console);
+  if (command == "gradcheck")
+    return gradcheckCommand(args, model, manifest, console);
   err << program << ": error: unknown command '" << command
-      << "' (train, eval or sample)\n"
+      << "' (train, eval, sample or gradcheck)\n"
       << "Run '" << program << " --help' for usage.\n";
   return kExitUsage;
 }

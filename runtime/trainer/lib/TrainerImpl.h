@@ -225,6 +225,9 @@ int evalCommand(const std::vector<std::string> &args,
 int sampleCommand(const std::vector<std::string> &args,
                   const ModelEntryPoints &model, const Manifest &manifest,
                   const Console &console);
+int gradcheckCommand(const std::vector<std::string> &args,
+                     const ModelEntryPoints &model, const Manifest &manifest,
+                     const Console &console);
 
 /// Memref descriptors of contiguous buffers.
 inline gps_memref<float, 2> matrixRef(float *data, int64_t rows, int64_t cols) {

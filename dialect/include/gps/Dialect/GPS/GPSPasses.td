@@ -191,8 +191,9 @@ def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {
     * `gps.concat` / `gps.slice` become `tensor.insert_slice` /
       `tensor.extract_slice`;
     * `gps.noise` becomes a call to the runtime's Philox generator
-      (`gps_rt_normal`) on the stream `(stream << 20) | (site << 10) | step`,
-      with the site numbered by the sorted site names;
+      (`gps_rt_normal`) on the caller's stream with the key
+      `key + ((site << 10) | step) * 0x9E3779B97F4A7C15`, the site numbered
+      by the sorted site names;
     * `gps.for` becomes `scf.for`, and a `!gps.tape<T x tensor<?xN>>`
       becomes a `tensor<Tx?xN>` written and read with slices.
   }];
