@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Checks on a trainer's JSON output, for the integration tests.
+
+  metrics.py same A.jsonl B.jsonl
+      The two metrics files hold the same records, bit for bit, except the
+      timing column examples_per_s.
+  metrics.py improves BEFORE.json AFTER.json MARGIN
+      The guided objective of `eval` fell by at least MARGIN.
+"""
+import json
+import sys
+
+
+def records(path):
+    with open(path) as f:
+        out = []
+        for line in f:
+            record = json.loads(line)
+            record.pop("examples_per_s", None)
+            out.append(record)
+        return out
+
+
+def main(argv):
+    if argv[1] == "same":
+        a, b = records(argv[2]), records(argv[3])
+        if a != b:
+            for i, (x, y) in enumerate(zip(a, b)):
+                if x != y:
+                    print(f"record {i} differs:\n  {x}\n  {y}")
+                    break
+            print(f"{len(a)} vs {len(b)} records")
+            return 1
+        print(f"same: {len(a)} records")
+        return 0
+    if argv[1] == "improves":
+        before = json.load(open(argv[2]))["guided"]["objective"]
+        after = json.load(open(argv[3]))["guided"]["objective"]
+        margin = float(argv[4])
+        print(f"test objective {before:.2f} -> {after:.2f}")
+        if not before - after >= margin:
+            print(f"improved by {before - after:.2f}, less than {margin}")
+            return 1
+        print(f"improved by more than {margin}")
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
