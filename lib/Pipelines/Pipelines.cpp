@@ -64,6 +64,8 @@ void gps::buildLoweringPipeline(OpPassManager &pm) {
   bufferize.bufferizeFunctionBoundaries = false;
   // Loop state is updated out of place; the arena makes that cheap.
   bufferize.allowReturnAllocsFromLoops = true;
+  // Values stored on tapes are computed in their tape slot.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createConvertLinalgToBlasPass());
   pm.addPass(createCanonicalizerPass());

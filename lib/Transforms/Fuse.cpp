@@ -7,7 +7,9 @@
 
 #include "gps/Dialect/GPS/GPSPasses.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace gps {
@@ -18,12 +20,92 @@ namespace gps {
 using namespace mlir;
 
 namespace {
+
+/// True when `op` adds its inputs into its output: linalg.matmul, or a
+/// linalg.generic whose body is `yield addf(input, output)` (a sum).
+static bool accumulatesIntoInit(Operation *op) {
+  if (llvm::isa<linalg::MatmulOp>(op))
+    return true;
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 || generic.getNumReductionLoops() == 0)
+    return false;
+  Block &body = generic.getRegion().front();
+  auto yield = llvm::cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add || add->getBlock() != &body || body.getOperations().size() != 2)
+    return false;
+  Value in = body.getArgument(0), out = body.getArgument(1);
+  return (add.getLhs() == in && add.getRhs() == out) ||
+         (add.getLhs() == out && add.getRhs() == in);
+}
+
+/// True when `generic` is an elementwise `a + b` of two operands of its
+/// result's shape.
+static bool isElementwiseAdd(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block &body = generic.getRegion().front();
+  auto yield = llvm::cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add || body.getOperations().size() != 2)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (add.getLhs() == a && add.getRhs() == b) ||
+         (add.getLhs() == b && add.getRhs() == a);
+}
+
+/// `acc + P(init = 0)`, with P a matmul or a sum, becomes `P(init = acc)`:
+/// a gradient accumulated over the steps is updated in place (BLAS beta = 1)
+/// instead of being summed into a new tensor.
+struct AccumulateIntoInit : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp add,
+                                PatternRewriter &rewriter) const override {
+    if (!isElementwiseAdd(add))
+      return failure();
+    for (unsigned k = 0; k < 2; ++k) {
+      Value term = add.getDpsInputs()[k], acc = add.getDpsInputs()[1 - k];
+      Operation *producer = term.getDefiningOp();
+      if (!producer || !producer->hasOneUse() ||
+          producer->getNumResults() != 1 || !accumulatesIntoInit(producer) ||
+          acc.getType() != term.getType())
+        continue;
+      auto dps = llvm::cast<DestinationStyleOpInterface>(producer);
+      auto fill = dps.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+      if (!fill || !fill->hasOneUse() ||
+          !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+        continue;
+      // The accumulator must be available where the producer runs.
+      if (Operation *def = acc.getDefiningOp())
+        if (def->getBlock() == producer->getBlock() &&
+            !def->isBeforeInBlock(producer))
+          continue;
+      rewriter.modifyOpInPlace(producer, [&] {
+        dps.getDpsInitsMutable()[0].assign(acc);
+      });
+      rewriter.replaceOp(add, producer->getResult(0));
+      rewriter.eraseOp(fill);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FusePass : public gps::impl::FusePassBase<FusePass> {
   void runOnOperation() override;
 };
 } // namespace
 
 void FusePass::runOnOperation() {
+  // First accumulate sums into their accumulators, then fuse what is left.
+  RewritePatternSet accumulate(&getContext());
+  accumulate.add<AccumulateIntoInit>(&getContext());
+  if (failed(applyPatternsGreedily(getOperation(), std::move(accumulate))))
+    return signalPassFailure();
   RewritePatternSet patterns(&getContext());
   // Fuse only a producer with a single user: fusing one with several users
   // would recompute it in each.

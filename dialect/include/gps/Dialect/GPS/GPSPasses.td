@@ -214,6 +214,11 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     other user, so a chain such as `exp(0.5 * logvar) * eps + mean` becomes
     one `linalg.generic` (one loop nest, no intermediate tensors) and no
     work is duplicated. Matrix products stay `linalg.matmul` for BLAS.
+
+    Before that, `acc + P` where `P` is a `linalg.matmul` or a sum
+    starting from a zero fill becomes `P` accumulating into `acc`: a
+    parameter's gradient summed over the steps of a loop is updated in place
+    (BLAS `beta = 1`) rather than copied into a new tensor per step.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
