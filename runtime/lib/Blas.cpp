@@ -62,6 +62,17 @@ static int leadingDim(const gps_memref_2d &m, const char *name) {
   return static_cast<int>(ld);
 }
 
+/// With GPS_RT_GEMM_TRACE=FILE in the environment, every product appends
+/// "transA transB M N K beta" to FILE: bench/ replays a step's GEMMs in
+/// OpenBLAS alone to measure the step's BLAS floor.
+static std::FILE *gemmTrace() {
+  static std::FILE *trace = [] {
+    const char *path = std::getenv("GPS_RT_GEMM_TRACE");
+    return path && *path ? std::fopen(path, "a") : nullptr;
+  }();
+  return trace;
+}
+
 extern "C" void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
                                           float alpha, gps_memref_2d *a,
                                           gps_memref_2d *b, float beta,
@@ -96,6 +107,10 @@ extern "C" void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
       }
     return;
   }
+  if (std::FILE *trace = gemmTrace())
+    std::fprintf(trace, "%d %d %lld %lld %lld %g\n", transA != 0, transB != 0,
+                 static_cast<long long>(m), static_cast<long long>(n),
+                 static_cast<long long>(k), static_cast<double>(beta));
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
               transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
               static_cast<int>(n), static_cast<int>(k), alpha,
