@@ -95,9 +95,12 @@ void Differentiator::propagateActivity(Block &block) {
           active.insert(result);
       continue;
     }
+    // A distribution built from active values is active too, so an op that
+    // consumes it without an adjoint (gps.kl_div left undecomposed) is an
+    // error rather than a silently zero gradient.
     if (anyActive(op.getOperands()))
       for (Value result : op.getResults())
-        if (llvm::isa<FloatType, RankedTensorType>(result.getType()))
+        if (llvm::isa<FloatType, RankedTensorType, DistType>(result.getType()))
           active.insert(result);
   }
 }
