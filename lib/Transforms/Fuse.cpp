@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -79,11 +80,10 @@ struct AccumulateIntoInit : OpRewritePattern<linalg::GenericOp> {
       if (!fill || !fill->hasOneUse() ||
           !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
         continue;
-      // The accumulator must be available where the producer runs.
-      if (Operation *def = acc.getDefiningOp())
-        if (def->getBlock() == producer->getBlock() &&
-            !def->isBeforeInBlock(producer))
-          continue;
+      // The accumulator must be available where the producer runs (not
+      // defined after it, nor the state of a loop the producer is outside).
+      if (!DominanceInfo().properlyDominates(acc, producer))
+        continue;
       rewriter.modifyOpInPlace(producer, [&] {
         dps.getDpsInitsMutable()[0].assign(acc);
       });

@@ -1,0 +1,242 @@
+// RUN: gps-opt %s --split-input-file --gps-fuse | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The reparameterised draw exp(0.5 * logvar) * eps + mean, four elementwise
+// ops, becomes one linalg.generic.
+// CHECK-LABEL: func.func @chain(
+// CHECK-SAME:    %[[M:[^:]*]]: tensor<?x4xf32>, %[[LV:[^:]*]]: tensor<?x4xf32>, %[[EPS:[^:]*]]: tensor<?x4xf32>
+// CHECK-COUNT-1: linalg.generic
+// CHECK-SAME:      ins(%[[LV]], %[[EPS]], %[[M]] : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK:           arith.mulf
+// CHECK-NEXT:      math.exp
+// CHECK-NEXT:      arith.mulf
+// CHECK-NEXT:      arith.addf
+// CHECK-NEXT:      linalg.yield
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @chain(%mean: tensor<?x4xf32>, %lv: tensor<?x4xf32>, %eps: tensor<?x4xf32>, %n: index) -> tensor<?x4xf32> {
+  %half = arith.constant 0.5 : f32
+  %e0 = tensor.empty(%n) : tensor<?x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%lv : tensor<?x4xf32>) outs(%e0 : tensor<?x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.mulf %x, %half : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e1 = tensor.empty(%n) : tensor<?x4xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<?x4xf32>) outs(%e1 : tensor<?x4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = math.exp %x : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4xf32>
+  %c = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b, %eps : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e2 : tensor<?x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.mulf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e3 = tensor.empty(%n) : tensor<?x4xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %mean : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e3 : tensor<?x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.addf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  return %d : tensor<?x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// exp(x) has two users: fusing it would compute it twice, so it stays, and
+// so do both of its users.
+// CHECK-LABEL: func.func @shared(
+// CHECK:         %[[E:.*]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[E]], %{{.*}} :
+// CHECK-NOT:       math.exp
+// CHECK:           arith.addf
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[E]], %{{.*}} :
+// CHECK-NOT:       math.exp
+// CHECK:           arith.mulf
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @shared(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>, %n: index) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %e0 = tensor.empty(%n) : tensor<?x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x4xf32>) outs(%e0 : tensor<?x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.exp %v : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e1 = tensor.empty(%n) : tensor<?x4xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %y : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e1 : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4xf32>
+  %c = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %y : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e2 : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.mulf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  return %b, %c : tensor<?x4xf32>, tensor<?x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A matrix product stays linalg.matmul; the elementwise op that feeds it is
+// not fused into it.
+// CHECK-LABEL: func.func @matmul_stays(
+// CHECK:         %[[T:.*]] = linalg.generic
+// CHECK:           math.tanh
+// CHECK:         linalg.matmul ins(%[[T]], %{{.*}} : tensor<?x3xf32>, tensor<3x2xf32>)
+func.func @matmul_stays(%x: tensor<?x3xf32>, %w: tensor<3x2xf32>, %n: index) -> tensor<?x2xf32> {
+  %e0 = tensor.empty(%n) : tensor<?x3xf32>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x3xf32>) outs(%e0 : tensor<?x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.tanh %v : f32
+    linalg.yield %r : f32
+  } -> tensor<?x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty(%n) : tensor<?x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %y = linalg.matmul ins(%t, %w : tensor<?x3xf32>, tensor<3x2xf32>) outs(%f : tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// acc + (x^T dy from zero) becomes x^T dy accumulated into acc: no fill, no
+// add.
+// CHECK-LABEL: func.func @accumulate_matmul(
+// CHECK-SAME:    %[[ACC:[^:]*]]: tensor<3x2xf32>
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[R:.*]] = linalg.matmul
+// CHECK-SAME:      outs(%[[ACC]] : tensor<3x2xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[R]]
+func.func @accumulate_matmul(%acc: tensor<3x2xf32>, %x: tensor<?x3xf32>, %dy: tensor<?x2xf32>) -> tensor<3x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %p = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %dy : tensor<?x3xf32>, tensor<?x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %e2 = tensor.empty() : tensor<3x2xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%acc, %p : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e2 : tensor<3x2xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<3x2xf32>
+  return %s : tensor<3x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// The same for a column sum (the gradient of a bias): (sum + acc) becomes
+// the reduction accumulating into acc.
+// CHECK-LABEL: func.func @accumulate_col_sum(
+// CHECK-SAME:    %[[ACC:[^:]*]]: tensor<2xf32>
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[R:.*]] = linalg.generic
+// CHECK-SAME:      iterator_types = ["reduction", "parallel"]
+// CHECK-SAME:      outs(%[[ACC]] : tensor<2xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[R]]
+func.func @accumulate_col_sum(%acc: tensor<2xf32>, %dy: tensor<?x2xf32>) -> tensor<2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2xf32>) -> tensor<2xf32>
+  %p = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%dy : tensor<?x2xf32>) outs(%f : tensor<2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.addf %v, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<2xf32>
+  %e2 = tensor.empty() : tensor<2xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%p, %acc : tensor<2xf32>, tensor<2xf32>) outs(%e2 : tensor<2xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<2xf32>
+  return %s : tensor<2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A product computed before a loop cannot accumulate into the loop's state,
+// which does not exist where the product runs: it is left alone.
+// CHECK-LABEL: func.func @accumulator_inside_loop(
+// CHECK:         %[[F:.*]] = linalg.fill
+// CHECK:         %[[P:.*]] = linalg.matmul
+// CHECK-SAME:      outs(%[[F]] :
+// CHECK:         scf.for
+// CHECK:           linalg.generic
+// CHECK-SAME:        ins(%{{.*}}, %[[P]] :
+func.func @accumulator_inside_loop(%a: tensor<4x3xf32>, %b: tensor<3x2xf32>, %c0: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %lb = arith.constant 0 : index
+  %ub = arith.constant 3 : index
+  %st = arith.constant 1 : index
+  %r = scf.for %i = %lb to %ub step %st iter_args(%acc = %c0) -> tensor<4x2xf32> {
+    %e2 = tensor.empty() : tensor<4x2xf32>
+    %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%acc, %p : tensor<4x2xf32>, tensor<4x2xf32>) outs(%e2 : tensor<4x2xf32>) {
+    ^bb0(%x: f32, %y: f32, %o: f32):
+      %z = arith.addf %x, %y : f32
+      linalg.yield %z : f32
+    } -> tensor<4x2xf32>
+    scf.yield %s : tensor<4x2xf32>
+  }
+  return %r : tensor<4x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A product with a second user keeps its zero start.
+// CHECK-LABEL: func.func @product_used_twice(
+// CHECK:         %[[F:.*]] = linalg.fill
+// CHECK:         %[[P:.*]] = linalg.matmul
+// CHECK-SAME:      outs(%[[F]] :
+// CHECK:         linalg.generic
+// CHECK:         return %{{.*}}, %[[P]]
+func.func @product_used_twice(%acc: tensor<4x2xf32>, %a: tensor<4x3xf32>, %b: tensor<3x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<4x3xf32>, tensor<3x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %e2 = tensor.empty() : tensor<4x2xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%acc, %p : tensor<4x2xf32>, tensor<4x2xf32>) outs(%e2 : tensor<4x2xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %z = arith.addf %x, %y : f32
+    linalg.yield %z : f32
+  } -> tensor<4x2xf32>
+  return %s, %p : tensor<4x2xf32>, tensor<4x2xf32>
+}
