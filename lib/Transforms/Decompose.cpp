@@ -23,7 +23,9 @@ using namespace gps;
 
 namespace {
 
-/// Emits primitives at one location.
+/// Emits primitives at one location. Callers name intermediate values so
+/// that the ops come out in source order whatever order the C++ compiler
+/// evaluates function arguments in.
 struct Emitter {
   PatternRewriter &b;
   Location loc;
@@ -111,8 +113,8 @@ struct FillPattern : OpRewritePattern<FillOp> {
     Emitter e{rewriter, op.getLoc()};
     Value m = op.getMask();
     Value unknown = e.sub(e.splat(m.getType(), 1.0f), m);
-    rewriter.replaceOp(op, e.add(e.mul(m, op.getKnown()),
-                                 e.mul(unknown, op.getGuess())));
+    Value known = e.mul(m, op.getKnown());
+    rewriter.replaceOp(op, e.add(known, e.mul(unknown, op.getGuess())));
     return success();
   }
 };
@@ -158,11 +160,14 @@ struct KLDivPattern : OpRewritePattern<KLDivOp> {
     Type type = eventType(op.getFrom());
     Value l1 = orZeros(e, from->logvar, type);
     Value l2 = orZeros(e, to->logvar, type);
-    Value dm = e.sub(orZeros(e, from->mean, type), orZeros(e, to->mean, type));
+    Value m1 = orZeros(e, from->mean, type);
+    Value dm = e.sub(m1, orZeros(e, to->mean, type));
     Value dl = e.sub(l2, l1);
     Value ratio = e.exp(e.sub(l1, l2));
-    Value scaled = e.mul(e.mul(dm, dm), e.exp(e.sub(e.zeros(type), l2)));
-    Value elem = e.sub(e.add(e.add(dl, ratio), scaled), e.splat(type, 1.0f));
+    Value dm2 = e.mul(dm, dm);
+    Value scaled = e.mul(dm2, e.exp(e.sub(e.zeros(type), l2)));
+    Value sum = e.add(e.add(dl, ratio), scaled);
+    Value elem = e.sub(sum, e.splat(type, 1.0f));
     rewriter.replaceOp(op, e.sum(e.mul(elem, e.splat(type, 0.5f))));
     return success();
   }
@@ -179,7 +184,8 @@ struct LogProbPattern : OpRewritePattern<LogProbOp> {
     if (auto bern = op.getDist().getDefiningOp<BernoulliOp>()) {
       // log sigmoid(c) * x + log sigmoid(-c) * (1 - x) = x * c - softplus(c).
       Value c = bern.getLogits();
-      elem = e.sub(e.mul(x, c), SoftplusOp::create(rewriter, op.getLoc(), c));
+      Value xc = e.mul(x, c);
+      elem = e.sub(xc, SoftplusOp::create(rewriter, op.getLoc(), c));
     } else {
       FailureOr<GaussianParts> parts = gaussianParts(op.getDist());
       if (failed(parts))
@@ -187,7 +193,8 @@ struct LogProbPattern : OpRewritePattern<LogProbOp> {
       // -0.5 * (log(2 pi) + l + (x - m)^2 * exp(-l)).
       Value l = orZeros(e, parts->logvar, type);
       Value d = e.sub(x, orZeros(e, parts->mean, type));
-      Value sq = e.mul(e.mul(d, d), e.exp(e.sub(e.zeros(type), l)));
+      Value d2 = e.mul(d, d);
+      Value sq = e.mul(d2, e.exp(e.sub(e.zeros(type), l)));
       Value inner = e.add(e.add(e.splat(type, std::log(2.0 * M_PI)), l), sq);
       elem = e.mul(inner, e.splat(type, -0.5f));
     }
@@ -205,7 +212,8 @@ struct LSTMCellPattern : OpRewritePattern<LSTMCellOp> {
     Emitter e{rewriter, op.getLoc()};
     Location loc = op.getLoc();
     int64_t h = getFeatureSize(op.getH().getType());
-    Value a = e.add(e.gemm(op.getInput(), op.getWx()), e.gemm(op.getH(), op.getWh()));
+    Value ax = e.gemm(op.getInput(), op.getWx());
+    Value a = e.add(ax, e.gemm(op.getH(), op.getWh()));
     a = e.add(a, e.broadcast(op.getBias(), a.getType()));
     auto sigmoid = [&](Value v) -> Value {
       return SigmoidOp::create(rewriter, loc, v);
@@ -225,7 +233,8 @@ struct LSTMCellPattern : OpRewritePattern<LSTMCellOp> {
     Value i = sigmoid(gate(0, op.getC(), 0));
     Value f = sigmoid(gate(1, op.getC(), 1));
     Value g = tanh(e.slice(a, 2 * h, h));
-    Value c = e.add(e.mul(f, op.getC()), e.mul(i, g));
+    Value fc = e.mul(f, op.getC());
+    Value c = e.add(fc, e.mul(i, g));
     Value o = sigmoid(gate(3, c, 2));
     rewriter.replaceOp(op, {e.mul(o, tanh(c)), c});
     return success();

@@ -73,9 +73,9 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // CHECK-NEXT:    %[[DT1:.*]] = gps.mul %[[DM]], %[[T]]
 // CHECK-NEXT:    %[[DT2:.*]] = gps.mul %[[DM]], %[[T]]
 // CHECK-NEXT:    %[[DT:.*]] = gps.add %[[DT1]], %[[DT2]]
-// CHECK-NEXT:    %[[T2:.*]] = gps.mul %[[T]], %[[T]]
 // CHECK-NEXT:    %[[C1:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT:    %[[ONES:.*]] = gps.splat %[[C1]] : tensor<?x2xf32>
+// CHECK-NEXT:    %[[T2:.*]] = gps.mul %[[T]], %[[T]]
 // CHECK-NEXT:    %[[D:.*]] = gps.sub %[[ONES]], %[[T2]]
 // CHECK-NEXT:    %[[DY:.*]] = gps.mul %[[DT]], %[[D]]
 // CHECK-NEXT:    gps.gemm %[[DY]], %[[W]] {transpose_rhs} : tensor<?x2xf32>, tensor<3x2xf32> -> tensor<?x3xf32>
@@ -109,6 +109,8 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // CHECK-NEXT:      %[[RSLOT:.*]] = arith.subi %[[RT]], %[[RC1]] : index
 // CHECK-NEXT:      %[[HS:.*]] = gps.tape_get %[[F]]#2[%[[RSLOT]]] : !gps.tape<3 x tensor<?x2xf32>> -> tensor<?x2xf32>
 // CHECK-NEXT:      %[[THS:.*]] = gps.tape_get %[[F]]#1[%[[RSLOT]]] : !gps.tape<3 x tensor<?x2xf32>> -> tensor<?x2xf32>
+// CHECK-NEXT:      arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      gps.splat
 // CHECK-NEXT:      gps.mul %[[THS]], %[[THS]]
 // CHECK:           %[[DY:.*]] = gps.mul %[[DH]],
 // CHECK-NEXT:      %[[DHP:.*]] = gps.gemm %[[DY]], %[[W]] {transpose_rhs}

@@ -99,7 +99,8 @@ LogicalResult TanhOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
                                    SmallVectorImpl<Value> &out) {
   AdjointBuilder ab{b, getLoc()};
   Value y = primal(getResult());
-  Value dtanh = ab.sub(ab.splat(y.getType(), 1.0f), ab.mul(y, y));
+  Value ones = ab.splat(y.getType(), 1.0f);
+  Value dtanh = ab.sub(ones, ab.mul(y, y));
   setAdjoints(out, {ab.mul(g[0], dtanh)});
   return success();
 }
