@@ -86,12 +86,19 @@ struct BuildEntriesPass
 };
 } // namespace
 
-/// Builds `name(x, m, params, [grads,] terms, key, stream)` that calls the
-/// body of `callee` on views of the flat buffers.
+namespace {
+/// What an entry point writes: terms and gradients (train), terms (eval,
+/// eval_primary), or a batch of rows (sample).
+enum class EntryKind { Train, Eval, Sample };
+} // namespace
+
+/// Builds `name(x, m, params, [grads,] terms|out, key, stream)` that calls
+/// the body of `callee` on views of the flat buffers.
 static void buildEntry(OpBuilder &b, Location loc, StringRef name,
                        func::FuncOp callee, StringRef maskName,
                        ArrayRef<int64_t> offsets,
-                       unsigned numTerms, bool withGrads) {
+                       unsigned numTerms, EntryKind kind) {
+  bool withGrads = kind == EntryKind::Train;
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   auto dyn = ShapedType::kDynamic;
@@ -100,7 +107,8 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   SmallVector<Type> inputs{matrix, matrix, vector};
   if (withGrads)
     inputs.push_back(vector);
-  inputs.append({vector, b.getI64Type(), b.getI64Type()});
+  inputs.append({kind == EntryKind::Sample ? matrix : vector, b.getI64Type(),
+                 b.getI64Type()});
   auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   func->setAttr("gps.batch_arg", b.getI64IntegerAttr(0));
@@ -172,6 +180,16 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   for (Operation &op : body.without_terminator())
     b.clone(op, mapping);
   auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
+  if (kind == EntryKind::Sample) {
+    Value rowsOut = tensor::CastOp::create(
+        b, loc, RankedTensorType::get({dyn, dyn}, f32),
+        mapping.lookup(ret.getOperand(0)));
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, rowsOut, terms, /*restrict=*/true,
+        /*writable=*/true);
+    func::ReturnOp::create(b, loc);
+    return;
+  }
   for (unsigned k = 0; k < numTerms; ++k) {
     Value idx = arith::ConstantIndexOp::create(b, loc, k);
     memref::StoreOp::create(b, loc, mapping.lookup(ret.getOperand(k)), terms,
@@ -205,9 +223,20 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
   for (MaskOp mask : model.getBody().getOps<MaskOp>())
     maskName = mask.getSymName();
   buildEntry(b, loc, "gps_model_train", grad, maskName, offsets, terms.size(),
-             true);
+             EntryKind::Train);
   buildEntry(b, loc, "gps_model_eval", loss, maskName, offsets, terms.size(),
-             false);
+             EntryKind::Eval);
+  auto module = model->getParentOfType<ModuleOp>();
+  if (auto primary = module.lookupSymbol<func::FuncOp>("gps_primary_loss")) {
+    buildEntry(b, loc, "gps_model_eval_primary", primary, maskName, offsets, 1,
+               EntryKind::Eval);
+    primary.erase();
+  }
+  if (auto sample = module.lookupSymbol<func::FuncOp>("gps_sample")) {
+    buildEntry(b, loc, "gps_model_sample", sample, maskName, offsets, 0,
+               EntryKind::Sample);
+    sample.erase();
+  }
 
   // The manifest string and its accessor.
   std::string text = buildManifest(model, terms, offsets, count);

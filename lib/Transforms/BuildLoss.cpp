@@ -63,8 +63,139 @@ namespace {
 struct BuildLossPass : public gps::impl::BuildLossPassBase<BuildLossPass> {
   void runOnOperation() override;
   LogicalResult build(ModelOp model);
+  LogicalResult buildPrimary(ModelOp model, bool forSample);
 };
 } // namespace
+
+/// Binds the gps.read_param ops under `func` to its parameter arguments.
+static LogicalResult bindParams(func::FuncOp func, ArrayRef<ParamOp> params,
+                                unsigned firstParamArg) {
+  llvm::StringMap<Value> paramArgs;
+  for (auto [i, param] : llvm::enumerate(params))
+    paramArgs[ParamOp(param).getSymName()] =
+        func.getArgument(firstParamArg + i);
+  WalkResult walk = func.walk([&](ReadParamOp read) {
+    Value arg = paramArgs.lookup(read.getParam());
+    if (!arg) {
+      read.emitOpError() << "reads '" << read.getParam()
+                         << "', which is not a parameter of the model";
+      return WalkResult::interrupt();
+    }
+    read.replaceAllUsesWith(arg);
+    read.erase();
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+/// The primary alone, for the trainer's unguided evaluation and sampling:
+/// `@gps_primary_loss` returns the batch mean of -log p(observed | inputs)
+/// (models with a mask: the missing elements given the known ones);
+/// `@gps_sample` returns the mean of the observed site's distribution.
+LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
+  MLIRContext *ctx = model.getContext();
+  PolicyOp primary;
+  for (PolicyOp policy : model.getBody().getOps<PolicyOp>())
+    if (policy.getRole() == Role::primary)
+      primary = policy;
+  DataOp data;
+  for (DataOp d : model.getBody().getOps<DataOp>())
+    data = d;
+  MaskOp mask;
+  for (MaskOp m : model.getBody().getOps<MaskOp>())
+    mask = m;
+  if (!primary || !data || primary.getBody().empty())
+    return success();
+  SmallVector<ObserveOp> observes;
+  primary.getBody().walk([&](ObserveOp op) { observes.push_back(op); });
+  if (observes.size() != 1 ||
+      observes[0]->getParentRegion() != &primary.getBody())
+    return success();
+
+  OpBuilder b(ctx);
+  Block &body = primary.getBody().front();
+  Type i64 = b.getI64Type(), dataType = data.getType();
+  SmallVector<Type> inputs(body.getArgumentTypes());
+  SmallVector<Attribute> argAttrs;
+  SmallVector<StringRef> reads;
+  for (Attribute read : primary.getReads()) {
+    reads.push_back(llvm::cast<StringAttr>(read).getValue());
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("gps.read", read)));
+  }
+  // The data and mask score the observation even when the primary does not
+  // read them.
+  auto addRead = [&](StringRef name) -> unsigned {
+    auto it = llvm::find(reads, name);
+    if (it != reads.end())
+      return it - reads.begin();
+    reads.push_back(name);
+    inputs.push_back(dataType);
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr("gps.read", b.getStringAttr(name))));
+    return reads.size() - 1;
+  };
+  unsigned xArg = addRead(data.getSymName());
+  unsigned mArg = mask ? addRead(mask.getSymName()) : 0;
+  unsigned numReads = reads.size();
+  SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
+  for (ParamOp param : params) {
+    inputs.push_back(param.getType());
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr("gps.param", param.getSymNameAttr())));
+  }
+  for (StringRef rng : {"key", "stream"}) {
+    inputs.push_back(i64);
+    argAttrs.push_back(
+        b.getDictionaryAttr(b.getNamedAttr("gps.rng", b.getStringAttr(rng))));
+  }
+  Type result = forSample ? dataType : b.getF32Type();
+  auto module = model->getParentOfType<ModuleOp>();
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(
+      b, primary.getLoc(), forSample ? "gps_sample" : "gps_primary_loss",
+      b.getFunctionType(inputs, {result}));
+  func.setAllArgAttrs(argAttrs);
+  func->setAttr("gps.model", model.getSymNameAttr());
+  Block *entry = func.addEntryBlock();
+  IRMapping mapping;
+  mapping.map(body.getArguments(),
+              entry->getArguments().take_front(body.getNumArguments()));
+  b.setInsertionPointToEnd(entry);
+  for (Operation &op : body)
+    if (!op.hasTrait<OpTrait::IsTerminator>())
+      b.clone(op, mapping);
+  if (failed(inlineNets(func, model)) ||
+      failed(bindParams(func, params, numReads)))
+    return failure();
+
+  ObserveOp cloned;
+  func.walk([&](ObserveOp op) { cloned = op; });
+  Value dist = cloned.getDist();
+  Location loc = cloned.getLoc();
+  b.setInsertionPointToEnd(entry);
+  Value returned;
+  if (forSample) {
+    // The mean: sigmoid of a Bernoulli's logits, a Gaussian's mean.
+    if (auto bern = dist.getDefiningOp<BernoulliOp>())
+      returned = SigmoidOp::create(b, loc, bern.getLogits());
+    else if (auto gauss = dist.getDefiningOp<GaussianOp>())
+      returned = gauss.getMean();
+    else
+      return cloned.emitOpError("has no mean to sample");
+  } else {
+    Value x = entry->getArgument(xArg);
+    Value missing = cloned.getSite().ends_with(".missing")
+                        ? entry->getArgument(mArg)
+                        : Value();
+    auto perExample = getBatchTensorType(ctx, 1);
+    Value lp = LogProbOp::create(b, loc, perExample, dist, x, missing);
+    Value nll = SubOp::create(b, loc, ZerosOp::create(b, loc, perExample), lp);
+    returned = MeanOp::create(b, loc, b.getF32Type(), nll);
+  }
+  cloned.erase();
+  func::ReturnOp::create(b, loc, returned);
+  return success();
+}
 
 LogicalResult BuildLossPass::build(ModelOp model) {
   MLIRContext *ctx = model.getContext();
@@ -122,24 +253,8 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   b.setInsertionPointToEnd(entry);
   for (Operation &op : rolloutBody.without_terminator())
     b.clone(op, mapping);
-  if (failed(inlineNets(func, model)))
-    return failure();
-  llvm::StringMap<Value> paramArgs;
-  for (auto [i, param] : llvm::enumerate(params))
-    paramArgs[param.getSymName()] =
-        entry->getArgument(rolloutBody.getNumArguments() + i);
-  WalkResult walk = func.walk([&](ReadParamOp read) {
-    Value arg = paramArgs.lookup(read.getParam());
-    if (!arg) {
-      read.emitOpError() << "reads '" << read.getParam()
-                         << "', which is not a parameter of the model";
-      return WalkResult::interrupt();
-    }
-    read.replaceAllUsesWith(arg);
-    read.erase();
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
+  if (failed(inlineNets(func, model)) ||
+      failed(bindParams(func, params, rolloutBody.getNumArguments())))
     return failure();
 
   // Batch means of the terms, then the objective on them.
@@ -183,7 +298,11 @@ void BuildLossPass::runOnOperation() {
     models[1].emitOpError("is a second model; a trainer holds one model");
     return signalPassFailure();
   }
-  for (ModelOp model : models)
-    if (failed(build(model)))
+  for (ModelOp model : models) {
+    bool masked = !model.getBody().getOps<MaskOp>().empty();
+    if (failed(build(model)) ||
+        (masked && failed(buildPrimary(model, /*forSample=*/false))) ||
+        failed(buildPrimary(model, /*forSample=*/true)))
       return signalPassFailure();
+  }
 }

@@ -100,7 +100,10 @@ def BuildLossPass : Pass<"gps-build-loss", "::mlir::ModuleOp"> {
     #### Output IR
 
     The module gains `@gps_loss`; the model is unchanged (its declarations
-    describe the trainer's data and parameters).
+    describe the trainer's data and parameters). It also gains the primary
+    alone: `@gps_sample`, returning the mean of the observed site's
+    distribution, and, for a model with a mask, `@gps_primary_loss`, the
+    batch mean of `-log p(x.missing | x.known, m)` without the guide.
   }];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
@@ -162,7 +165,10 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
     parameters (and of their gradients), the term outputs, and the random
     key and stream. Parameter `i` is a view of the flat vector at the offset
     the manifest gives; the data views `x.known` and `x.missing` are
-    computed from `x` and the mask.
+    computed from `x` and the mask. Where `gps-build-loss` made them,
+    `@gps_primary_loss` becomes `@gps_model_eval_primary` (the unguided
+    result) and `@gps_sample` becomes `@gps_model_sample`, which writes a
+    batch of rows instead of terms.
 
     The manifest, a JSON description of the model (data, mask, parameters
     and their offsets, terms), becomes the string returned by
