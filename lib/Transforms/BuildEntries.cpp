@@ -26,7 +26,7 @@ static constexpr int64_t kAbiVersion = 1;
 
 static StringRef initName(InitKind kind) { return stringifyInitKind(kind); }
 
-/// The manifest of `model` (format: docs/abi.md).
+/// The manifest of `model` (format: docs/trainer.md).
 static std::string buildManifest(ModelOp model, ArrayAttr terms,
                                  ArrayRef<int64_t> offsets,
                                  int64_t paramCount) {

@@ -193,7 +193,7 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 //
 // `gpsc model.gps -o trainer` emits an object defining the symbols below and
 // links it with the runtime's trainer. Shapes, names and the parameter
-// layout are in the manifest (docs/abi.md):
+// layout are in the manifest (docs/trainer.md):
 //
 //   gps_model_manifest()  JSON: model name, data (name, dim, kind, range),
 //                         mask (kind, amount, image) or null, steps, the
