@@ -825,8 +825,11 @@ LogicalResult GemmOp::verify() {
     return emitOpError() << "contracts " << k << " with " << k2
                          << " elements";
   ArrayRef<int64_t> result = getType().getShape();
+  auto dim = [](int64_t d) {
+    return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+  };
   if (!compatible(result[0], m) || !compatible(result[1], n))
-    return emitOpError() << "result must be " << m << "x" << n
+    return emitOpError() << "result must be " << dim(m) << "x" << dim(n)
                          << " (? is the batch)";
   if (ShapedType::isDynamic(result[0]) != ShapedType::isDynamic(m) ||
       ShapedType::isDynamic(result[1]) != ShapedType::isDynamic(n))

@@ -1140,3 +1140,121 @@ gps.model @m steps = 2 {
   }
   gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
 }
+// -----
+// ===== Primitives (made by gps-decompose and gps-autodiff) =====
+// They live in the loss functions, so these cases are functions.
+func.func @gemm_contraction(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @below {{'gps.gemm' op contracts 4 with 3 elements}}
+  %y = gps.gemm %x, %w : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+// -----
+func.func @gemm_result(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) -> tensor<?x2xf32> {
+  // expected-error @below {{'gps.gemm' op result must be ?x3 (? is the batch)}}
+  %y = gps.gemm %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+// -----
+func.func @gemm_transposed_result(%x: tensor<?x4xf32>, %dy: tensor<?x3xf32>) -> tensor<4x2xf32> {
+  // expected-error @below {{'gps.gemm' op result must be 4x3 (? is the batch)}}
+  %dw = gps.gemm %x, %dy {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x2xf32>
+  return %dw : tensor<4x2xf32>
+}
+// -----
+func.func @gemm_batch(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) -> tensor<5x3xf32> {
+  // expected-error @below {{'gps.gemm' op result must keep the batch dimension of the operands}}
+  %y = gps.gemm %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<5x3xf32>
+  return %y : tensor<5x3xf32>
+}
+// -----
+func.func @gemm_vector(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  // expected-error @below {{operand #1 must be rank-2 f32 tensor, but got 'tensor<4xf32>'}}
+  %y = gps.gemm %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+// -----
+func.func @sum(%x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  // expected-error @below {{'gps.sum' op result must have one feature}}
+  %s = gps.sum %x : tensor<?x4xf32> -> tensor<?x2xf32>
+  return %s : tensor<?x2xf32>
+}
+// -----
+func.func @expand(%x: tensor<?x2xf32>) -> tensor<?x4xf32> {
+  // expected-error @below {{'gps.expand' op input must have one feature}}
+  %e = gps.expand %x : tensor<?x2xf32> -> tensor<?x4xf32>
+  return %e : tensor<?x4xf32>
+}
+// -----
+func.func @col_sum(%x: tensor<?x4xf32>) -> tensor<3xf32> {
+  // expected-error @below {{'gps.col_sum' op result must be a vector of 4 elements}}
+  %c = gps.col_sum %x : tensor<?x4xf32> -> tensor<3xf32>
+  return %c : tensor<3xf32>
+}
+// -----
+func.func @col_sum_matrix(%x: tensor<?x4xf32>) -> tensor<1x4xf32> {
+  // expected-error @below {{'gps.col_sum' op result must be a vector of 4 elements}}
+  %c = gps.col_sum %x : tensor<?x4xf32> -> tensor<1x4xf32>
+  return %c : tensor<1x4xf32>
+}
+// -----
+func.func @mean(%x: tensor<?x4xf32>) -> f32 {
+  // expected-error @below {{'gps.mean' op input must have one feature}}
+  %m = gps.mean %x : tensor<?x4xf32> -> f32
+  return %m : f32
+}
+// -----
+func.func @row_shape(%p: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @below {{'gps.row' op needs a matrix and a vector of its row length}}
+  %r = gps.row %p[0] : tensor<2x3xf32> -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+// -----
+func.func @row_index(%p: tensor<2x3xf32>) -> tensor<3xf32> {
+  // expected-error @below {{'gps.row' op row 2 is out of range for 2 rows}}
+  %r = gps.row %p[2] : tensor<2x3xf32> -> tensor<3xf32>
+  return %r : tensor<3xf32>
+}
+// -----
+func.func @row_negative(%p: tensor<2x3xf32>) -> tensor<3xf32> {
+  // expected-error @below {{'gps.row' op row -1 is out of range for 2 rows}}
+  %r = gps.row %p[-1] : tensor<2x3xf32> -> tensor<3xf32>
+  return %r : tensor<3xf32>
+}
+// -----
+func.func @put_row_shape(%v: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @below {{'gps.put_row' op needs a matrix and a vector of its row length}}
+  %p = gps.put_row %v[0] : tensor<3xf32> -> tensor<3xf32>
+  return %p : tensor<3xf32>
+}
+// -----
+func.func @put_row_index(%v: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @below {{'gps.put_row' op row 3 is out of range for 2 rows}}
+  %p = gps.put_row %v[3] : tensor<3xf32> -> tensor<2x3xf32>
+  return %p : tensor<2x3xf32>
+}
+// -----
+func.func @tape_push(%x: tensor<?x3xf32>, %i: index) {
+  %t = gps.tape_new : !gps.tape<2 x tensor<?x4xf32>>
+  // expected-error @below {{'gps.tape_push' op value type must be the tape's element type}}
+  %t1 = gps.tape_push %x into %t[%i] : tensor<?x3xf32> into !gps.tape<2 x tensor<?x4xf32>>
+  return
+}
+// -----
+func.func @tape_get(%i: index) -> tensor<?x3xf32> {
+  %t = gps.tape_new : !gps.tape<2 x tensor<?x4xf32>>
+  // expected-error @below {{'gps.tape_get' op result type must be the tape's element type}}
+  %v = gps.tape_get %t[%i] : !gps.tape<2 x tensor<?x4xf32>> -> tensor<?x3xf32>
+  return %v : tensor<?x3xf32>
+}
+// -----
+func.func @tape_length() {
+  // expected-error @below {{tape length must be positive, got 0}}
+  %t = gps.tape_new : !gps.tape<0 x tensor<?x4xf32>>
+  return
+}
+// -----
+func.func @tape_element() {
+  // expected-error @below {{tape elements must be batched or parameter tensors}}
+  %t = gps.tape_new : !gps.tape<2 x f32>
+  return
+}

@@ -328,3 +328,88 @@ gps.model @paired steps = 2 {
   }
   gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
 }
+
+// The primitives made by gps-decompose and gps-autodiff, in loss functions.
+
+// CHECK-LABEL: func.func @primitives(
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x4xf32>, %[[W:[^:]*]]: tensor<4x3xf32>, %[[P:[^:]*]]: tensor<2x3xf32>, %[[KEY:[^:]*]]: i64, %[[STREAM:[^:]*]]: i64)
+func.func @primitives(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %p: tensor<2x3xf32>, %key: i64, %stream: i64) -> (tensor<4x3xf32>, tensor<?x4xf32>, tensor<3xf32>, tensor<?x3xf32>, tensor<?x3xf32>, f32, f32, tensor<2x3xf32>) {
+  // CHECK-NEXT: %[[Y:.*]] = gps.gemm %[[X]], %[[W]] : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %y = gps.gemm %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  // CHECK-NEXT: %[[DW:.*]] = gps.gemm %[[X]], %[[Y]] {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  %dw = gps.gemm %x, %y {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  // CHECK-NEXT: %[[DX:.*]] = gps.gemm %[[Y]], %[[W]] {transpose_rhs} : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  %dx = gps.gemm %y, %w {transpose_rhs} : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  // CHECK-NEXT: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+  %half = arith.constant 5.000000e-01 : f32
+  // CHECK-NEXT: %[[H:.*]] = gps.splat %[[HALF]] : tensor<?x3xf32>
+  %h = gps.splat %half : tensor<?x3xf32>
+  // CHECK-NEXT: %[[Q:.*]] = gps.div %[[Y]], %[[H]] : tensor<?x3xf32>
+  %q = gps.div %y, %h : tensor<?x3xf32>
+  // CHECK-NEXT: %[[S:.*]] = gps.sum %[[Q]] : tensor<?x3xf32> -> tensor<?x1xf32>
+  %s = gps.sum %q : tensor<?x3xf32> -> tensor<?x1xf32>
+  // CHECK-NEXT: %[[E:.*]] = gps.expand %[[S]] : tensor<?x1xf32> -> tensor<?x3xf32>
+  %e = gps.expand %s : tensor<?x1xf32> -> tensor<?x3xf32>
+  // CHECK-NEXT: %[[CS:.*]] = gps.col_sum %[[E]] : tensor<?x3xf32> -> tensor<3xf32>
+  %cs = gps.col_sum %e : tensor<?x3xf32> -> tensor<3xf32>
+  // CHECK-NEXT: %[[RG:.*]] = gps.relu_grad %[[Y]], %[[E]] : tensor<?x3xf32>
+  %rg = gps.relu_grad %y, %e : tensor<?x3xf32>
+  // CHECK-NEXT: %[[EPS:.*]] = gps.noise "z" key %[[KEY]] stream %[[STREAM]] : tensor<?x3xf32>
+  %eps = gps.noise "z" key %key stream %stream : tensor<?x3xf32>
+  // CHECK-NEXT: %[[M:.*]] = gps.mean %[[S]] : tensor<?x1xf32> -> f32
+  %m = gps.mean %s : tensor<?x1xf32> -> f32
+  // CHECK-NEXT: %[[N:.*]] = gps.batch_size : f32
+  %n = gps.batch_size : f32
+  // CHECK-NEXT: %[[R:.*]] = gps.row %[[P]][1] : tensor<2x3xf32> -> tensor<3xf32>
+  %r = gps.row %p[1] : tensor<2x3xf32> -> tensor<3xf32>
+  // CHECK-NEXT: %[[PR:.*]] = gps.put_row %[[R]][0] : tensor<3xf32> -> tensor<2x3xf32>
+  %pr = gps.put_row %r[0] : tensor<3xf32> -> tensor<2x3xf32>
+  // Zeros of a parameter's shape start its gradient; arithmetic on
+  // parameter shapes accumulates it.
+  // CHECK-NEXT: %[[ZP:.*]] = gps.zeros : tensor<2x3xf32>
+  %zp = gps.zeros : tensor<2x3xf32>
+  // CHECK-NEXT: %[[DP:.*]] = gps.add %[[ZP]], %[[PR]] : tensor<2x3xf32>
+  %dp = gps.add %zp, %pr : tensor<2x3xf32>
+  // CHECK-NEXT: %[[DP2:.*]] = gps.div %[[DP]], %[[P]] : tensor<2x3xf32>
+  %dp2 = gps.div %dp, %p : tensor<2x3xf32>
+  // CHECK-NEXT: return %[[DW]], %[[DX]], %[[CS]], %[[RG]], %[[EPS]], %[[M]], %[[N]], %[[DP2]]
+  return %dw, %dx, %cs, %rg, %eps, %m, %n, %dp2 : tensor<4x3xf32>, tensor<?x4xf32>, tensor<3xf32>, tensor<?x3xf32>, tensor<?x3xf32>, f32, f32, tensor<2x3xf32>
+}
+
+// Tapes of batched and of parameter-shaped values, threaded through a step
+// loop, and the noise of a site at a step.
+// CHECK-LABEL: func.func @tapes(
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x4xf32>, %[[W:[^:]*]]: tensor<4x3xf32>, %[[KEY:[^:]*]]: i64, %[[STREAM:[^:]*]]: i64)
+func.func @tapes(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %key: i64, %stream: i64) -> (tensor<?x4xf32>, tensor<4x3xf32>) {
+  // CHECK-NEXT: %[[TB:.*]] = gps.tape_new : !gps.tape<3 x tensor<?x4xf32>>
+  %tb = gps.tape_new : !gps.tape<3 x tensor<?x4xf32>>
+  // CHECK-NEXT: %[[TP:.*]] = gps.tape_new : !gps.tape<3 x tensor<4x3xf32>>
+  %tp = gps.tape_new : !gps.tape<3 x tensor<4x3xf32>>
+  // CHECK-NEXT: %[[L:.*]]:3 = gps.for 1 to 3 iter_args(%[[X]], %[[TB]], %[[TP]] : tensor<?x4xf32>, !gps.tape<3 x tensor<?x4xf32>>, !gps.tape<3 x tensor<4x3xf32>>) -> tensor<?x4xf32>, !gps.tape<3 x tensor<?x4xf32>>, !gps.tape<3 x tensor<4x3xf32>> {
+  // CHECK-NEXT: ^bb0(%[[T:.*]]: index, %[[H:.*]]: tensor<?x4xf32>, %[[A:.*]]: !gps.tape<3 x tensor<?x4xf32>>, %[[B:.*]]: !gps.tape<3 x tensor<4x3xf32>>):
+  %l:3 = gps.for 1 to 3 iter_args(%x, %tb, %tp : tensor<?x4xf32>, !gps.tape<3 x tensor<?x4xf32>>, !gps.tape<3 x tensor<4x3xf32>>) -> tensor<?x4xf32>, !gps.tape<3 x tensor<?x4xf32>>, !gps.tape<3 x tensor<4x3xf32>> {
+  ^bb0(%t: index, %h: tensor<?x4xf32>, %a: !gps.tape<3 x tensor<?x4xf32>>, %b: !gps.tape<3 x tensor<4x3xf32>>):
+    // CHECK-NEXT: %[[C1:.*]] = arith.constant 1 : index
+    %c1 = arith.constant 1 : index
+    // CHECK-NEXT: %[[I:.*]] = arith.subi %[[T]], %[[C1]] : index
+    %i = arith.subi %t, %c1 : index
+    // CHECK-NEXT: %[[EPS:.*]] = gps.noise "eps"[%[[T]]] key %[[KEY]] stream %[[STREAM]] : tensor<?x4xf32>
+    %eps = gps.noise "eps"[%t] key %key stream %stream : tensor<?x4xf32>
+    // CHECK-NEXT: %[[A1:.*]] = gps.tape_push %[[H]] into %[[A]][%[[I]]] : tensor<?x4xf32> into !gps.tape<3 x tensor<?x4xf32>>
+    %a1 = gps.tape_push %h into %a[%i] : tensor<?x4xf32> into !gps.tape<3 x tensor<?x4xf32>>
+    // CHECK-NEXT: %[[B1:.*]] = gps.tape_push %[[W]] into %[[B]][%[[I]]] : tensor<4x3xf32> into !gps.tape<3 x tensor<4x3xf32>>
+    %b1 = gps.tape_push %w into %b[%i] : tensor<4x3xf32> into !gps.tape<3 x tensor<4x3xf32>>
+    // CHECK-NEXT: %[[N:.*]] = gps.add %[[H]], %[[EPS]] : tensor<?x4xf32>
+    %n = gps.add %h, %eps : tensor<?x4xf32>
+    // CHECK-NEXT: gps.yield %[[N]], %[[A1]], %[[B1]] : tensor<?x4xf32>, !gps.tape<3 x tensor<?x4xf32>>, !gps.tape<3 x tensor<4x3xf32>>
+    gps.yield %n, %a1, %b1 : tensor<?x4xf32>, !gps.tape<3 x tensor<?x4xf32>>, !gps.tape<3 x tensor<4x3xf32>>
+  }
+  // CHECK: %[[C0:.*]] = arith.constant 0 : index
+  %c0 = arith.constant 0 : index
+  // CHECK-NEXT: %[[V:.*]] = gps.tape_get %[[L]]#1[%[[C0]]] : !gps.tape<3 x tensor<?x4xf32>> -> tensor<?x4xf32>
+  %v = gps.tape_get %l#1[%c0] : !gps.tape<3 x tensor<?x4xf32>> -> tensor<?x4xf32>
+  // CHECK-NEXT: %[[U:.*]] = gps.tape_get %[[L]]#2[%[[C0]]] : !gps.tape<3 x tensor<4x3xf32>> -> tensor<4x3xf32>
+  %u = gps.tape_get %l#2[%c0] : !gps.tape<3 x tensor<4x3xf32>> -> tensor<4x3xf32>
+  // CHECK-NEXT: return %[[V]], %[[U]]
+  return %v, %u : tensor<?x4xf32>, tensor<4x3xf32>
+}
