@@ -42,8 +42,11 @@ void gps::buildPairingPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void gps::buildGradientPipeline(OpPassManager &pm) {
-  pm.addNestedPass<ModelOp>(createExpandKLPass());
+void gps::buildGradientPipeline(OpPassManager &pm,
+                                const GradientOptions &options) {
+  ExpandKLPassOptions expand;
+  expand.monteCarlo = options.monteCarloKL;
+  pm.addNestedPass<ModelOp>(createExpandKLPass(expand));
   pm.addPass(createBuildLossPass());
   pm.addNestedPass<func::FuncOp>(createDecomposePass());
   pm.addPass(createCSEPass());

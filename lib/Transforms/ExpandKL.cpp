@@ -52,8 +52,9 @@ static bool isStdNormal(Value dist) {
 
 class Expander {
 public:
-  Expander(RolloutOp rollout, ArrayRef<TermKind> terms)
-      : rollout(rollout), terms(terms), b(rollout.getContext()) {
+  Expander(RolloutOp rollout, ArrayRef<TermKind> terms, bool monteCarlo)
+      : rollout(rollout), terms(terms), monteCarlo(monteCarlo),
+        b(rollout.getContext()) {
     rollout.getBody().walk(
         [&](ReplayOp replay) { guideSamples.insert(replay.getValue()); });
   }
@@ -90,6 +91,8 @@ private:
 
   RolloutOp rollout;
   ArrayRef<TermKind> terms;
+  /// kl(q||p) by Monte Carlo even where a closed form exists.
+  bool monteCarlo;
   OpBuilder b;
   llvm::DenseSet<Value> guideSamples;
 };
@@ -129,7 +132,7 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
     Value q = replay.getGuide(), p = replay.getPrimary();
     switch (kind) {
     case TermKind::KLQP:
-      if (isGaussian(q) && isGaussian(p))
+      if (isGaussian(q) && isGaussian(p) && !monteCarlo)
         return kl(loc, q, p);
       // Monte Carlo at the guide's sample: log q(z) - log p(z).
       return Value(SubOp::create(
@@ -284,6 +287,7 @@ LogicalResult Expander::run() {
 
 namespace {
 struct ExpandKLPass : public gps::impl::ExpandKLPassBase<ExpandKLPass> {
+  using ExpandKLPassBase::ExpandKLPassBase;
   void runOnOperation() override;
 };
 } // namespace
@@ -326,7 +330,7 @@ void ExpandKLPass::runOnOperation() {
     }
     return WalkResult::advance();
   });
-  if (walk.wasInterrupted() || failed(Expander(rollout, terms).run()))
+  if (walk.wasInterrupted() || failed(Expander(rollout, terms, monteCarlo).run()))
     return signalPassFailure();
   LLVM_DEBUG(llvm::dbgs() << "expanded " << terms.size() << " terms\n");
 }

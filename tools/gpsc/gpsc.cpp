@@ -83,6 +83,19 @@ static cl::opt<Emit> emitAction(
                           "a trainer executable (needs -o)")),
     cl::cat(gpscCategory));
 
+namespace {
+enum class KLEstimator { ClosedForm, MonteCarlo };
+} // namespace
+
+static cl::opt<KLEstimator> klEstimator(
+    "kl", cl::desc("How kl(q || p) is computed at Gaussian sites"),
+    cl::init(KLEstimator::ClosedForm),
+    cl::values(clEnumValN(KLEstimator::ClosedForm, "closed-form",
+                          "the analytic KL per site and step (default)"),
+               clEnumValN(KLEstimator::MonteCarlo, "monte-carlo",
+                          "log q(z) - log p(z) at the guide's sample")),
+    cl::cat(gpscCategory));
+
 static int run() {
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -139,8 +152,11 @@ static int run() {
     return 1;
   if (emit >= Emit::MLIRPaired)
     gps::buildPairingPipeline(pm);
-  if (emit >= Emit::MLIRGrad)
-    gps::buildGradientPipeline(pm);
+  if (emit >= Emit::MLIRGrad) {
+    gps::GradientOptions gradient;
+    gradient.monteCarloKL = klEstimator == KLEstimator::MonteCarlo;
+    gps::buildGradientPipeline(pm, gradient);
+  }
   if (emit >= Emit::MLIRLowered)
     gps::buildLoweringPipeline(pm);
   if (emit >= Emit::LLVM)

@@ -22,9 +22,17 @@ void buildPairingPipeline(mlir::OpPassManager &pm);
 /// --gps-pairing-pipeline`).
 void registerPipelines();
 
-/// The gradient stages (gpsc --emit=mlir-grad): the loss function, its
-/// decomposition into primitives, and its reverse-mode derivative.
-void buildGradientPipeline(mlir::OpPassManager &pm);
+/// Choices of the gradient stages.
+struct GradientOptions {
+  /// Estimate kl(q||p) by Monte Carlo even where a closed form exists.
+  bool monteCarloKL = false;
+};
+
+/// The gradient stages (gpsc --emit=mlir-grad): the expanded terms, the loss
+/// function, its decomposition into primitives, and its reverse-mode
+/// derivative.
+void buildGradientPipeline(mlir::OpPassManager &pm,
+                           const GradientOptions &options = {});
 
 /// From the gradient to bufferized code calling BLAS (gpsc
 /// --emit=mlir-lowered): entry points, linalg, fusion, bufferization.

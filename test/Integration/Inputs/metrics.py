@@ -6,6 +6,9 @@
       timing column examples_per_s.
   metrics.py improves BEFORE.json AFTER.json MARGIN
       The guided objective of `eval` fell by at least MARGIN.
+  metrics.py close EXACT.json ESTIMATE.json TERM RTOL
+      The guided TERM of two `eval`s differs, but by at most RTOL of the
+      first: a Monte Carlo estimate against its closed form.
 """
 import json
 import sys
@@ -42,6 +45,20 @@ def main(argv):
             print(f"improved by {before - after:.2f}, less than {margin}")
             return 1
         print(f"improved by more than {margin}")
+        return 0
+    if argv[1] == "close":
+        exact = json.load(open(argv[2]))["guided"][argv[4]]
+        estimate = json.load(open(argv[3]))["guided"][argv[4]]
+        rtol = float(argv[5])
+        error = abs(exact - estimate) / abs(exact)
+        print(f"{argv[4]}: {exact:.4f} closed form, {estimate:.4f} estimated")
+        if estimate == exact:
+            print("identical: the estimate is not a Monte Carlo estimate")
+            return 1
+        if error > rtol:
+            print(f"relative error {error:.4f} above {rtol}")
+            return 1
+        print(f"relative error below {rtol}")
         return 0
     print(__doc__)
     return 2

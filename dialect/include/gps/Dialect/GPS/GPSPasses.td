@@ -67,6 +67,10 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
     of the rollout's term of the same name. `gps.replay` and `gps.observe`
     are consumed.
 
+    With `monte-carlo`, `kl(q||p)` is the Monte Carlo term at every site,
+    Gaussian or not: an unbiased estimate of the same KL with more variance,
+    for checking the closed forms and for comparison with the paper.
+
     #### Input invariant
 
     The output of `gps-pair-policies` (one `gps.rollout`).
@@ -75,6 +79,11 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
 
     `gps.rollout ... terms [...]` whose body returns the terms.
   }];
+  let options = [
+    Option<"monteCarlo", "monte-carlo", "bool", /*default=*/"false",
+           "Estimate kl(q||p) by log q(z) - log p(z) at the guide's sample "
+           "even where a closed form exists">
+  ];
   let dependentDialects = ["::gps::GPSDialect"];
 }
 
