@@ -60,8 +60,9 @@ void gps::buildLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createBuildEntriesPass());
   pm.addPass(createConvertGPSToLinalgPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createFusePass());
   pm.addPass(createCSEPass());
+  // After CSE, which would merge the zero fills gps-fuse gives each product.
+  pm.addNestedPass<func::FuncOp>(createFusePass());
   pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = false;

@@ -10,6 +10,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -115,5 +117,22 @@ void FusePass::runOnOperation() {
   };
   linalg::populateElementwiseOpsFusionPatterns(patterns, control);
   if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-    signalPassFailure();
+    return signalPassFailure();
+
+  // A zero fill shared by several products (after CSE) would become one
+  // buffer copied into each product's output; give each product its own
+  // fill, which convert-linalg-to-blas folds into beta = 0.
+  getOperation().walk([](linalg::MatmulOp matmul) {
+    OpOperand &init = matmul.getDpsInitsMutable()[0];
+    auto fill = init.get().getDefiningOp<linalg::FillOp>();
+    if (!fill || fill->hasOneUse() ||
+        !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      return;
+    OpBuilder b(matmul);
+    Operation *storage = fill.getDpsInits()[0].getDefiningOp();
+    IRMapping mapping;
+    if (auto empty = llvm::dyn_cast_or_null<tensor::EmptyOp>(storage))
+      mapping.map(empty.getResult(), b.clone(*empty)->getResult(0));
+    init.set(b.clone(*fill, mapping)->getResult(0));
+  });
 }

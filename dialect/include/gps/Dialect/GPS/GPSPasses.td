@@ -233,7 +233,9 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     Before that, `acc + P` where `P` is a `linalg.matmul` or a sum
     starting from a zero fill becomes `P` accumulating into `acc`: a
     parameter's gradient summed over the steps of a loop is updated in place
-    (BLAS `beta = 1`) rather than copied into a new tensor per step.
+    (BLAS `beta = 1`) rather than copied into a new tensor per step. After
+    fusion, a zero fill shared by several products gets a copy per product,
+    so that each becomes BLAS `beta = 0` rather than a fill and a copy.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
