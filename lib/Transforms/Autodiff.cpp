@@ -28,10 +28,15 @@ namespace {
 using AdjointMap = llvm::DenseMap<Value, Value>;
 
 /// Forward values of a loop body are recomputed rather than taped when their
-/// op is one of these (cheap, and computed from values outside the body).
+/// op is one of these: cheap, and computed from the step, values outside the
+/// body or other such values. Scalar arithmetic (on the step, say) is
+/// always recomputed; tapes hold tensors only.
 static bool isRematerializable(Operation *op) {
-  return llvm::isa<arith::ConstantOp, SplatOp, ZerosOp, BroadcastOp,
-                   BatchSizeOp, RowOp>(op);
+  if (llvm::isa<SplatOp, ZerosOp, BroadcastOp, BatchSizeOp, RowOp>(op))
+    return true;
+  return llvm::isa_and_nonnull<arith::ArithDialect>(op->getDialect()) &&
+         llvm::none_of(op->getResultTypes(),
+                       [](Type t) { return llvm::isa<ShapedType>(t); });
 }
 
 class Differentiator {
@@ -201,6 +206,7 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
   // step as the new step, cheap values recomputed, the rest from tapes.
   llvm::MapVector<Value, Value> tapePlaceholders;
   IRMapping recomputed;
+  bool failedPrimal = false;
   OpBuilder top(reversed.getOperation());
   std::function<Value(Value)> primal = [&](Value v) -> Value {
     if (!loop->isProperAncestor(v.getParentRegion()->getParentOp()) &&
@@ -220,6 +226,15 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
       Operation *clone = b.clone(*def, operands);
       recomputed.map(def->getResults(), clone->getResults());
       return recomputed.lookup(v);
+    }
+    if (!isBatchTensor(v.getType()) && !isParamTensor(v.getType())) {
+      // Only tensors are taped; anything else must be recomputable.
+      def ? def->emitOpError("computes a value the reversed loop needs that "
+                             "is neither a tensor nor recomputable")
+          : loop.emitOpError("has loop state the reversed loop needs that is "
+                             "not a tensor");
+      failedPrimal = true;
+      return v;
     }
     Value &tape = tapePlaceholders[v];
     if (!tape)
@@ -247,6 +262,8 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
     if (failed(visit(op, local, primal)))
       return failure();
   }
+  if (failedPrimal)
+    return failure();
   SmallVector<Value> yielded;
   for (unsigned i : stateIdx) {
     Value a = local.lookup(body.getArgument(i + 1));

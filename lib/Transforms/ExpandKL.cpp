@@ -8,6 +8,7 @@
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Debug.h"
@@ -87,7 +88,10 @@ private:
   bool contributes(Operation *op, TermKind kind);
   /// Adds the contributions of the ops of `block` to `running` (one value
   /// per term, null when nothing was added yet).
-  LogicalResult accumulate(Block &block, SmallVectorImpl<Value> &running);
+  /// Adds the contributions of the ops of `block` to `running`; with
+  /// `stepSums`, also sums them per term in it (the block's own share).
+  LogicalResult accumulate(Block &block, SmallVectorImpl<Value> &running,
+                           SmallVectorImpl<Value> *stepSums = nullptr);
 
   RolloutOp rollout;
   ArrayRef<TermKind> terms;
@@ -177,7 +181,8 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
 }
 
 LogicalResult Expander::accumulate(Block &block,
-                                   SmallVectorImpl<Value> &running) {
+                                   SmallVectorImpl<Value> &running,
+                                   SmallVectorImpl<Value> *stepSums) {
   for (Operation &op : llvm::make_early_inc_range(block)) {
     b.setInsertionPointAfter(&op);
     for (auto [k, kind] : llvm::enumerate(terms)) {
@@ -189,6 +194,10 @@ LogicalResult Expander::accumulate(Block &block,
       running[k] = running[k]
                        ? Value(AddOp::create(b, op.getLoc(), running[k], *c))
                        : *c;
+      if (stepSums && kind == TermKind::KLQP) {
+        Value &sum = (*stepSums)[k];
+        sum = sum ? Value(AddOp::create(b, op.getLoc(), sum, *c)) : *c;
+      }
     }
   }
   return success();
@@ -198,6 +207,7 @@ LogicalResult Expander::run() {
   Block &top = rollout.getBody().front();
   unsigned n = terms.size();
   SmallVector<Value> totals(n);
+  SmallVector<Value> stepTerms;
 
   // The step loop: its terms accumulate in new loop-carried values.
   ForOp loop;
@@ -210,10 +220,16 @@ LogicalResult Expander::run() {
             return contributes(&op, kind);
           }))
         carried.push_back(k);
+    // kl(q||p) of each step, for the trainer's per-step KL columns and for
+    // naming the step where a value stops being finite.
+    auto klqp = llvm::find(terms, TermKind::KLQP);
+    int64_t numSteps = 0;
+    if (klqp != terms.end() && llvm::is_contained(carried, klqp - terms.begin()))
+      numSteps = loop.getUpper() - loop.getLower() + 1;
     if (!carried.empty()) {
       b.setInsertionPoint(loop);
       SmallVector<Value> inits(loop.getInits());
-      for (unsigned i = 0; i < carried.size(); ++i)
+      for (unsigned i = 0; i < carried.size() + numSteps; ++i)
         inits.push_back(zeros(loop.getLoc()));
       auto newLoop = ForOp::create(b, loop.getLoc(), ValueRange(inits).getTypes(),
                                    loop.getLowerAttr(), loop.getUpperAttr(),
@@ -223,20 +239,43 @@ LogicalResult Expander::run() {
       SmallVector<Value> running(n);
       for (unsigned k : carried)
         running[k] = body.addArgument(perExample(), loop.getLoc());
+      SmallVector<Value> perStep;
+      for (int64_t i = 0; i < numSteps; ++i)
+        perStep.push_back(body.addArgument(perExample(), loop.getLoc()));
       for (auto [i, r] : llvm::enumerate(loop.getResults()))
         r.replaceAllUsesWith(newLoop.getResult(i));
       loop.erase();
       loop = newLoop;
       Operation *yield = body.getTerminator();
-      if (failed(accumulate(body, running)))
+      SmallVector<Value> stepSums(n);
+      if (failed(accumulate(body, running, &stepSums)))
         return failure();
       SmallVector<Value> yielded;
       for (unsigned k : carried)
         yielded.push_back(running[k]);
+      if (numSteps) {
+        // acc[i] += kl_t * (t == lower + i).
+        Location loc = loop.getLoc();
+        b.setInsertionPoint(yield);
+        Value t = body.getArgument(0);
+        Value step = stepSums[klqp - terms.begin()];
+        for (int64_t i = 0; i < numSteps; ++i) {
+          Value at = arith::ConstantIndexOp::create(b, loc, loop.getLower() + i);
+          Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t,
+                                           at);
+          Value weight = arith::UIToFPOp::create(b, loc, b.getF32Type(), is);
+          Value masked =
+              MulOp::create(b, loc, step, SplatOp::create(b, loc, perExample(),
+                                                          weight));
+          yielded.push_back(AddOp::create(b, loc, perStep[i], masked));
+        }
+      }
       yield->insertOperands(yield->getNumOperands(), yielded);
-      unsigned first = loop.getNumResults() - carried.size();
+      unsigned first = loop.getNumResults() - carried.size() - numSteps;
       for (auto [i, k] : llvm::enumerate(carried))
         totals[k] = loop.getResult(first + i);
+      for (int64_t i = 0; i < numSteps; ++i)
+        stepTerms.push_back(loop.getResult(first + carried.size() + i));
     }
   }
 
@@ -272,6 +311,12 @@ LogicalResult Expander::run() {
   for (auto [k, kind] : llvm::enumerate(terms)) {
     results.push_back(running[k] ? running[k] : zeros(rollout.getLoc()));
     names.push_back(b.getStringAttr(termName(kind)));
+  }
+  for (auto [i, value] : llvm::enumerate(stepTerms)) {
+    results.push_back(value);
+    names.push_back(b.getStringAttr(
+        (termName(TermKind::KLQP) + "[" + Twine(loop.getLower() + i) + "]")
+            .str()));
   }
   ReturnOp::create(b, ret->getLoc(), results);
   ret->erase();

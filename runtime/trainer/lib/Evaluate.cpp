@@ -94,7 +94,10 @@ MetricsRecord impl::makeRecord(const Manifest &manifest, uint64_t step,
   record.nllBound = record.nllTerm + record.kldQ2P;
   for (size_t i = 1; i < manifest.terms.size(); ++i) {
     const std::string &name = manifest.terms[i];
-    if (name != "nll" && name != "kl(q||p)" && name != "kl(p||q)")
+    // kl(q||p)[t], in step order: the per-step KL column.
+    if (name.rfind("kl(q||p)[", 0) == 0)
+      record.kldSteps.push_back(means[i]);
+    else if (name != "nll" && name != "kl(q||p)" && name != "kl(p||q)")
       record.extra.emplace_back(name, means[i]);
   }
   return record;

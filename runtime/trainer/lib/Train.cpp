@@ -204,9 +204,19 @@ static std::string describe(float value) {
 }
 
 /// Names the first non-finite term or gradient element, or returns "".
+/// A model with a step loop reports kl(q||p) of each step as the terms
+/// "kl(q||p)[t]"; the earliest non-finite one names the step where the
+/// trajectory broke.
 static std::string firstNonFinite(const Manifest &manifest,
                                   const std::vector<float> &terms,
                                   const std::vector<float> &grads) {
+  for (size_t i = 0; i < terms.size(); ++i)
+    if (manifest.terms[i].rfind("kl(q||p)[", 0) == 0 &&
+        !std::isfinite(terms[i]))
+      return "kl(q||p) of step " +
+             manifest.terms[i].substr(9, manifest.terms[i].size() - 10) +
+             " (term '" + manifest.terms[i] + "') is " + describe(terms[i]) +
+             ", the first step where a value is not finite";
   for (size_t i = 0; i < terms.size(); ++i)
     if (!std::isfinite(terms[i]))
       return "term '" + manifest.terms[i] + "' is " + describe(terms[i]);

@@ -62,7 +62,10 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
       against N(0, I).
 
     Terms of sites inside the step loop accumulate in new loop-carried
-    values, so the loop stays one region. The objective is unchanged: its
+    values, so the loop stays one region. When `kl(q||p)` has sites in the
+    loop, the rollout also returns it per step, as the terms
+    `kl(q||p)[t]` after the others (the paper's per-step KL; the trainer
+    logs them and names the first step that is not finite). The objective is unchanged: its
     `gps.nll` / `gps.kl` / `gps.kl_std_normal` ops now denote the batch mean
     of the rollout's term of the same name. `gps.replay` and `gps.observe`
     are consumed.
@@ -84,7 +87,7 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
            "Estimate kl(q||p) by log q(z) - log p(z) at the guide's sample "
            "even where a closed form exists">
   ];
-  let dependentDialects = ["::gps::GPSDialect"];
+  let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect"];
 }
 
 def BuildLossPass : Pass<"gps-build-loss", "::mlir::ModuleOp"> {
