@@ -2,7 +2,7 @@
 # bench/gpsi_add.sh [BUILD_DIR] [UPDATES] [THREADS]
 #
 # GPSI-add at the paper's size (MLPs 2x1000 ReLU, z in R^100, T = 6,
-# batch 250) on MNIST-10k: the CPU training step's time against the time
+# batch 250) on Fashion-MNIST: the CPU training step's time against the time
 # OpenBLAS alone needs for the same GEMMs (the same calls, shapes and thread
 # count, replayed by gps-gemm-replay in the same run). Prints one JSON line;
 # the target is ratio <= 1.5.
@@ -16,12 +16,12 @@ trap 'rm -rf "$work"' EXIT
 
 "$build/bin/gpsc" examples/gpsi_add.gps -o "$work/gpsi_add"
 # One traced update: the list of GEMMs a training step makes.
-GPS_RT_GEMM_TRACE="$work/gemms.txt" "$work/gpsi_add" train --data mnist10k \
+GPS_RT_GEMM_TRACE="$work/gemms.txt" "$work/gpsi_add" train --data fashion-mnist \
   --batch 250 --updates 1 --eval-every 0 --threads "$threads" \
   --out "$work/trace" > /dev/null 2>&1
 # The timed run; records average 5 updates, the first record (warm-up) is
 # left out.
-"$work/gpsi_add" train --data mnist10k --batch 250 --updates "$updates" \
+"$work/gpsi_add" train --data fashion-mnist --batch 250 --updates "$updates" \
   --log-every 5 --eval-every 0 --threads "$threads" --out "$work/run" \
   > /dev/null 2>&1
 "$build/bin/gps-gemm-replay" "$work/gemms.txt" --threads "$threads" \
