@@ -357,20 +357,26 @@ struct SlicePattern : GPSPattern<SliceOp> {
   }
 };
 
+/// The slice of row `index` of a matrix with `cols` columns, seen as a
+/// vector (rank-reduced).
+struct MatrixRow {
+  MatrixRow(OpBuilder &b, int64_t index, int64_t cols)
+      : offsets{b.getIndexAttr(index), b.getIndexAttr(0)},
+        sizes{b.getIndexAttr(1), b.getIndexAttr(cols)},
+        strides(2, b.getIndexAttr(1)) {}
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+
 struct RowPattern : GPSPattern<RowOp> {
   using GPSPattern::GPSPattern;
   LogicalResult
   matchAndRewrite(RowOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    int64_t n = op.getType().getDimSize(0);
-    SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(op.getIndex()),
-                                      rewriter.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
-                                    rewriter.getIndexAttr(n)};
-    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    MatrixRow row(rewriter, op.getIndex(), op.getType().getDimSize(0));
     rewriter.replaceOp(op, tensor::ExtractSliceOp::create(
                                rewriter, op.getLoc(), op.getType(),
-                               adaptor.getInput(), offsets, sizes, strides));
+                               adaptor.getInput(), row.offsets, row.sizes,
+                               row.strides));
     return success();
   }
 };
@@ -383,15 +389,10 @@ struct PutRowPattern : GPSPattern<PutRowOp> {
     Location loc = op.getLoc();
     Value zeros = filled(rewriter, loc, op.getType(), Value(),
                          constantF32(rewriter, loc, 0.0f));
-    int64_t n = op.getType().getDimSize(1);
-    SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(op.getIndex()),
-                                      rewriter.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1),
-                                    rewriter.getIndexAttr(n)};
-    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    MatrixRow row(rewriter, op.getIndex(), op.getType().getDimSize(1));
     rewriter.replaceOp(op, tensor::InsertSliceOp::create(
                                rewriter, loc, adaptor.getInput(), zeros,
-                               offsets, sizes, strides));
+                               row.offsets, row.sizes, row.strides));
     return success();
   }
 };

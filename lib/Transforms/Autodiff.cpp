@@ -59,6 +59,8 @@ private:
   void accumulate(AdjointMap &adj, Value v, Value contribution, Location loc);
   /// The zero of a value's type.
   Value zero(Type type, Location loc);
+  /// x + y, on f32 scalars or tensors.
+  Value add(Value x, Value y, Location loc);
 
   /// Emits the adjoint of one op (not a loop) at the builder's insertion
   /// point.
@@ -125,10 +127,13 @@ void Differentiator::accumulate(AdjointMap &adj, Value v, Value contribution,
     slot = contribution;
     return;
   }
-  if (slot.getType().isF32())
-    slot = arith::AddFOp::create(b, loc, slot, contribution);
-  else
-    slot = AddOp::create(b, loc, slot, contribution);
+  slot = add(slot, contribution, loc);
+}
+
+Value Differentiator::add(Value x, Value y, Location loc) {
+  if (x.getType().isF32())
+    return arith::AddFOp::create(b, loc, x, y);
+  return AddOp::create(b, loc, x, y);
 }
 
 LogicalResult Differentiator::visit(Operation *op, AdjointMap &adj,
@@ -273,9 +278,7 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
     Value carried = rbody->getArgument(1 + stateIdx.size() + k);
     Value a = local.lookup(c);
     if (a)
-      carried = c.getType().isF32()
-                    ? Value(arith::AddFOp::create(b, loc, carried, a))
-                    : Value(AddOp::create(b, loc, carried, a));
+      carried = add(carried, a, loc);
     yielded.push_back(carried);
   }
   YieldOp::create(b, loc, yielded);

@@ -67,6 +67,23 @@ struct BuildLossPass : public gps::impl::BuildLossPassBase<BuildLossPass> {
 };
 } // namespace
 
+/// Appends the arguments every loss function ends with: each parameter
+/// (`gps.param`), then the random key and stream (`gps.rng`).
+static void appendParamAndRngArgs(OpBuilder &b, ArrayRef<ParamOp> params,
+                                  SmallVectorImpl<Type> &inputs,
+                                  SmallVectorImpl<Attribute> &argAttrs) {
+  for (ParamOp param : params) {
+    inputs.push_back(ParamOp(param).getType());
+    argAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr("gps.param", ParamOp(param).getSymNameAttr())));
+  }
+  for (StringRef rng : {"key", "stream"}) {
+    inputs.push_back(b.getI64Type());
+    argAttrs.push_back(
+        b.getDictionaryAttr(b.getNamedAttr("gps.rng", b.getStringAttr(rng))));
+  }
+}
+
 /// Binds the gps.read_param ops under `func` to its parameter arguments.
 static LogicalResult bindParams(func::FuncOp func, ArrayRef<ParamOp> params,
                                 unsigned firstParamArg) {
@@ -114,7 +131,7 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
 
   OpBuilder b(ctx);
   Block &body = primary.getBody().front();
-  Type i64 = b.getI64Type(), dataType = data.getType();
+  Type dataType = data.getType();
   SmallVector<Type> inputs(body.getArgumentTypes());
   SmallVector<Attribute> argAttrs;
   SmallVector<StringRef> reads;
@@ -138,16 +155,7 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
   unsigned mArg = mask ? addRead(mask.getSymName()) : 0;
   unsigned numReads = reads.size();
   SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
-  for (ParamOp param : params) {
-    inputs.push_back(param.getType());
-    argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr("gps.param", param.getSymNameAttr())));
-  }
-  for (StringRef rng : {"key", "stream"}) {
-    inputs.push_back(i64);
-    argAttrs.push_back(
-        b.getDictionaryAttr(b.getNamedAttr("gps.rng", b.getStringAttr(rng))));
-  }
+  appendParamAndRngArgs(b, params, inputs, argAttrs);
   Type result = forSample ? dataType : b.getF32Type();
   auto module = model->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
@@ -213,7 +221,7 @@ LogicalResult BuildLossPass::build(ModelOp model) {
 
   OpBuilder b(ctx);
   Block &rolloutBody = rollout.getBody().front();
-  Type i64 = b.getI64Type(), f32 = b.getF32Type();
+  Type f32 = b.getF32Type();
 
   // Signature: data views, parameters, key and stream.
   SmallVector<Type> inputs(rolloutBody.getArgumentTypes());
@@ -221,16 +229,7 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   for (Attribute read : rollout.getReads())
     argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("gps.read", read)));
   SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
-  for (ParamOp param : params) {
-    inputs.push_back(param.getType());
-    argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr("gps.param", param.getSymNameAttr())));
-  }
-  for (StringRef rng : {"key", "stream"}) {
-    inputs.push_back(i64);
-    argAttrs.push_back(
-        b.getDictionaryAttr(b.getNamedAttr("gps.rng", b.getStringAttr(rng))));
-  }
+  appendParamAndRngArgs(b, params, inputs, argAttrs);
   ArrayAttr terms = *rollout.getTerms();
   SmallVector<Type> results(terms.size() + 1, f32);
   SmallVector<Attribute> names{b.getStringAttr("objective")};
