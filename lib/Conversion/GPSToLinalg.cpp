@@ -404,21 +404,20 @@ struct NoisePattern : GPSPattern<NoiseOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Type i64 = rewriter.getI64Type();
-    // Each (site, step) draws with its own key,
-    // key + ((site << 10) | step) * 0x9E3779B97F4A7C15 (an odd constant, so
-    // distinct sites and steps never share a key for one seed), on the
-    // caller's stream: the whole 64-bit stream stays free for the trainer.
+    // Each (site, step) draws with its own key, which the runtime derives
+    // (gps_rt_noise_key), on the caller's stream: the whole 64-bit stream
+    // stays free for the trainer.
     auto c = [&](int64_t v) -> Value {
       return arith::ConstantOp::create(rewriter, loc,
                                        rewriter.getI64IntegerAttr(v));
     };
-    Value sub = c(state.siteIds.lookup(op.getSite()) << 10);
-    if (Value step = adaptor.getStep())
-      sub = arith::OrIOp::create(
-          rewriter, loc, sub, arith::IndexCastOp::create(rewriter, loc, i64, step));
-    Value mixed = arith::MulIOp::create(
-        rewriter, loc, sub, c(static_cast<int64_t>(0x9E3779B97F4A7C15ull)));
-    Value key = arith::AddIOp::create(rewriter, loc, adaptor.getKey(), mixed);
+    Value site = c(state.siteIds.lookup(op.getSite()));
+    Value step = adaptor.getStep()
+                     ? arith::IndexCastOp::create(rewriter, loc, i64,
+                                                  adaptor.getStep())
+                           .getResult()
+                     : c(0);
+    Value key = adaptor.getKey();
     Value stream = adaptor.getStream();
     auto type = op.getType();
     auto bufType = MemRefType::get(type.getShape(), type.getElementType());
@@ -428,7 +427,7 @@ struct NoisePattern : GPSPattern<NoiseOp> {
                                    type.getElementType());
     Value any = memref::CastOp::create(rewriter, loc, anyType, buf);
     func::CallOp::create(rewriter, loc, kNormalFn, TypeRange{},
-                         ValueRange{any, key, stream});
+                         ValueRange{any, key, stream, site, step});
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, type, buf, /*restrict=*/true,
                                /*writable=*/true));
@@ -578,15 +577,11 @@ void ConvertGPSToLinalgPass::runOnOperation() {
   if (missing.wasInterrupted())
     return signalPassFailure();
 
-  // Sites numbered by sorted name; the noise stream has 10 bits for them.
+  // Sites numbered by sorted name (gps_rt_noise_key has 32 bits for them).
   std::vector<std::string> sites;
   module.walk([&](NoiseOp op) { sites.push_back(op.getSite().str()); });
   llvm::sort(sites);
   sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
-  if (sites.size() >= 1024) {
-    module.emitError("more than 1023 sample sites");
-    return signalPassFailure();
-  }
   for (auto [i, s] : llvm::enumerate(sites))
     state.siteIds[s] = i;
   if (!sites.empty() && !module.lookupSymbol(kNormalFn)) {
@@ -595,7 +590,9 @@ void ConvertGPSToLinalgPass::runOnOperation() {
     auto anyType = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
     auto fn = func::FuncOp::create(
         b, module.getLoc(), kNormalFn,
-        b.getFunctionType({anyType, b.getI64Type(), b.getI64Type()}, {}));
+        b.getFunctionType({anyType, b.getI64Type(), b.getI64Type(),
+                            b.getI64Type(), b.getI64Type()},
+                           {}));
     fn.setPrivate();
     fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   }

@@ -143,11 +143,18 @@ extern "C" void gps_rt_philox_normal_stream_f32(float *out, int64_t count,
     normalStreamRange(out, 0, count, key, stream);
 }
 
+extern "C" uint64_t gps_rt_noise_key(uint64_t seed, uint64_t site,
+                                     uint64_t step) {
+  return seed + ((site << 32) | (step & 0xFFFFFFFFull)) * 0x9E3779B97F4A7C15ull;
+}
+
 extern "C" void _mlir_ciface_gps_rt_normal(gps_memref<float, 2> *out,
-                                           uint64_t key, uint64_t stream) {
+                                           uint64_t seed, uint64_t stream,
+                                           uint64_t site, uint64_t step) {
   int64_t rows = out->sizes[0], cols = out->sizes[1];
   if (rows <= 0 || cols <= 0)
     return;
+  uint64_t key = gps_rt_noise_key(seed, site, step);
   float *base = out->aligned + out->offset;
   if (out->strides[1] == 1 && (rows == 1 || out->strides[0] == cols)) {
     normalStreamRange(base, 0, rows * cols, key, stream);

@@ -128,20 +128,19 @@ func.func @structural(%x: tensor<?x2xf32>, %v: tensor<2xf32>, %p: tensor<3x2xf32
 
 // -----
 
-// Noise calls the runtime's Philox generator with the key mixed with
-// ((site << 10) | step) * 0x9E3779B97F4A7C15, sites numbered by sorted name
-// ("b" is 0, "h0" is 1), on the caller's stream.
-// CHECK:       func.func private @gps_rt_normal(memref<?x?xf32>, i64, i64) attributes {llvm.emit_c_interface}
+// Noise calls the runtime's Philox generator with the run's key, the caller's
+// stream, the site's number (sites numbered by sorted name: "b" is 0, "h0" is
+// 1) and the step (0 outside the loop); the runtime derives the key of the
+// (site, step) pair.
+// CHECK:       func.func private @gps_rt_normal(memref<?x?xf32>, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func @noise(
 // CHECK-SAME:    %[[X:[^:]*]]: tensor<?x2xf32>, %[[KEY:[^:]*]]: i64, %[[STREAM:[^:]*]]: i64)
 // CHECK:         %[[N:.*]] = tensor.dim %[[X]]
-// CHECK-NEXT:    %[[SITE:.*]] = arith.constant 1024 : i64
-// CHECK-NEXT:    %[[GOLD:.*]] = arith.constant -7046029254386353131 : i64
-// CHECK-NEXT:    %[[MIX:.*]] = arith.muli %[[SITE]], %[[GOLD]] : i64
-// CHECK-NEXT:    %[[K:.*]] = arith.addi %[[KEY]], %[[MIX]] : i64
+// CHECK-NEXT:    %[[SITE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT:    %[[STEP:.*]] = arith.constant 0 : i64
 // CHECK-NEXT:    %[[BUF:.*]] = memref.alloc(%[[N]]) : memref<?x2xf32>
 // CHECK-NEXT:    %[[ANY:.*]] = memref.cast %[[BUF]] : memref<?x2xf32> to memref<?x?xf32>
-// CHECK-NEXT:    call @gps_rt_normal(%[[ANY]], %[[K]], %[[STREAM]]) : (memref<?x?xf32>, i64, i64) -> ()
+// CHECK-NEXT:    call @gps_rt_normal(%[[ANY]], %[[KEY]], %[[STREAM]], %[[SITE]], %[[STEP]]) : (memref<?x?xf32>, i64, i64, i64, i64) -> ()
 // CHECK-NEXT:    %[[H0:.*]] = bufferization.to_tensor %[[BUF]] restrict writable : memref<?x2xf32> to tensor<?x2xf32>
 // The step loop 1 to 2 runs its induction variable from 0, t = 1 + iv.
 // CHECK-DAG:     %[[LB:.*]] = arith.constant 0 : index
@@ -152,11 +151,7 @@ func.func @structural(%x: tensor<?x2xf32>, %v: tensor<2xf32>, %p: tensor<3x2xf32
 // CHECK-NEXT:      %[[T:.*]] = arith.addi %[[LO]], %[[IV]] : index
 // CHECK-NEXT:      %[[B:.*]] = arith.constant 0 : i64
 // CHECK-NEXT:      %[[TI:.*]] = arith.index_cast %[[T]] : index to i64
-// CHECK-NEXT:      %[[SUB:.*]] = arith.ori %[[B]], %[[TI]] : i64
-// CHECK-NEXT:      %[[GOLD2:.*]] = arith.constant -7046029254386353131 : i64
-// CHECK-NEXT:      %[[MIX2:.*]] = arith.muli %[[SUB]], %[[GOLD2]] : i64
-// CHECK-NEXT:      %[[K2:.*]] = arith.addi %[[KEY]], %[[MIX2]] : i64
-// CHECK:           func.call @gps_rt_normal(%{{.*}}, %[[K2]], %[[STREAM]])
+// CHECK:           func.call @gps_rt_normal(%{{.*}}, %[[KEY]], %[[STREAM]], %[[B]], %[[TI]])
 // CHECK:           scf.yield
 // CHECK:         return %[[H0]], %[[R]]
 func.func @noise(%x: tensor<?x2xf32>, %key: i64, %stream: i64) -> (tensor<?x2xf32>, tensor<?x2xf32>) attributes {gps.batch_arg = 0 : i64} {

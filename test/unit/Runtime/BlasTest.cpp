@@ -169,23 +169,25 @@ TEST(NormalStreamTest, StreamsAndKeysDiffer) {
 TEST(NormalStreamTest, MemrefFillIsIndependentOfStrides) {
   const int64_t rows = 3, cols = 5;
   std::vector<float> expected(rows * cols);
-  gps_rt_philox_normal_stream_f32(expected.data(), rows * cols, 9, 4);
+  // Site 2 at step 7 of seed 9.
+  gps_rt_philox_normal_stream_f32(expected.data(), rows * cols,
+                                  gps_rt_noise_key(9, 2, 7), 4);
 
   // Contiguous.
   std::vector<float> dense(rows * cols);
   gps_memref<float, 2> denseRef = view(dense, 0, rows, cols, cols);
-  _mlir_ciface_gps_rt_normal(&denseRef, 9, 4);
+  _mlir_ciface_gps_rt_normal(&denseRef, 9, 4, 2, 7);
   EXPECT_EQ(dense, expected);
 
   // Padded rows at an offset; the padding stays untouched.
   std::vector<float> padded(3 + rows * (cols + 2), -100.0f);
   gps_memref<float, 2> paddedRef = view(padded, 3, rows, cols, cols + 2);
-  _mlir_ciface_gps_rt_normal(&paddedRef, 9, 4);
+  _mlir_ciface_gps_rt_normal(&paddedRef, 9, 4, 2, 7);
   // Transposed storage (column-major).
   std::vector<float> transposed(rows * cols);
   gps_memref<float, 2> transposedRef = {
       transposed.data(), transposed.data(), 0, {rows, cols}, {1, rows}};
-  _mlir_ciface_gps_rt_normal(&transposedRef, 9, 4);
+  _mlir_ciface_gps_rt_normal(&transposedRef, 9, 4, 2, 7);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) {
       EXPECT_EQ(paddedRef({r, c}), expected[r * cols + c]);

@@ -60,7 +60,7 @@ static void forward(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
   gps_memref<float, 2> lRef = {logits, logits, 0, {rows, dim}, {dim, 1}};
   gps_memref<float, 2> wRef = {w, w, 0, {dim, dim}, {dim, 1}};
   if (noisy)
-    _mlir_ciface_gps_rt_normal(&hRef, key, stream);
+    _mlir_ciface_gps_rt_normal(&hRef, key, stream, /*site=*/0, /*step=*/0);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t d = 0; d < dim; ++d) {
       float m = currentMasked ? (*mask)({r, d}) : 1.0f;

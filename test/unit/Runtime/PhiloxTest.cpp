@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <unordered_set>
 #include <vector>
 
 using namespace gps::rt;
@@ -161,6 +162,57 @@ TEST(PhiloxTest, UniformMomentsMatchUnitInterval) {
   // Standard errors: mean 0.0009, variance 0.0003.
   EXPECT_NEAR(mean, 0.5, 0.006);
   EXPECT_NEAR(sumSquares / n - mean * mean, 1.0 / 12.0, 0.002);
+}
+
+// Every (site, step) pair the language allows has its own key: steps run to
+// 100,000, far past the 1,024 where the earlier derivation wrapped into the
+// next site's keys.
+TEST(PhiloxTest, NoiseKeysNeverCollide) {
+  const uint64_t maxStep = 100000, sites = 16;
+  for (uint64_t seed : {0ull, 1234ull, ~0ull}) {
+    std::unordered_set<uint64_t> keys;
+    keys.reserve(sites * (maxStep + 1));
+    for (uint64_t site = 0; site < sites; ++site)
+      for (uint64_t step = 0; step <= maxStep; ++step)
+        keys.insert(gps_rt_noise_key(seed, site, step));
+    EXPECT_EQ(keys.size(), sites * (maxStep + 1)) << "seed " << seed;
+  }
+  // The pair that used to collide: (site 0, step 1024) and (site 1, step 0).
+  EXPECT_NE(gps_rt_noise_key(5, 0, 1024), gps_rt_noise_key(5, 1, 0));
+  EXPECT_NE(gps_rt_noise_key(5, 0, 1ull << 32 >> 1), gps_rt_noise_key(5, 1, 0));
+}
+
+// The draws of one site at the language's largest step count are
+// independent: the sum over 100,000 steps of each element has variance
+// 100,000 (a repeat every 1,024 steps would double it), and two sites'
+// sums are uncorrelated.
+TEST(PhiloxTest, NoiseIndependentAcrossAllSteps) {
+  const int64_t steps = 100000, width = 256;
+  std::vector<double> sumA(width, 0.0), sumB(width, 0.0);
+  std::vector<float> draw(width);
+  gps_memref<float, 2> ref = {draw.data(), draw.data(), 0, {1, width},
+                              {width, 1}};
+  for (int64_t t = 1; t <= steps; ++t) {
+    _mlir_ciface_gps_rt_normal(&ref, 42, 3, /*site=*/0, t);
+    for (int64_t i = 0; i < width; ++i)
+      sumA[i] += draw[i];
+    _mlir_ciface_gps_rt_normal(&ref, 42, 3, /*site=*/1, t);
+    for (int64_t i = 0; i < width; ++i)
+      sumB[i] += draw[i];
+  }
+  double varA = 0, varB = 0, cov = 0;
+  for (int64_t i = 0; i < width; ++i) {
+    varA += sumA[i] * sumA[i];
+    varB += sumB[i] * sumB[i];
+    cov += sumA[i] * sumB[i];
+  }
+  varA /= width * double(steps);
+  varB /= width * double(steps);
+  cov /= width * double(steps);
+  // Standard errors: variance sqrt(2 / 256) = 0.088, covariance 0.0625.
+  EXPECT_NEAR(varA, 1.0, 0.35);
+  EXPECT_NEAR(varB, 1.0, 0.35);
+  EXPECT_NEAR(cov, 0.0, 0.3);
 }
 
 } // namespace

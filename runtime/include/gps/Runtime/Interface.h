@@ -161,10 +161,21 @@ GPS_RT_EXPORT void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
                                              float beta,
                                              gps_memref<float, 2> *c);
 
-/// Fills a rank-2 memref (any strides) with standard normals as
-/// gps_rt_philox_normal_stream_f32 numbers them, in row-major order.
+/// The Philox key of the draws of sample site number `site` at step `step`
+/// for the run's `seed`: seed + ((site << 32) | step) * 0x9E3779B97F4A7C15.
+/// Multiplying by an odd constant is a bijection modulo 2^64, so for one seed
+/// no two (site, step) pairs with site, step < 2^32 share a key (the language
+/// allows at most 100,000 steps).
+GPS_RT_EXPORT uint64_t gps_rt_noise_key(uint64_t seed, uint64_t site,
+                                        uint64_t step);
+
+/// Fills a rank-2 memref (any strides) with the standard normals of site
+/// number `site` at step `step` (0 outside the step loop): those of
+/// gps_rt_philox_normal_stream_f32 with key gps_rt_noise_key(seed, site, step)
+/// on `stream`, in row-major order.
 GPS_RT_EXPORT void _mlir_ciface_gps_rt_normal(gps_memref<float, 2> *out,
-                                              uint64_t key, uint64_t stream);
+                                              uint64_t seed, uint64_t stream,
+                                              uint64_t site, uint64_t step);
 
 /// memref.copy between buffers that are not both contiguous: copies every
 /// element of `src` to `dst` (same rank and sizes, any strides), each
