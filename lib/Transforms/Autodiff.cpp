@@ -66,6 +66,11 @@ private:
   /// point.
   LogicalResult visit(Operation *op, AdjointMap &adj,
                       function_ref<Value(Value)> primal);
+  /// The loop state whose adjoint can be nonzero, in order: active state
+  /// whose result has an adjoint, or that flows within one step into the
+  /// yield of such state. Other state (the per-step KL record, say) gets no
+  /// adjoint loop state, so the reversed loop does no work for it.
+  SmallVector<unsigned> usefulState(ForOp loop, const AdjointMap &adj);
   /// Emits the reversed loop of `loop` and rebuilds `loop` with tapes.
   LogicalResult reverseLoop(ForOp loop, AdjointMap &adj);
 
@@ -163,6 +168,47 @@ LogicalResult Differentiator::visit(Operation *op, AdjointMap &adj,
   return success();
 }
 
+SmallVector<unsigned> Differentiator::usefulState(ForOp loop,
+                                                  const AdjointMap &adj) {
+  Block &body = loop.getBody().front();
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  unsigned n = loop.getNumResults();
+  // feeds[j]: the state whose yield depends on state j within one step.
+  SmallVector<SmallVector<unsigned>> feeds(n);
+  for (unsigned j = 0; j < n; ++j) {
+    if (!isActive(body.getArgument(j + 1)))
+      continue;
+    llvm::DenseSet<Value> reached{body.getArgument(j + 1)};
+    body.walk([&](Operation *op) {
+      if (llvm::any_of(op->getOperands(),
+                       [&](Value v) { return reached.contains(v); }))
+        reached.insert(op->result_begin(), op->result_end());
+    });
+    for (unsigned i = 0; i < n; ++i)
+      if (reached.contains(yield.getValues()[i]))
+        feeds[j].push_back(i);
+  }
+  SmallVector<bool> useful(n, false);
+  for (unsigned i = 0; i < n; ++i)
+    useful[i] = isActive(body.getArgument(i + 1)) &&
+                adj.lookup(loop.getResult(i));
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (unsigned j = 0; j < n; ++j)
+      if (!useful[j] && llvm::any_of(feeds[j], [&](unsigned i) {
+            return useful[i];
+          })) {
+        useful[j] = true;
+        changed = true;
+      }
+  }
+  SmallVector<unsigned> result;
+  for (unsigned i = 0; i < n; ++i)
+    if (useful[i])
+      result.push_back(i);
+  return result;
+}
+
 LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
   Location loc = loop.getLoc();
   Block &body = loop.getBody().front();
@@ -173,9 +219,8 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
 
   // Loop state with adjoints, and outer values the body uses actively.
   SmallVector<unsigned> stateIdx;
-  for (unsigned i = 0; i < loop.getNumResults(); ++i)
-    if (isActive(body.getArgument(i + 1)))
-      stateIdx.push_back(i);
+  for (unsigned i : usefulState(loop, adj))
+    stateIdx.push_back(i);
   llvm::SetVector<Value> captured;
   body.walk([&](Operation *op) {
     for (Value operand : op->getOperands())

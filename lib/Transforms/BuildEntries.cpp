@@ -7,6 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Dialect/GPS/GPSTerms.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -69,8 +70,14 @@ static std::string buildManifest(ModelOp model, ArrayAttr terms,
   root["params"] = std::move(params);
   root["param_count"] = paramCount;
   llvm::json::Array names;
-  for (Attribute t : terms)
-    names.push_back(llvm::cast<StringAttr>(t).getValue().str());
+  for (StringRef name : terms.getAsValueRange<StringAttr>()) {
+    if (auto steps = parseStepTermName(name)) {
+      for (int64_t t = steps->first; t <= steps->last; ++t)
+        names.push_back(formatStepSlotName(steps->term, t));
+      continue;
+    }
+    names.push_back(name.str());
+  }
   root["terms"] = std::move(names);
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -190,10 +197,24 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
     func::ReturnOp::create(b, loc);
     return;
   }
+  // Scalar terms take one slot each; a per-step term one slot per step.
+  int64_t slot = 0;
   for (unsigned k = 0; k < numTerms; ++k) {
-    Value idx = arith::ConstantIndexOp::create(b, loc, k);
-    memref::StoreOp::create(b, loc, mapping.lookup(ret.getOperand(k)), terms,
-                            idx);
+    Value value = mapping.lookup(ret.getOperand(k));
+    if (auto steps = llvm::dyn_cast<RankedTensorType>(value.getType())) {
+      int64_t n = steps.getDimSize(0);
+      Value dest = memref::SubViewOp::create(
+          b, loc, terms, ArrayRef<OpFoldResult>{b.getIndexAttr(slot)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(n)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, value, dest, /*restrict=*/true,
+          /*writable=*/true);
+      slot += n;
+      continue;
+    }
+    Value idx = arith::ConstantIndexOp::create(b, loc, slot++);
+    memref::StoreOp::create(b, loc, value, terms, idx);
   }
   if (withGrads)
     for (auto [k, type] : llvm::enumerate(paramTypes)) {

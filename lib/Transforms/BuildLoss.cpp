@@ -7,6 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Dialect/GPS/GPSTerms.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -231,7 +232,12 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
   appendParamAndRngArgs(b, params, inputs, argAttrs);
   ArrayAttr terms = *rollout.getTerms();
-  SmallVector<Type> results(terms.size() + 1, f32);
+  // Per-example terms become batch means; per-step terms are means already.
+  SmallVector<Type> results{f32};
+  for (auto [name, value] :
+       llvm::zip(terms.getAsValueRange<StringAttr>(),
+                 rolloutBody.getTerminator()->getOperandTypes()))
+    results.push_back(parseStepTermName(name) ? value : f32);
   SmallVector<Attribute> names{b.getStringAttr("objective")};
   names.append(terms.begin(), terms.end());
 
@@ -262,8 +268,9 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   SmallVector<Value> returned{Value()};
   for (auto [name, value] :
        llvm::zip(terms, rolloutBody.getTerminator()->getOperands())) {
-    Value mean =
-        MeanOp::create(b, rollout.getLoc(), f32, mapping.lookup(value));
+    Value mean = mapping.lookup(value);
+    if (!parseStepTermName(llvm::cast<StringAttr>(name).getValue()))
+      mean = MeanOp::create(b, rollout.getLoc(), f32, mean);
     means[llvm::cast<StringAttr>(name).getValue()] = mean;
     returned.push_back(mean);
   }

@@ -7,8 +7,10 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Dialect/GPS/GPSTerms.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/Debug.h"
@@ -81,6 +83,12 @@ private:
   /// rollout does not read it yet.
   Value readView(StringRef name, Type type);
 
+  /// Whether the closed form of KL(q || p) at `replay` is exact: the
+  /// primary's distribution there must not depend on the guide's sample of
+  /// the site itself, whether directly or through sites the guide samples
+  /// later (see docs/design.md, "KL expansion").
+  bool closedFormValid(ReplayOp replay);
+
   /// Builds `op`'s contribution to `kind` at the builder's insertion point,
   /// or returns null.
   FailureOr<Value> contribution(Operation *op, TermKind kind);
@@ -136,19 +144,29 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
     Value q = replay.getGuide(), p = replay.getPrimary();
     switch (kind) {
     case TermKind::KLQP:
-      if (isGaussian(q) && isGaussian(p) && !monteCarlo)
+      if (isGaussian(q) && isGaussian(p) && !monteCarlo &&
+          closedFormValid(replay))
         return kl(loc, q, p);
-      // Monte Carlo at the guide's sample: log q(z) - log p(z).
-      return Value(SubOp::create(
-          b, loc,
-          LogProbOp::create(b, loc, perExample(), q, replay.getValue(),
-                            Value()),
-          LogProbOp::create(b, loc, perExample(), p, replay.getValue(),
-                            Value())));
+    {
+      // Monte Carlo at the guide's sample: log q(z) - log p(z), built in
+      // this order whatever the C++ compiler's argument evaluation order.
+      Value logQ = LogProbOp::create(b, loc, perExample(), q,
+                                     replay.getValue(), Value());
+      Value logP = LogProbOp::create(b, loc, perExample(), p,
+                                     replay.getValue(), Value());
+      return Value(SubOp::create(b, loc, logQ, logP));
+    }
     case TermKind::KLPQ:
       if (!isGaussian(q) || !isGaussian(p))
         return replay.emitOpError("kl(p || q) needs a closed form at every "
                                   "site; this site is not Gaussian");
+      if (!closedFormValid(replay))
+        return emitError(replay.getLoc())
+               << "kl(p || q) needs a closed form at every site, but the "
+                  "primary's distribution of '"
+               << replay.getSite()
+               << "' depends on the guide's sample of it (the guide samples "
+                  "the sites in another order); use kl(q || p) here";
       return kl(loc, p, q);
     case TermKind::KLPNormal:
       return kl(loc, p, stdNormal(loc, p));
@@ -178,6 +196,46 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
   Value lp = LogProbOp::create(b, loc, perExample(), observe.getDist(), x,
                                mask);
   return Value(SubOp::create(b, loc, zeros(loc), lp));
+}
+
+bool Expander::closedFormValid(ReplayOp replay) {
+  Value site = replay.getValue();
+  SmallVector<Value> work{replay.getPrimary()};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (v == site)
+      return false;
+    if (!seen.insert(v).second)
+      continue;
+    if (auto arg = llvm::dyn_cast<BlockArgument>(v)) {
+      // The state of a loop around the replay holds earlier steps' values,
+      // drawn before this step's site; the rollout's arguments are data.
+      auto loop = llvm::dyn_cast<ForOp>(arg.getOwner()->getParentOp());
+      if (!loop || loop->isAncestor(replay) || arg.getArgNumber() == 0)
+        continue;
+      // Reached through a loop's results: its state depends on its inits
+      // and on what every step yields.
+      unsigned i = arg.getArgNumber() - 1;
+      work.push_back(loop.getInits()[i]);
+      work.push_back(loop.getBody().front().getTerminator()->getOperand(i));
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto loop = llvm::dyn_cast<ForOp>(def)) {
+      unsigned i = llvm::cast<OpResult>(v).getResultNumber();
+      work.push_back(loop.getInits()[i]);
+      work.push_back(loop.getBody().front().getTerminator()->getOperand(i));
+      continue;
+    }
+    llvm::append_range(work, def->getOperands());
+    // Conservatively, whatever an op's regions use.
+    def->walk([&](Operation *nested) {
+      if (nested != def)
+        llvm::append_range(work, nested->getOperands());
+    });
+  }
+  return true;
 }
 
 LogicalResult Expander::accumulate(Block &block,
@@ -220,17 +278,23 @@ LogicalResult Expander::run() {
             return contributes(&op, kind);
           }))
         carried.push_back(k);
-    // kl(q||p) of each step, for the trainer's per-step KL columns and for
-    // naming the step where a value stops being finite.
+    // kl(q||p) of each step, as batch means in one buffer indexed by the
+    // step, for the trainer's per-step KL columns and for naming the step
+    // where a value stops being finite.
     auto klqp = llvm::find(terms, TermKind::KLQP);
     int64_t numSteps = 0;
     if (klqp != terms.end() && llvm::is_contained(carried, klqp - terms.begin()))
       numSteps = loop.getUpper() - loop.getLower() + 1;
+    auto stepsType = RankedTensorType::get({numSteps}, b.getF32Type());
     if (!carried.empty()) {
       b.setInsertionPoint(loop);
       SmallVector<Value> inits(loop.getInits());
-      for (unsigned i = 0; i < carried.size() + numSteps; ++i)
+      for (unsigned i = 0; i < carried.size(); ++i)
         inits.push_back(zeros(loop.getLoc()));
+      if (numSteps)
+        inits.push_back(arith::ConstantOp::create(
+            b, loop.getLoc(),
+            DenseElementsAttr::get(stepsType, b.getF32FloatAttr(0.0f))));
       auto newLoop = ForOp::create(b, loop.getLoc(), ValueRange(inits).getTypes(),
                                    loop.getLowerAttr(), loop.getUpperAttr(),
                                    loop.getReverseAttr(), inits);
@@ -239,9 +303,9 @@ LogicalResult Expander::run() {
       SmallVector<Value> running(n);
       for (unsigned k : carried)
         running[k] = body.addArgument(perExample(), loop.getLoc());
-      SmallVector<Value> perStep;
-      for (int64_t i = 0; i < numSteps; ++i)
-        perStep.push_back(body.addArgument(perExample(), loop.getLoc()));
+      Value perStep;
+      if (numSteps)
+        perStep = body.addArgument(stepsType, loop.getLoc());
       for (auto [i, r] : llvm::enumerate(loop.getResults()))
         r.replaceAllUsesWith(newLoop.getResult(i));
       loop.erase();
@@ -254,28 +318,23 @@ LogicalResult Expander::run() {
       for (unsigned k : carried)
         yielded.push_back(running[k]);
       if (numSteps) {
-        // acc[i] += kl_t * (t == lower + i).
+        // steps[t - lower] = mean(kl_t): one slot written per step.
         Location loc = loop.getLoc();
         b.setInsertionPoint(yield);
-        Value t = body.getArgument(0);
-        Value step = stepSums[klqp - terms.begin()];
-        for (int64_t i = 0; i < numSteps; ++i) {
-          Value at = arith::ConstantIndexOp::create(b, loc, loop.getLower() + i);
-          Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, t,
-                                           at);
-          Value weight = arith::UIToFPOp::create(b, loc, b.getF32Type(), is);
-          Value masked =
-              MulOp::create(b, loc, step, SplatOp::create(b, loc, perExample(),
-                                                          weight));
-          yielded.push_back(AddOp::create(b, loc, perStep[i], masked));
-        }
+        Value slot = arith::SubIOp::create(
+            b, loc, body.getArgument(0),
+            arith::ConstantIndexOp::create(b, loc, loop.getLower()));
+        Value mean = MeanOp::create(b, loc, b.getF32Type(),
+                                    stepSums[klqp - terms.begin()]);
+        yielded.push_back(
+            tensor::InsertOp::create(b, loc, mean, perStep, slot));
       }
       yield->insertOperands(yield->getNumOperands(), yielded);
-      unsigned first = loop.getNumResults() - carried.size() - numSteps;
+      unsigned first = loop.getNumResults() - carried.size() - (numSteps ? 1 : 0);
       for (auto [i, k] : llvm::enumerate(carried))
         totals[k] = loop.getResult(first + i);
-      for (int64_t i = 0; i < numSteps; ++i)
-        stepTerms.push_back(loop.getResult(first + carried.size() + i));
+      if (numSteps)
+        stepTerms.push_back(loop.getResult(first + carried.size()));
     }
   }
 
@@ -312,11 +371,12 @@ LogicalResult Expander::run() {
     results.push_back(running[k] ? running[k] : zeros(rollout.getLoc()));
     names.push_back(b.getStringAttr(termName(kind)));
   }
-  for (auto [i, value] : llvm::enumerate(stepTerms)) {
+  for (Value value : stepTerms) {
     results.push_back(value);
-    names.push_back(b.getStringAttr(
-        (termName(TermKind::KLQP) + "[" + Twine(loop.getLower() + i) + "]")
-            .str()));
+    int64_t steps = llvm::cast<RankedTensorType>(value.getType()).getDimSize(0);
+    names.push_back(b.getStringAttr(formatStepTermName(
+        termName(TermKind::KLQP), loop.getLower(),
+        loop.getLower() + steps - 1)));
   }
   ReturnOp::create(b, ret->getLoc(), results);
   ret->erase();

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Dialect/GPS/GPSOps.h"
+#include "gps/Dialect/GPS/GPSTerms.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -346,9 +347,21 @@ LogicalResult RolloutOp::verifyRegions() {
     if (ret.getValues().size() != terms.size())
       return emitOpError() << "names " << terms.size() << " term(s) but "
                            << "returns " << ret.getValues().size();
-    for (Value v : ret.getValues())
+    for (auto [name, v] :
+         llvm::zip(terms.getAsValueRange<StringAttr>(), ret.getValues())) {
+      if (auto steps = parseStepTermName(name)) {
+        auto type = llvm::dyn_cast<RankedTensorType>(v.getType());
+        if (!type || type.getRank() != 1 || !type.getElementType().isF32() ||
+            type.getDimSize(0) != steps->last - steps->first + 1)
+          return emitOpError() << "per-step term '" << name
+                               << "' must be a tensor<"
+                               << steps->last - steps->first + 1
+                               << "xf32> of batch means";
+        continue;
+      }
       if (!isBatchTensor(v.getType()) || getFeatureSize(v.getType()) != 1)
         return emitOpError("terms must be per-example values tensor<?x1xf32>");
+    }
   }
   if (!guide || guide.getRole() != Role::guide)
     return emitOpError() << "'" << getGuide() << "' is not a guide policy";

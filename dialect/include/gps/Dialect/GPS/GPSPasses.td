@@ -53,19 +53,24 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
     * `nll`: `-log p(x | tau)` summed over the `gps.observe` sites; an
       observed `x.missing` counts only the missing elements;
     * `kl(q||p)`: at every `gps.replay`, the analytic KL (`gps.kl_div`)
-      when both sides are Gaussians or the standard normal, as the paper's
-      Rao-Blackwellised path-wise KL; otherwise the Monte Carlo term
-      `log q(z) - log p(z)` at the guide's sample. Sites only the primary
-      samples add nothing (both sides draw them from the primary);
-    * `kl(p||q)`: the analytic KL of the reverse direction at every replay;
+      when both sides are Gaussians or the standard normal and the
+      primary's distribution there does not depend on the guide's sample of
+      the site (directly, or through sites the guide samples after it), as
+      the paper's Rao-Blackwellised path-wise KL; otherwise the Monte Carlo
+      term `log q(z) - log p(z)` at the guide's sample. Sites only the
+      primary samples add nothing (both sides draw them from the primary);
+    * `kl(p||q)`: the analytic KL of the reverse direction at every replay
+      (a located error where no closed form is valid);
     * `kl(p||normal)`, `kl(q||normal)`: each Gaussian site of the policy
       against N(0, I).
 
     Terms of sites inside the step loop accumulate in new loop-carried
     values, so the loop stays one region. When `kl(q||p)` has sites in the
-    loop, the rollout also returns it per step, as the terms
-    `kl(q||p)[t]` after the others (the paper's per-step KL; the trainer
-    logs them and names the first step that is not finite). The objective is unchanged: its
+    loop, the rollout also returns its batch mean per step, in one
+    `tensor<Nxf32>` that each step writes at its own index, named
+    `kl(q||p)[first..last]` after the others (the paper's per-step KL; the
+    trainer logs it and names the first step that is not finite). The IR
+    does not grow with the number of steps. The objective is unchanged: its
     `gps.nll` / `gps.kl` / `gps.kl_std_normal` ops now denote the batch mean
     of the rollout's term of the same name. `gps.replay` and `gps.observe`
     are consumed.
@@ -87,7 +92,8 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
            "Estimate kl(q||p) by log q(z) - log p(z) at the guide's sample "
            "even where a closed form exists">
   ];
-  let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def BuildLossPass : Pass<"gps-build-loss", "::mlir::ModuleOp"> {
