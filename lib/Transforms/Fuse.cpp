@@ -78,9 +78,9 @@ struct AccumulateIntoInit : OpRewritePattern<linalg::GenericOp> {
           acc.getType() != term.getType())
         continue;
       auto dps = llvm::cast<DestinationStyleOpInterface>(producer);
+      // The zero fill may be shared with other products (after CSE).
       auto fill = dps.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-      if (!fill || !fill->hasOneUse() ||
-          !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
         continue;
       // The accumulator must be available where the producer runs (not
       // defined after it, nor the state of a loop the producer is outside).
@@ -90,7 +90,8 @@ struct AccumulateIntoInit : OpRewritePattern<linalg::GenericOp> {
         dps.getDpsInitsMutable()[0].assign(acc);
       });
       rewriter.replaceOp(add, producer->getResult(0));
-      rewriter.eraseOp(fill);
+      if (fill->use_empty())
+        rewriter.eraseOp(fill);
       return success();
     }
     return failure();
