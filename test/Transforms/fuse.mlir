@@ -240,3 +240,49 @@ func.func @product_used_twice(%acc: tensor<4x2xf32>, %a: tensor<4x3xf32>, %b: te
   } -> tensor<4x2xf32>
   return %s, %p : tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Two gradients accumulated in one loop step whose products share one zero
+// fill (as CSE leaves them): each product accumulates into its own loop
+// state, so no step allocates a parameter-sized buffer; the fill goes.
+// CHECK-LABEL: func.func @accumulate_shared_fill(
+// CHECK:         scf.for {{.*}} iter_args(%[[A1:.*]] = %{{.*}}, %[[A2:.*]] = %{{.*}})
+// CHECK-NOT:       linalg.fill
+// CHECK:           %[[P1:.*]] = linalg.matmul
+// CHECK-SAME:        outs(%[[A1]] : tensor<3x2xf32>)
+// CHECK:           %[[P2:.*]] = linalg.matmul
+// CHECK-SAME:        outs(%[[A2]] : tensor<3x2xf32>)
+// CHECK-NOT:       linalg.generic
+// CHECK:           scf.yield %[[P1]], %[[P2]]
+func.func @accumulate_shared_fill(%g1: tensor<3x2xf32>, %g2: tensor<3x2xf32>, %x: tensor<?x3xf32>, %dy: tensor<?x2xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+  %lb = arith.constant 0 : index
+  %ub = arith.constant 3 : index
+  %st = arith.constant 1 : index
+  %r:2 = scf.for %i = %lb to %ub step %st iter_args(%a1 = %g1, %a2 = %g2) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<3x2xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+    %p1 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+        ins(%x, %dy : tensor<?x3xf32>, tensor<?x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+    %p2 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+        ins(%x, %dy : tensor<?x3xf32>, tensor<?x2xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+    %e1 = tensor.empty() : tensor<3x2xf32>
+    %s1 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%a1, %p1 : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e1 : tensor<3x2xf32>) {
+    ^bb0(%u: f32, %v: f32, %o: f32):
+      %s = arith.addf %u, %v : f32
+      linalg.yield %s : f32
+    } -> tensor<3x2xf32>
+    %s2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%a2, %p2 : tensor<3x2xf32>, tensor<3x2xf32>) outs(%e1 : tensor<3x2xf32>) {
+    ^bb0(%u: f32, %v: f32, %o: f32):
+      %s = arith.addf %u, %v : f32
+      linalg.yield %s : f32
+    } -> tensor<3x2xf32>
+    scf.yield %s1, %s2 : tensor<3x2xf32>, tensor<3x2xf32>
+  }
+  return %r#0, %r#1 : tensor<3x2xf32>, tensor<3x2xf32>
+}
