@@ -8,10 +8,14 @@
 // allocation functions, and no buffer outlives one call into the model, so
 // they come from an arena: a list of large chunks with a bump pointer. An
 // allocation that does not fit the current chunk opens a new chunk (at least
-// twice the previous one), so existing buffers never move. Freeing one buffer
-// does nothing; the trainer resets the whole arena after each call. A reset
-// that finds several chunks replaces them by one chunk as large as all of
-// them together, so from the second call on a model runs out of one chunk.
+// twice the previous one), so existing buffers never move. A freed buffer
+// goes on a free list of its size and alignment, and the next allocation of
+// that size takes it back: a step loop whose temporaries are freed at the
+// end of each step (generated code deallocates every buffer after its last
+// use) reuses the same blocks at every step. The trainer resets the whole
+// arena after each call. A reset that finds several chunks replaces them by
+// one chunk as large as all of them together, so from the second call on a
+// model runs out of one chunk.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +24,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 /// Every buffer is aligned to at least this (a cache line, and enough for
@@ -52,6 +59,9 @@ public:
   }
 
   void *allocate(size_t alignment, size_t size);
+  /// Puts a block that allocate() returned back for reuse; null or unknown
+  /// pointers are ignored.
+  void release(void *ptr);
   void reset();
   size_t used() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -67,8 +77,15 @@ private:
   /// system has no memory left.
   void addChunk(size_t bytes);
 
+  /// Bump-allocates from the chunks; the caller holds the lock.
+  void *bump(size_t align, size_t size);
+
   std::mutex mutex;
   std::vector<Chunk> chunks;
+  /// Size and alignment of each block handed out and not yet freed.
+  std::unordered_map<void *, std::pair<size_t, size_t>> live;
+  /// Freed blocks by (size, alignment).
+  std::map<std::pair<size_t, size_t>, std::vector<void *>> freeBlocks;
   /// Bytes handed out since the last reset, alignment padding included.
   size_t usedBytes = 0;
   size_t peakBytes = 0;
@@ -109,6 +126,34 @@ void *Arena::allocate(size_t alignment, size_t size) {
     align *= 2;
   }
   std::lock_guard<std::mutex> lock(mutex);
+  std::pair<size_t, size_t> kind{size, align};
+  auto reusable = freeBlocks.find(kind);
+  void *block;
+  if (reusable != freeBlocks.end() && !reusable->second.empty()) {
+    block = reusable->second.back();
+    reusable->second.pop_back();
+  } else {
+    block = bump(align, size);
+  }
+  live[block] = kind;
+  usedBytes += size;
+  peakBytes = std::max(peakBytes, usedBytes);
+  return block;
+}
+
+void Arena::release(void *ptr) {
+  if (!ptr)
+    return;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = live.find(ptr);
+  if (it == live.end())
+    return;
+  usedBytes -= it->second.first;
+  freeBlocks[it->second].push_back(ptr);
+  live.erase(it);
+}
+
+void *Arena::bump(size_t align, size_t size) {
   if (!chunks.empty()) {
     Chunk &chunk = chunks.back();
     auto address = reinterpret_cast<uintptr_t>(chunk.base) + chunk.used;
@@ -116,8 +161,6 @@ void *Arena::allocate(size_t alignment, size_t size) {
     if (padding <= chunk.capacity - chunk.used &&
         size <= chunk.capacity - chunk.used - padding) {
       chunk.used += padding + size;
-      usedBytes += padding + size;
-      peakBytes = std::max(peakBytes, usedBytes);
       return chunk.base + chunk.used - size;
     }
   }
@@ -133,14 +176,14 @@ void *Arena::allocate(size_t alignment, size_t size) {
   auto address = reinterpret_cast<uintptr_t>(chunk.base);
   size_t padding = (align - address % align) % align;
   chunk.used = padding + size;
-  usedBytes += padding + size;
-  peakBytes = std::max(peakBytes, usedBytes);
   return chunk.base + padding;
 }
 
 void Arena::reset() {
   std::lock_guard<std::mutex> lock(mutex);
   usedBytes = 0;
+  live.clear();
+  freeBlocks.clear();
   if (chunks.size() > 1) {
     // Coalesce: the next call needs about as much as this one did.
     size_t total = 0;
@@ -175,7 +218,7 @@ extern "C" void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
   return arena().allocate(alignment, size);
 }
 
-extern "C" void _mlir_memref_to_llvm_free(void *) {}
+extern "C" void _mlir_memref_to_llvm_free(void *ptr) { arena().release(ptr); }
 
 extern "C" void gps_rt_arena_reset(void) { arena().reset(); }
 

@@ -185,14 +185,17 @@ GPS_RT_EXPORT void memrefCopy(int64_t elemSize, gps_unranked_memref *src,
 
 /// Buffers of generated code come from an arena (the memref lowering's
 /// generic allocation functions): a bump allocator that the trainer resets
-/// after each call into the model, since no buffer outlives one call.
+/// after each call into the model, since no buffer outlives one call. A
+/// freed buffer is kept for the next allocation of the same size and
+/// alignment.
 GPS_RT_EXPORT void *_mlir_memref_to_llvm_alloc(size_t size);
 GPS_RT_EXPORT void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment,
                                                        size_t size);
 GPS_RT_EXPORT void _mlir_memref_to_llvm_free(void *ptr);
 /// Releases every arena buffer at once.
 GPS_RT_EXPORT void gps_rt_arena_reset(void);
-/// Bytes currently allocated in the arena, and the high-water mark.
+/// Bytes of the buffers allocated and not freed (alignment padding not
+/// counted), and the high-water mark since the arena was made.
 GPS_RT_EXPORT size_t gps_rt_arena_used(void);
 GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 
