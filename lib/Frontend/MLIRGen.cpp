@@ -294,12 +294,12 @@ void MLIRGenImpl::genStmts(const std::vector<StmtPtr> &body) {
 }
 
 void MLIRGenImpl::genAssign(const Stmt &s) {
-  if (s.targets.size() == 1) {
-    assignVar(s.targets[0].name, genExpr(*s.value));
+  const Expr &call = *s.value;
+  if (call.kind != Expr::Kind::Call || call.name != "lstm_states") {
+    assignVar(s.targets[0].name, genExpr(call));
     return;
   }
-  // s, g = lstm_states(v): consecutive (h, c) pairs of v.
-  const Expr &call = *s.value;
+  // s, g = lstm_states(v): consecutive (h, c) pairs of v, one per target.
   Value v = genValue(*call.args[0].value);
   int64_t k = s.targets.size();
   int64_t hidden = getFeatureSize(v.getType()) / (2 * k);
