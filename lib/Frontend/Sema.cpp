@@ -282,7 +282,14 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
         const Decl *d = lookupDecl(s.name);
         if (d && d->kind == Decl::Kind::Policy)
           return 1;
-        error(s.loc, "'" + s.name + "' is not a policy");
+        if (!d && !guide)
+          error(s.loc, "'" + s.name + "' is not a policy; the model has no "
+                                      "guide, so its objective can only use "
+                                      "nll and kl(" +
+                           (primary ? primary->name : std::string("p")) +
+                           " || normal(0, 1))");
+        else
+          error(s.loc, "'" + s.name + "' is not a policy");
         return 0;
       }
       if (s.kind == Expr::Kind::Call && s.name == "normal" &&

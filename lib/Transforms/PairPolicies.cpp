@@ -2,7 +2,8 @@
 //
 // Builds the guide-led rollout of a model: the guide samples, the primary is
 // replayed along the guide's samples, and the step loops of both policies are
-// fused into one.
+// fused into one. A model without a guide gets an empty one, so that its
+// rollout is the primary alone.
 //
 //===----------------------------------------------------------------------===//
 
@@ -221,13 +222,31 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
   return success();
 }
 
+/// Adds an empty guide policy to a model that has none, after `primary`.
+/// Paired with it, the primary samples every site itself.
+static PolicyOp addEmptyGuide(ModelOp model, PolicyOp primary) {
+  std::string name = "no_guide";
+  for (unsigned i = 1; model.lookupSymbol(name); ++i)
+    name = "no_guide_" + std::to_string(i);
+  OpBuilder b(model.getContext());
+  b.setInsertionPointAfter(primary);
+  auto guide = PolicyOp::create(b, primary.getLoc(), name, Role::guide,
+                                b.getArrayAttr({}));
+  b.createBlock(&guide.getBody());
+  ReturnOp::create(b, primary.getLoc());
+  return guide;
+}
+
 void PairPoliciesPass::runOnOperation() {
   ModelOp model = getOperation();
   if (!model.getBody().getOps<RolloutOp>().empty())
     return;
   PolicyOp guide = model.getGuide(), primary = model.getPrimary();
-  if (!guide || !primary)
+  if (!primary)
     return;
+  // Without a guide, the rollout is the primary alone.
+  if (!guide)
+    guide = addEmptyGuide(model, primary);
   if (failed(pair(model, guide, primary)))
     signalPassFailure();
 }
