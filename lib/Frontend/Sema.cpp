@@ -248,6 +248,32 @@ void Sema::checkSitePairing() {
   }
 }
 
+void Sema::checkLoopPairing() {
+  const StepLoop &g = guideLoop, &p = primaryLoop;
+  if (!g.stmt || !p.stmt)
+    return;
+  bool gBackward = g.lo > g.hi, pBackward = p.lo > p.hi;
+  auto range = [](const StepLoop &l) {
+    return std::to_string(l.lo) + ".." + std::to_string(l.hi);
+  };
+  if (gBackward != pBackward) {
+    error(g.stmt->loc, "the guide's step loop runs " +
+                           llvm::Twine(gBackward ? "backward" : "forward") +
+                           " (" + range(g) + ") but the primary's runs " +
+                           (pBackward ? "backward" : "forward") + " (" +
+                           range(p) +
+                           "); loops in opposite directions are not "
+                           "supported yet");
+    diag.note(p.stmt->loc, "the primary's step loop is here");
+  } else if (std::min(g.lo, g.hi) != std::min(p.lo, p.hi) ||
+             std::max(g.lo, g.hi) != std::max(p.lo, p.hi)) {
+    error(g.stmt->loc, "the guide's step loop runs over " + range(g) +
+                           " but the primary's over " + range(p) +
+                           "; both must run over the same steps");
+    diag.note(p.stmt->loc, "the primary's step loop is here");
+  }
+}
+
 bool Sema::observesData(const std::vector<StmtPtr> &body) const {
   for (const StmtPtr &s : body) {
     if (s->kind == Stmt::Kind::For && observesData(s->body))
@@ -363,6 +389,7 @@ bool Sema::run() {
     }
   }
   checkSitePairing();
+  checkLoopPairing();
   for (const DeclPtr &d : model.decls)
     if (d->kind == Decl::Kind::Objective)
       checkObjective(*d);

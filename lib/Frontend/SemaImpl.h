@@ -94,6 +94,9 @@ private:
   void checkParam(const Decl &d);
   void checkPolicy(const Decl &d);
   void checkSitePairing();
+  /// The primary's and the guide's step loops must run over the same steps
+  /// in the same direction: pairing fuses them.
+  void checkLoopPairing();
   void checkObjective(const Decl &d);
   Ty checkObjectiveExpr(const Expr &e);
   /// True when `body` (or a loop in it) observes a data input.
@@ -144,6 +147,13 @@ private:
   llvm::StringMap<llvm::SMLoc> observed;
   std::string loopVar;
   llvm::StringMap<Site> primarySites, guideSites;
+  /// The step loop of a policy and its bounds, as written (`T..1` is
+  /// lo = T, hi = 1).
+  struct StepLoop {
+    const Stmt *stmt = nullptr;
+    int64_t lo = 0, hi = 0;
+  };
+  StepLoop primaryLoop, guideLoop;
 };
 
 } // namespace sema

@@ -344,6 +344,15 @@ void Sema::checkFor(const Stmt &s) {
       return;
     }
   }
+  // Pairing fuses the primary's and the guide's step loops into one.
+  StepLoop &slot = policy->isPrimary ? primaryLoop : guideLoop;
+  if (slot.stmt) {
+    error(s.loc, "policy '" + policy->name + "' has more than one step loop; "
+                 "a policy has at most one");
+    diag.note(slot.stmt->loc, "first step loop is here");
+  } else {
+    slot = StepLoop{&s, lo, hi};
+  }
   loopVar = s.var;
   scopes.emplace_back();
   checkStmts(s.body);

@@ -61,7 +61,9 @@ static FailureOr<PolicyParts> splitPolicy(PolicyOp policy) {
   for (Operation &op : policy.getBody().front().without_terminator()) {
     if (auto loop = llvm::dyn_cast<ForOp>(op)) {
       if (parts.loop) {
-        InFlightDiagnostic diag = loop.emitOpError()
+        // Located errors without the op attached: the op's IR means nothing
+        // to the author of the .gps file.
+        InFlightDiagnostic diag = emitError(loop.getLoc())
                                   << "cannot be paired: policy '"
                                   << policy.getSymName()
                                   << "' has more than one step loop";
@@ -113,9 +115,9 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
        g->loop.getUpper() != p->loop.getUpper() ||
        g->loop.getReverse() != p->loop.getReverse())) {
     InFlightDiagnostic diag =
-        g->loop.emitOpError()
-        << "cannot be paired with the primary's step loop: both must run "
-           "over the same steps in the same direction";
+        emitError(g->loop.getLoc())
+        << "the guide's step loop cannot be paired with the primary's step "
+           "loop: both must run over the same steps in the same direction";
     diag.attachNote(p->loop.getLoc()) << "primary's step loop is here";
     return failure();
   }
