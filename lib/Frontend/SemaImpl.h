@@ -107,6 +107,9 @@ private:
   void checkStmt(const Stmt &s);
   void checkAssign(const Stmt &s);
   void checkSample(const Stmt &s);
+  /// Checks a `~` statement; false after an error that leaves a latent
+  /// site undefined.
+  bool checkSite(const Stmt &s);
   void checkFor(const Stmt &s);
   bool checkLoopBound(const Expr &e, int64_t &value);
   Ty checkExpr(const Expr &e);

@@ -6,6 +6,8 @@
 
 #include "SemaImpl.h"
 
+#include "llvm/Support/Format.h"
+
 using namespace gps;
 using namespace gps::sema;
 
@@ -179,36 +181,48 @@ void Sema::checkAssign(const Stmt &s) {
 }
 
 void Sema::checkSample(const Stmt &s) {
+  if (checkSite(s))
+    return;
+  // Define a latent site's name anyway so that its uses report nothing
+  // further.
+  const Target &t = s.targets[0];
+  if (t.field.empty() && !lookupVar(t.name) && !lookupDecl(t.name))
+    defineVar(t.name, Ty::error(), t.loc, !t.index.empty());
+}
+
+/// A number as the source would spell it: 0, 1, -1, 0.5, 1e+06.
+static std::string formatNumber(double value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", value);
+  return text;
+}
+
+bool Sema::checkSite(const Stmt &s) {
   const Target &t = s.targets[0];
   Ty dist = checkExpr(*s.value);
-  if (dist.isError()) {
-    // Define a latent site's name anyway so that its uses report nothing
-    // further.
-    if (t.field.empty() && !lookupVar(t.name) && !lookupDecl(t.name))
-      defineVar(t.name, dist, t.loc, !t.index.empty());
-    return;
-  }
+  if (dist.isError())
+    return false;
   if (dist.kind != Ty::Dist) {
     error(s.value->loc, "'~' needs a distribution on its right, got " +
                             dist.str());
-    return;
+    return false;
   }
   if (s.annot) {
     if (dist.size != 0 && dist.size != s.annot->size) {
       error(s.annot->loc, "annotation real[" + llvm::Twine(s.annot->size) +
                               "] does not match the " + dist.str());
-      return;
+      return false;
     }
     dist.size = s.annot->size;
     if (dist.size <= 0) {
       error(s.annot->loc, "a sample site must have a positive size");
-      return;
+      return false;
     }
   }
   if (dist.size == 0) {
     error(s.value->loc, "the size of this distribution is unknown; annotate "
                         "the site, e.g. '~ normal(0, 1) : real[20]'");
-    return;
+    return false;
   }
 
   // An observed site: the data the primary generates.
@@ -217,75 +231,87 @@ void Sema::checkSample(const Stmt &s) {
     if (!policy->isPrimary) {
       error(t.loc, "guide '" + policy->name + "' cannot observe data '" +
                        t.str() + "'; only the primary observes data");
-      return;
+      return false;
     }
     if (!t.index.empty() || (!t.field.empty() && t.field != "missing")) {
       error(t.loc, "an observed site is 'x' or 'x.missing', not '" + t.str() +
                        "'");
-      return;
+      return false;
     }
     if (!t.field.empty() && !maskOf(*d)) {
       error(t.loc, "'" + t.str() + "' needs a mask on '" + t.name + "'");
-      return;
+      return false;
     }
     if (!t.field.empty() && !inputs.count(maskOf(*d)->name)) {
       error(t.loc, "observing '" + t.str() + "' needs mask '" +
                        maskOf(*d)->name + "' as an input of primary '" +
                        policy->name + "'");
-      return;
+      return false;
     }
     if (!loopVar.empty()) {
       error(t.loc, "data is observed once, after the step loop");
-      return;
+      return false;
     }
     if (dist.dist == "normal") {
       error(s.value->loc, "observed data needs a parameterised distribution "
                           "(bernoulli or gauss)");
-      return;
+      return false;
     }
     if (dist.size != d->type.size) {
       error(s.value->loc, "data '" + d->name + "' has " +
                               llvm::Twine(d->type.size) +
                               " elements but the distribution is over " +
                               llvm::Twine(dist.size));
-      return;
+      return false;
+    }
+    if (dist.dist == "bernoulli" && d->type.elem != "bits" && d->range &&
+        (d->range->first < 0 || d->range->second > 1)) {
+      error(s.value->loc,
+            "a bernoulli likelihood needs data in [0, 1], but data '" +
+                d->name + "' is declared in [" +
+                formatNumber(d->range->first) + ", " +
+                formatNumber(d->range->second) +
+                "]; use gauss(mean, logvar) for other ranges");
+      diag.note(d->rangeLoc, "the range of '" + d->name +
+                                 "' is declared here");
+      return true;
     }
     auto [it, inserted] = observed.try_emplace(d->name, t.loc);
     if (!inserted) {
       error(t.loc, "data '" + d->name + "' is observed twice");
       diag.note(it->second, "first observed here");
     }
-    return;
+    return true;
   }
   if (d) {
     error(t.loc, llvm::Twine("cannot sample into ") + declKindName(d->kind) +
                      " '" + t.name + "'");
-    return;
+    return false;
   }
   if (!t.field.empty()) {
     error(t.loc, "a sample site is a plain name, not '" + t.str() + "'");
-    return;
+    return false;
   }
   if (dist.dist == "bernoulli") {
     error(s.value->loc, "latent sites must be continuous; a bernoulli "
                         "distribution can only observe data");
-    return;
+    return false;
   }
   if (loopVar.empty() && !t.index.empty()) {
     error(t.indexLoc, "'" + t.index + "' is not a loop variable");
-    return;
+    return false;
   }
   if (!loopVar.empty()) {
     if (t.index.empty()) {
       error(t.loc, "site '" + t.name + "' is sampled inside the step loop "
                    "and must be indexed by the step, as '" +
                        t.name + "[" + loopVar + "]'");
-      return;
+      return false;
     }
     if (t.index != loopVar) {
       error(t.indexLoc, "site index '" + t.index +
                             "' is not the loop variable '" + loopVar + "'");
-      return;
+      return false;
     }
   }
   auto [it, inserted] =
@@ -294,14 +320,15 @@ void Sema::checkSample(const Stmt &s) {
     error(t.loc, "duplicate sample site '" + t.name + "' in policy '" +
                      policy->name + "'");
     diag.note(it->second.loc, "previous site is here");
-    return;
+    return false;
   }
   if (lookupVar(t.name)) {
     error(t.loc, "sample site '" + t.name + "' shadows a variable");
-    return;
+    return false;
   }
   defineVar(t.name, Ty::tensor(dist.size), t.loc, !t.index.empty(),
             /*site=*/true);
+  return true;
 }
 
 bool Sema::checkLoopBound(const Expr &e, int64_t &value) {
