@@ -11,6 +11,9 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace gps;
 using namespace gps::ast;
 
@@ -116,13 +119,31 @@ private:
     return true;
   }
 
+  /// The value of the number token `tok`; reports a literal that a 32-bit
+  /// float cannot hold (one that overflows to infinity, or a non-zero one
+  /// that rounds to zero).
+  bool numberValue(double &out) {
+    out = std::strtod(tok.spelling.str().c_str(), nullptr);
+    double mag = std::fabs(out);
+    if (std::isfinite(out) && mag <= std::numeric_limits<float>::max() &&
+        (mag == 0 || float(mag) != 0))
+      return true;
+    bool large = !std::isfinite(out) || mag > 1;
+    diag.error(tok.loc(), "number '" + tok.spelling + "' is too " +
+                              (large ? "large" : "small") +
+                              " for a 32-bit float" +
+                              (large ? "" : " (it rounds to 0)"));
+    return false;
+  }
+
   bool parseNumber(double &out) {
     bool negative = accept(Tok::minus);
     if (!tok.is(Tok::integer) && !tok.is(Tok::real)) {
       expected("number");
       return false;
     }
-    out = std::strtod(tok.spelling.str().c_str(), nullptr);
+    if (!numberValue(out))
+      return false;
     if (negative)
       out = -out;
     consume();
@@ -674,7 +695,8 @@ ExprPtr Parser::parsePrimary() {
     }
     auto e = std::make_unique<Expr>(Expr::Kind::Number, loc);
     e->isInteger = tok.is(Tok::integer);
-    e->number = std::strtod(tok.spelling.str().c_str(), nullptr);
+    if (!numberValue(e->number))
+      return nullptr;
     consume();
     return e;
   }

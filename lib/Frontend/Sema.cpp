@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace gps;
 using namespace gps::sema;
@@ -286,6 +287,33 @@ bool Sema::observesData(const std::vector<StmtPtr> &body) const {
   return false;
 }
 
+/// The value of `e` when it is a constant: numbers and arithmetic on them,
+/// in 32-bit floats as the objective computes it.
+static std::optional<float> foldConstant(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Number:
+    return float(e.number);
+  case Expr::Kind::Binary: {
+    std::optional<float> lhs = foldConstant(*e.lhs);
+    std::optional<float> rhs = lhs ? foldConstant(*e.rhs) : std::nullopt;
+    if (!rhs)
+      return std::nullopt;
+    switch (e.op) {
+    case '+':
+      return *lhs + *rhs;
+    case '-':
+      return *lhs - *rhs;
+    case '*':
+      return *lhs * *rhs;
+    default:
+      return *lhs / *rhs;
+    }
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
 Ty Sema::checkObjectiveExpr(const Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Number:
@@ -348,6 +376,18 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
     Ty rhs = checkObjectiveExpr(*e.rhs);
     if (lhs.isError() || rhs.isError())
       return Ty::error();
+    // The objective is computed in 32-bit floats; a constant part of it
+    // must stay finite.
+    std::optional<float> divisor = foldConstant(*e.rhs);
+    if (e.op == '/' && divisor && *divisor == 0) {
+      error(e.loc, "division by zero");
+      return Ty::error();
+    }
+    std::optional<float> value = foldConstant(e);
+    if (value && !std::isfinite(*value)) {
+      error(e.loc, "this constant overflows a 32-bit float");
+      return Ty::error();
+    }
     return Ty::number();
   }
   default:
