@@ -457,6 +457,12 @@ SmallVector<Value> MLIRGenImpl::genExpr(const Expr &e) {
     return *lookupVar(e.name);
   case Expr::Kind::Call:
     return genCall(e);
+  case Expr::Kind::Negate: {
+    // -x is 0 - x: the dialect has no negation.
+    Value x = genValue(*e.lhs);
+    Value zero = ZerosOp::create(builder, l, x.getType());
+    return {SubOp::create(builder, l, zero, x)};
+  }
   case Expr::Kind::Binary: {
     Value lhs = genValue(*e.lhs), rhs = genValue(*e.rhs);
     if (e.op == '+')
@@ -533,6 +539,8 @@ Value MLIRGenImpl::genObjectiveExpr(const Expr &e) {
                                      builder.getF32FloatAttr(e.number));
   case Expr::Kind::Name:
     return NllOp::create(builder, l, f32);
+  case Expr::Kind::Negate:
+    return arith::NegFOp::create(builder, l, genObjectiveExpr(*e.lhs));
   case Expr::Kind::Divergence: {
     auto from = FlatSymbolRefAttr::get(&ctx, e.lhs->name);
     if (e.rhs->kind == Expr::Kind::Call)

@@ -645,14 +645,9 @@ ExprPtr Parser::parseUnary() {
     ExprPtr operand = parseUnary();
     if (!operand)
       return nullptr;
-    // `-e` is `0 - e`.
-    auto zero = std::make_unique<Expr>(Expr::Kind::Number, loc);
-    zero->isInteger = true;
-    auto bin = std::make_unique<Expr>(Expr::Kind::Binary, loc);
-    bin->op = '-';
-    bin->lhs = std::move(zero);
-    bin->rhs = std::move(operand);
-    return bounded(std::move(bin));
+    auto neg = std::make_unique<Expr>(Expr::Kind::Negate, loc);
+    neg->lhs = std::move(operand);
+    return bounded(std::move(neg));
   }
   return parsePostfix();
 }

@@ -293,6 +293,10 @@ static std::optional<float> foldConstant(const Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Number:
     return float(e.number);
+  case Expr::Kind::Negate:
+    if (std::optional<float> v = foldConstant(*e.lhs))
+      return -*v;
+    return std::nullopt;
   case Expr::Kind::Binary: {
     std::optional<float> lhs = foldConstant(*e.lhs);
     std::optional<float> rhs = lhs ? foldConstant(*e.rhs) : std::nullopt;
@@ -371,6 +375,8 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
     }
     return Ty::number();
   }
+  case Expr::Kind::Negate:
+    return checkObjectiveExpr(*e.lhs);
   case Expr::Kind::Binary: {
     Ty lhs = checkObjectiveExpr(*e.lhs);
     Ty rhs = checkObjectiveExpr(*e.rhs);

@@ -343,6 +343,14 @@ Ty Sema::checkExpr(const Expr &e) {
   case Expr::Kind::Divergence:
     error(e.loc, "'kl' is an objective term and cannot appear in a policy");
     return Ty::error();
+  case Expr::Kind::Negate: {
+    Ty operand = checkExpr(*e.lhs);
+    if (operand.isError() || operand.kind == Ty::Number ||
+        operand.kind == Ty::Tensor)
+      return operand;
+    error(e.loc, "unary '-' needs a batched value, got " + operand.str());
+    return Ty::error();
+  }
   case Expr::Kind::Binary: {
     Ty lhs = checkExpr(*e.lhs);
     Ty rhs = checkExpr(*e.rhs);
