@@ -19,6 +19,8 @@ using namespace gps::sema;
 Ty Sema::readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field,
                   llvm::SMLoc fieldLoc) {
   std::string view = field.empty() ? data.name : data.name + "." + field.str();
+  if (badInputs.contains(view))
+    return Ty::error(); // already reported at the policy's inputs
   if (!field.empty() && field != "known" && field != "missing") {
     error(fieldLoc.isValid() ? fieldLoc : loc,
           "data '" + data.name + "' has no view '" + field + "'");
@@ -67,6 +69,8 @@ Ty Sema::checkName(const Expr &e) {
     return Ty::error();
   }
   const Decl *d = lookupDecl(e.name);
+  if (!d && badInputs.contains(e.name))
+    return Ty::error(); // already reported at the policy's inputs
   if (!d) {
     auto site = sites->find(e.name);
     if (site != sites->end() && site->second.indexed)

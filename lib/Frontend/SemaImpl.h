@@ -14,6 +14,7 @@
 #include "gps/Frontend/Sema.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <string>
 #include <vector>
@@ -145,6 +146,9 @@ private:
   // State of the policy being checked.
   const Decl *policy = nullptr;
   llvm::StringMap<const Input *> inputs;
+  /// Inputs of the policy that were reported as wrong: reading them reports
+  /// nothing further.
+  llvm::StringSet<> badInputs;
   std::vector<llvm::StringMap<Var>> scopes;
   llvm::StringMap<Site> *sites = nullptr;
   llvm::StringMap<llvm::SMLoc> observed;

@@ -32,6 +32,7 @@ void Sema::defineVar(llvm::StringRef name, Ty ty, llvm::SMLoc loc,
 void Sema::checkPolicy(const Decl &d) {
   policy = &d;
   inputs.clear();
+  badInputs.clear();
   scopes.assign(1, {});
   observed.clear();
   loopVar.clear();
@@ -45,6 +46,7 @@ void Sema::checkPolicy(const Decl &d) {
                     target->kind != Decl::Kind::Mask)) {
       error(in.loc, "policy input '" + in.str() +
                         "' does not name a data input or a mask");
+      badInputs.insert(in.str());
       continue;
     }
     if (target->kind == Decl::Kind::Mask && !in.field.empty()) {
@@ -56,16 +58,19 @@ void Sema::checkPolicy(const Decl &d) {
       if (!in.field.empty() && in.field != "known" && in.field != "missing") {
         error(in.loc, "data '" + in.name + "' has no view '" + in.field +
                           "'; expected 'known' or 'missing'");
+        badInputs.insert(in.str());
         continue;
       }
       if (!in.field.empty() && !maskOf(*target)) {
         error(in.loc, "'" + in.str() + "' needs a mask on '" + in.name + "'");
+        badInputs.insert(in.str());
         continue;
       }
       if (d.isPrimary && in.field != "known") {
         error(in.loc, "primary '" + d.name + "' cannot read guide-only data '" +
                           in.str() + "'; the primary may read only the "
                                      "known part and masks");
+        badInputs.insert(in.str());
         continue;
       }
     }
@@ -113,6 +118,13 @@ void Sema::checkAssign(const Stmt &s) {
     }
   }
 
+  // After an error, the targets are defined with the error type (unless
+  // they exist) so that their uses report nothing further.
+  auto defineBroken = [&] {
+    for (const Target &t : s.targets)
+      if (!lookupVar(t.name))
+        defineVar(t.name, Ty::error(), t.loc);
+  };
   const Expr &value = *s.value;
   if (s.targets.size() > 1 ||
       (value.kind == Expr::Kind::Call && value.name == "lstm_states")) {
@@ -120,11 +132,11 @@ void Sema::checkAssign(const Stmt &s) {
     if (v.kind != Expr::Kind::Call || v.name != "lstm_states") {
       error(s.targets[1].loc, "several targets need lstm_states(...) on the "
                               "right-hand side");
-      return;
+      return defineBroken();
     }
     if (v.args.size() != 1) {
       error(v.loc, "lstm_states takes one argument");
-      return;
+      return defineBroken();
     }
     Ty arg = checkExpr(*v.args[0].value);
     int64_t k = s.targets.size();
@@ -136,12 +148,8 @@ void Sema::checkAssign(const Stmt &s) {
                                arg.str());
       arg = Ty::error();
     }
-    if (arg.isError()) {
-      for (const Target &t : s.targets)
-        if (!lookupVar(t.name))
-          defineVar(t.name, arg, t.loc);
-      return;
-    }
+    if (arg.isError())
+      return defineBroken();
     for (const Target &t : s.targets)
       defineVar(t.name, Ty::state(arg.size / (2 * k)), t.loc);
     return;
@@ -149,16 +157,12 @@ void Sema::checkAssign(const Stmt &s) {
 
   const Target &t = s.targets[0];
   Ty ty = checkExpr(*s.value);
-  if (ty.isError()) {
-    // Define the name anyway so that its uses report nothing further.
-    if (!lookupVar(t.name))
-      defineVar(t.name, ty, t.loc);
-    return;
-  }
+  if (ty.isError())
+    return defineBroken();
   if (ty.kind == Ty::Number) {
     error(s.value->loc, "a policy variable must be a batched value, not a "
                         "number");
-    return;
+    return defineBroken();
   }
   if (Var *old = lookupVar(t.name)) {
     if (old->ty.isError()) {
