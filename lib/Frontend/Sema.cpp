@@ -61,6 +61,16 @@ void Sema::collectDecls() {
       diag.note(it->second->nameLoc, "previous definition is here");
       continue;
     }
+    if (d->kind == Decl::Kind::Data) {
+      // The trainer's ABI takes one batch of data (and one mask).
+      if (dataInput) {
+        error(d->nameLoc, "the model has more than one data input; a model "
+                          "is trained on one");
+        diag.note(dataInput->nameLoc, "first data input is here");
+      } else {
+        dataInput = d.get();
+      }
+    }
     if (d->kind == Decl::Kind::Steps) {
       if (steps) {
         error(d->loc, "the model declares its steps twice");
@@ -80,6 +90,9 @@ void Sema::collectDecls() {
       }
     }
   }
+  if (!dataInput)
+    error(model.loc, "model '" + model.name + "' has no data input; declare "
+                     "the data it is trained on, e.g. 'data x : real[784]'");
   if (!primary)
     error(model.loc, "model '" + model.name + "' has no primary policy");
   if (numObjectives == 0)
@@ -106,16 +119,10 @@ void Sema::checkMask(const Decl &d) {
       return;
     }
   } else {
-    unsigned count = 0;
-    for (const DeclPtr &e : model.decls)
-      if (e->kind == Decl::Kind::Data)
-        data = e.get(), ++count;
-    if (count != 1) {
-      error(d.nameLoc, "mask '" + d.name + "' must say which data it covers "
-                                           "('on x') when the model has " +
-                           llvm::Twine(count) + " data inputs");
+    // The model's only data input; none or several are reported already.
+    data = dataInput;
+    if (!data)
       return;
-    }
   }
   if (const Decl *first = findMask(model, *data); first && first != &d) {
     error(d.nameLoc, "data '" + data->name + "' already has mask '" +

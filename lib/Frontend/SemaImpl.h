@@ -139,7 +139,7 @@ private:
   const Model &model;
   DiagEngine &diag;
   llvm::StringMap<const Decl *> decls;
-  const Decl *steps = nullptr;
+  const Decl *dataInput = nullptr, *steps = nullptr;
   const Decl *primary = nullptr, *guide = nullptr;
   unsigned numObjectives = 0;
 
