@@ -139,7 +139,12 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
 
   OpBuilder b(model.getContext());
   b.setInsertionPointAfter(primary->isBeforeInBlock(guide) ? guide : primary);
-  auto rollout = RolloutOp::create(b, guide.getLoc(), "rollout",
+  // The model's symbols are its declarations: a policy may be called
+  // `rollout`.
+  std::string rolloutName = "rollout";
+  for (unsigned i = 1; model.lookupSymbol(rolloutName); ++i)
+    rolloutName = "rollout_" + std::to_string(i);
+  auto rollout = RolloutOp::create(b, guide.getLoc(), rolloutName,
                                    guide.getSymName(), primary.getSymName(),
                                    b.getArrayAttr(reads), ArrayAttr());
   Block *body = b.createBlock(&rollout.getBody(), {}, types, locs);
