@@ -90,6 +90,11 @@ void Sema::collectDecls() {
       }
     }
   }
+  // The module beside the model holds the generated functions gps_loss,
+  // gps_sample, gps_model_train, ...
+  if (llvm::StringRef(model.name).starts_with("gps_"))
+    error(model.loc, "model name '" + model.name + "' is reserved: names "
+                     "beginning with 'gps_' are used by the generated code");
   if (!dataInput)
     error(model.loc, "model '" + model.name + "' has no data input; declare "
                      "the data it is trained on, e.g. 'data x : real[784]'");
