@@ -144,6 +144,12 @@ void Dumper::dumpExpr(const Expr &e) {
     }
     --depth;
     return;
+  case Expr::Kind::Negate:
+    indent() << "Negate\n";
+    ++depth;
+    dumpExpr(*e.lhs);
+    --depth;
+    return;
   case Expr::Kind::Binary:
     indent() << "Binary " << e.op << "\n";
     break;

@@ -294,12 +294,12 @@ void MLIRGenImpl::genStmts(const std::vector<StmtPtr> &body) {
 }
 
 void MLIRGenImpl::genAssign(const Stmt &s) {
-  if (s.targets.size() == 1) {
-    assignVar(s.targets[0].name, genExpr(*s.value));
+  const Expr &call = *s.value;
+  if (call.kind != Expr::Kind::Call || call.name != "lstm_states") {
+    assignVar(s.targets[0].name, genExpr(call));
     return;
   }
-  // s, g = lstm_states(v): consecutive (h, c) pairs of v.
-  const Expr &call = *s.value;
+  // s, g = lstm_states(v): consecutive (h, c) pairs of v, one per target.
   Value v = genValue(*call.args[0].value);
   int64_t k = s.targets.size();
   int64_t hidden = getFeatureSize(v.getType()) / (2 * k);
@@ -457,6 +457,12 @@ SmallVector<Value> MLIRGenImpl::genExpr(const Expr &e) {
     return *lookupVar(e.name);
   case Expr::Kind::Call:
     return genCall(e);
+  case Expr::Kind::Negate: {
+    // -x is 0 - x: the dialect has no negation.
+    Value x = genValue(*e.lhs);
+    Value zero = ZerosOp::create(builder, l, x.getType());
+    return {SubOp::create(builder, l, zero, x)};
+  }
   case Expr::Kind::Binary: {
     Value lhs = genValue(*e.lhs), rhs = genValue(*e.rhs);
     if (e.op == '+')
@@ -533,6 +539,8 @@ Value MLIRGenImpl::genObjectiveExpr(const Expr &e) {
                                      builder.getF32FloatAttr(e.number));
   case Expr::Kind::Name:
     return NllOp::create(builder, l, f32);
+  case Expr::Kind::Negate:
+    return arith::NegFOp::create(builder, l, genObjectiveExpr(*e.lhs));
   case Expr::Kind::Divergence: {
     auto from = FlatSymbolRefAttr::get(&ctx, e.lhs->name);
     if (e.rhs->kind == Expr::Kind::Call)

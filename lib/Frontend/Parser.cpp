@@ -11,6 +11,9 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace gps;
 using namespace gps::ast;
 
@@ -116,13 +119,31 @@ private:
     return true;
   }
 
+  /// The value of the number token `tok`; reports a literal that a 32-bit
+  /// float cannot hold (one that overflows to infinity, or a non-zero one
+  /// that rounds to zero).
+  bool numberValue(double &out) {
+    out = std::strtod(tok.spelling.str().c_str(), nullptr);
+    double mag = std::fabs(out);
+    if (std::isfinite(out) && mag <= std::numeric_limits<float>::max() &&
+        (mag == 0 || float(mag) != 0))
+      return true;
+    bool large = !std::isfinite(out) || mag > 1;
+    diag.error(tok.loc(), "number '" + tok.spelling + "' is too " +
+                              (large ? "large" : "small") +
+                              " for a 32-bit float" +
+                              (large ? "" : " (it rounds to 0)"));
+    return false;
+  }
+
   bool parseNumber(double &out) {
     bool negative = accept(Tok::minus);
     if (!tok.is(Tok::integer) && !tok.is(Tok::real)) {
       expected("number");
       return false;
     }
-    out = std::strtod(tok.spelling.str().c_str(), nullptr);
+    if (!numberValue(out))
+      return false;
     if (negative)
       out = -out;
     consume();
@@ -157,19 +178,27 @@ private:
   ExprPtr parsePostfix();
   ExprPtr parsePrimary();
 
-  /// Guards recursion depth; returns false (after an error) when too deep.
-  bool enter(llvm::SMLoc loc) {
-    if (++depth <= kMaxNesting)
+  /// Enters one level of nesting: a parenthesis, a call's argument list,
+  /// a unary minus or kl(...) in an expression (`exprDepth`), or a loop
+  /// body (`blockDepth`). Returns false (after an error) when that makes
+  /// more than kMaxNesting levels. Every level costs a bounded number of
+  /// stack frames, so the limit also bounds the parser's stack.
+  bool enter(unsigned &depth, llvm::SMLoc loc) {
+    if (depth < kMaxNesting) {
+      ++depth;
       return true;
+    }
     if (!tooDeepReported)
       diag.error(loc, "expression or block nested too deeply (limit " +
                           llvm::Twine(kMaxNesting) + ")");
     tooDeepReported = true;
     return false;
   }
-  /// Sets the height of `e` from its children; rejects trees taller than
-  /// kMaxNesting (long operator chains such as `a + a + ... + a`), which
-  /// every later recursive walk would otherwise have to survive.
+  /// Sets the height of `e` from its children; rejects trees more than
+  /// kMaxNesting operators deep (long operator chains such as
+  /// `a + a + ... + a`), which every later recursive walk would otherwise
+  /// have to survive. A leaf has height 1, so the limit is a height of
+  /// kMaxNesting + 1.
   ExprPtr bounded(ExprPtr e) {
     unsigned h = 0;
     for (const ExprPtr *child : {&e->lhs, &e->rhs, &e->base})
@@ -178,7 +207,7 @@ private:
     for (const Arg &arg : e->args)
       h = std::max(h, arg.value->height);
     e->height = h + 1;
-    if (e->height <= kMaxNesting)
+    if (e->height <= kMaxNesting + 1)
       return e;
     if (!tooDeepReported)
       diag.error(e->loc, "expression nested too deeply (limit " +
@@ -187,15 +216,15 @@ private:
     return nullptr;
   }
   struct DepthScope {
-    Parser &p;
-    ~DepthScope() { --p.depth; }
+    unsigned &depth;
+    ~DepthScope() { --depth; }
   };
 
   Lexer lexer;
   DiagEngine &diag;
   Token tok, prev;
   unsigned braceDepth = 0; // `{` consumed and not yet closed
-  unsigned depth = 0;
+  unsigned exprDepth = 0, blockDepth = 0;
   bool tooDeepReported = false;
 };
 
@@ -525,11 +554,10 @@ bool Parser::parseTarget(Target &target) {
 
 StmtPtr Parser::parseStmt() {
   llvm::SMLoc loc = tok.loc();
-  if (!enter(loc))
-    return nullptr;
-  DepthScope scope{*this};
-
   if (acceptKeyword("for")) {
+    if (!enter(blockDepth, loc))
+      return nullptr;
+    DepthScope scope{blockDepth};
     auto stmt = std::make_unique<Stmt>(Stmt::Kind::For, loc);
     if (!parseIdent(stmt->var, stmt->varLoc, "a loop variable") ||
         !expectKeyword("in"))
@@ -580,9 +608,6 @@ StmtPtr Parser::parseStmt() {
 }
 
 ExprPtr Parser::parseExpr() {
-  if (!enter(tok.loc()))
-    return nullptr;
-  DepthScope scope{*this};
   ExprPtr lhs = parseTerm();
   while (lhs && (tok.is(Tok::plus) || tok.is(Tok::minus))) {
     auto bin = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc());
@@ -613,21 +638,16 @@ ExprPtr Parser::parseTerm() {
 ExprPtr Parser::parseUnary() {
   if (tok.is(Tok::minus)) {
     llvm::SMLoc loc = tok.loc();
-    if (!enter(loc))
+    if (!enter(exprDepth, loc))
       return nullptr;
-    DepthScope scope{*this};
+    DepthScope scope{exprDepth};
     consume();
     ExprPtr operand = parseUnary();
     if (!operand)
       return nullptr;
-    // `-e` is `0 - e`.
-    auto zero = std::make_unique<Expr>(Expr::Kind::Number, loc);
-    zero->isInteger = true;
-    auto bin = std::make_unique<Expr>(Expr::Kind::Binary, loc);
-    bin->op = '-';
-    bin->lhs = std::move(zero);
-    bin->rhs = std::move(operand);
-    return bounded(std::move(bin));
+    auto neg = std::make_unique<Expr>(Expr::Kind::Negate, loc);
+    neg->lhs = std::move(operand);
+    return bounded(std::move(neg));
   }
   return parsePostfix();
 }
@@ -674,14 +694,15 @@ ExprPtr Parser::parsePrimary() {
     }
     auto e = std::make_unique<Expr>(Expr::Kind::Number, loc);
     e->isInteger = tok.is(Tok::integer);
-    e->number = std::strtod(tok.spelling.str().c_str(), nullptr);
+    if (!numberValue(e->number))
+      return nullptr;
     consume();
     return e;
   }
   if (tok.is(Tok::lparen)) {
-    if (!enter(loc))
+    if (!enter(exprDepth, loc))
       return nullptr;
-    DepthScope scope{*this};
+    DepthScope scope{exprDepth};
     consume();
     ExprPtr e = parseExpr();
     if (!e || !expect(Tok::rparen))
@@ -699,9 +720,9 @@ ExprPtr Parser::parsePrimary() {
     e->name = std::move(name);
     return e;
   }
-  if (!enter(loc))
+  if (!enter(exprDepth, loc))
     return nullptr;
-  DepthScope scope{*this};
+  DepthScope scope{exprDepth};
   consume();
   if (name == "kl") {
     auto e = std::make_unique<Expr>(Expr::Kind::Divergence, loc);

@@ -2,20 +2,21 @@
 //
 // One pass over the AST with a scoped environment per policy. Every check
 // reports at the source location of the offending token and analysis goes
-// on, so that one run reports several errors.
+// on, so that one run reports several errors. This file checks the
+// declarations, the pairing of the policies and the objective; policy
+// bodies are in SemaPolicies.cpp and expressions in SemaExprs.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "gps/Frontend/Sema.h"
-#include "gps/Frontend/Diagnostics.h"
+#include "SemaImpl.h"
 
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace gps;
-using namespace gps::ast;
+using namespace gps::sema;
 
 bool gps::isActivation(llvm::StringRef name) {
   return llvm::StringSwitch<bool>(name)
@@ -23,135 +24,11 @@ bool gps::isActivation(llvm::StringRef name) {
       .Default(false);
 }
 
-namespace {
-
-/// The type of an expression.
-struct Ty {
-  enum Kind { Error, Tensor, Dist, State, Number, Tuple };
-  Kind kind = Error;
-  int64_t size = 0;     // Tensor, Dist, State (hidden size)
-  std::string dist;     // Dist: gaussian | normal | bernoulli
-  static Ty error() { return {}; }
-  static Ty tensor(int64_t n) { return {Tensor, n, ""}; }
-  static Ty number() { return {Number, 0, ""}; }
-  static Ty state(int64_t n) { return {State, n, ""}; }
-  static Ty distribution(llvm::StringRef kind, int64_t n) {
-    return {Dist, n, kind.str()};
-  }
-  bool isError() const { return kind == Error; }
-  bool operator==(const Ty &o) const {
-    return kind == o.kind && size == o.size && dist == o.dist;
-  }
-  std::string str() const {
-    switch (kind) {
-    case Error:
-      return "<error>";
-    case Tensor:
-      return "real[" + std::to_string(size) + "]";
-    case Dist:
-      return dist + " distribution over " + std::to_string(size) +
-             " elements";
-    case State:
-      return "lstm state of size " + std::to_string(size);
-    case Number:
-      return "number";
-    case Tuple:
-      return "tuple";
-    }
-    return "?";
-  }
-};
-
-/// A sample site of a policy.
-struct Site {
-  llvm::SMLoc loc;
-  int64_t size = 0;
-  bool indexed = false;
-};
-
-/// A local variable of a policy.
-struct Var {
-  Ty ty;
-  llvm::SMLoc loc;
-  bool indexedSite = false; // defined by `z[t] ~ ...`: read as z[t]
-  bool site = false;        // defined by `~`: cannot be assigned
-};
-
-class Sema {
-public:
-  Sema(const Model &model, DiagEngine &diag) : model(model), diag(diag) {}
-  bool run();
-
-private:
-  void error(llvm::SMLoc loc, const llvm::Twine &msg) { diag.error(loc, msg); }
-
-  // Declarations.
-  void collectDecls();
-  void checkData(const Decl &d);
-  void checkMask(const Decl &d);
-  void checkNet(const Decl &d);
-  void checkParam(const Decl &d);
-  void checkPolicy(const Decl &d);
-  void checkSitePairing();
-  void checkObjective(const Decl &d);
-  Ty checkObjectiveExpr(const Expr &e);
-  /// True when `body` (or a loop in it) observes a data input.
-  bool observesData(const std::vector<StmtPtr> &body) const;
-
-  // Policy bodies.
-  void checkStmts(const std::vector<StmtPtr> &body);
-  void checkStmt(const Stmt &s);
-  void checkAssign(const Stmt &s);
-  void checkSample(const Stmt &s);
-  void checkFor(const Stmt &s);
-  bool checkLoopBound(const Expr &e, int64_t &value);
-  Ty checkExpr(const Expr &e);
-  Ty checkName(const Expr &e);
-  Ty checkMember(const Expr &e);
-  Ty checkCall(const Expr &e);
-  Ty checkNetCall(const Expr &e, const Decl &net);
-  /// Reads the view `field` of `data` at `loc`; `fieldLoc` is where the
-  /// field is spelt, for an unknown field.
-  Ty readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field,
-              llvm::SMLoc fieldLoc = {});
-  Var *lookupVar(llvm::StringRef name);
-  void defineVar(llvm::StringRef name, Ty ty, llvm::SMLoc loc,
-                 bool indexedSite = false, bool site = false);
-
-  const Decl *lookupDecl(llvm::StringRef name) const {
-    auto it = decls.find(name);
-    return it == decls.end() ? nullptr : it->second;
-  }
-  const Decl *maskOf(const Decl &data) const {
-    return findMask(model, data);
-  }
-  /// The output type of an mlp/affine net; Error when malformed.
-  Ty netResult(const Decl &net) const;
-
-  const Model &model;
-  DiagEngine &diag;
-  llvm::StringMap<const Decl *> decls;
-  const Decl *steps = nullptr;
-  const Decl *primary = nullptr, *guide = nullptr;
-  unsigned numObjectives = 0;
-
-  // State of the policy being checked.
-  const Decl *policy = nullptr;
-  llvm::StringMap<const Input *> inputs;
-  std::vector<llvm::StringMap<Var>> scopes;
-  llvm::StringMap<Site> *sites = nullptr;
-  llvm::StringMap<llvm::SMLoc> observed;
-  std::string loopVar;
-  llvm::StringMap<Site> primarySites, guideSites;
-};
-
-} // namespace
-
 //===----------------------------------------------------------------------===//
 // Declarations
 //===----------------------------------------------------------------------===//
 
-static const char *declKindName(Decl::Kind kind) {
+const char *sema::declKindName(Decl::Kind kind) {
   switch (kind) {
   case Decl::Kind::Data:
     return "data";
@@ -184,6 +61,16 @@ void Sema::collectDecls() {
       diag.note(it->second->nameLoc, "previous definition is here");
       continue;
     }
+    if (d->kind == Decl::Kind::Data) {
+      // The trainer's ABI takes one batch of data (and one mask).
+      if (dataInput) {
+        error(d->nameLoc, "the model has more than one data input; a model "
+                          "is trained on one");
+        diag.note(dataInput->nameLoc, "first data input is here");
+      } else {
+        dataInput = d.get();
+      }
+    }
     if (d->kind == Decl::Kind::Steps) {
       if (steps) {
         error(d->loc, "the model declares its steps twice");
@@ -203,6 +90,14 @@ void Sema::collectDecls() {
       }
     }
   }
+  // The module beside the model holds the generated functions gps_loss,
+  // gps_sample, gps_model_train, ...
+  if (llvm::StringRef(model.name).starts_with("gps_"))
+    error(model.loc, "model name '" + model.name + "' is reserved: names "
+                     "beginning with 'gps_' are used by the generated code");
+  if (!dataInput)
+    error(model.loc, "model '" + model.name + "' has no data input; declare "
+                     "the data it is trained on, e.g. 'data x : real[784]'");
   if (!primary)
     error(model.loc, "model '" + model.name + "' has no primary policy");
   if (numObjectives == 0)
@@ -229,16 +124,10 @@ void Sema::checkMask(const Decl &d) {
       return;
     }
   } else {
-    unsigned count = 0;
-    for (const DeclPtr &e : model.decls)
-      if (e->kind == Decl::Kind::Data)
-        data = e.get(), ++count;
-    if (count != 1) {
-      error(d.nameLoc, "mask '" + d.name + "' must say which data it covers "
-                                           "('on x') when the model has " +
-                           llvm::Twine(count) + " data inputs");
+    // The model's only data input; none or several are reported already.
+    data = dataInput;
+    if (!data)
       return;
-    }
   }
   if (const Decl *first = findMask(model, *data); first && first != &d) {
     error(d.nameLoc, "data '" + data->name + "' already has mask '" +
@@ -340,706 +229,6 @@ void Sema::checkParam(const Decl &d) {
     error(d.initLoc, "glorot initialisation needs a matrix parameter");
 }
 
-//===----------------------------------------------------------------------===//
-// Policies
-//===----------------------------------------------------------------------===//
-
-Var *Sema::lookupVar(llvm::StringRef name) {
-  for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
-    auto found = it->find(name);
-    if (found != it->end())
-      return &found->second;
-  }
-  return nullptr;
-}
-
-void Sema::defineVar(llvm::StringRef name, Ty ty, llvm::SMLoc loc,
-                     bool indexedSite, bool site) {
-  scopes.back()[name] = Var{ty, loc, indexedSite, site};
-}
-
-void Sema::checkPolicy(const Decl &d) {
-  policy = &d;
-  inputs.clear();
-  scopes.assign(1, {});
-  observed.clear();
-  loopVar.clear();
-  sites = d.isPrimary ? &primarySites : &guideSites;
-  if (&d != primary && &d != guide)
-    return; // A duplicate policy, already reported.
-
-  for (const Input &in : d.inputs) {
-    const Decl *target = lookupDecl(in.name);
-    if (!target || (target->kind != Decl::Kind::Data &&
-                    target->kind != Decl::Kind::Mask)) {
-      error(in.loc, "policy input '" + in.str() +
-                        "' does not name a data input or a mask");
-      continue;
-    }
-    if (target->kind == Decl::Kind::Mask && !in.field.empty()) {
-      error(in.loc, "a mask has no field '" + in.field + "'");
-      inputs.try_emplace(in.name, &in); // what was meant: no follow-on errors
-      continue;
-    }
-    if (target->kind == Decl::Kind::Data) {
-      if (!in.field.empty() && in.field != "known" && in.field != "missing") {
-        error(in.loc, "data '" + in.name + "' has no view '" + in.field +
-                          "'; expected 'known' or 'missing'");
-        continue;
-      }
-      if (!in.field.empty() && !maskOf(*target)) {
-        error(in.loc, "'" + in.str() + "' needs a mask on '" + in.name + "'");
-        continue;
-      }
-      if (d.isPrimary && in.field != "known") {
-        error(in.loc, "primary '" + d.name + "' cannot read guide-only data '" +
-                          in.str() + "'; the primary may read only the "
-                                     "known part and masks");
-        continue;
-      }
-    }
-    if (!inputs.try_emplace(in.str(), &in).second)
-      error(in.loc, "input '" + in.str() + "' is declared twice");
-  }
-  checkStmts(d.body);
-}
-
-void Sema::checkStmts(const std::vector<StmtPtr> &body) {
-  for (const StmtPtr &s : body) {
-    if (diag.tooManyErrors())
-      return;
-    checkStmt(*s);
-  }
-}
-
-void Sema::checkStmt(const Stmt &s) {
-  switch (s.kind) {
-  case Stmt::Kind::Assign:
-    return checkAssign(s);
-  case Stmt::Kind::Sample:
-    return checkSample(s);
-  case Stmt::Kind::For:
-    return checkFor(s);
-  }
-}
-
-/// Reports an error when `name` is a declaration that cannot be assigned.
-static const char *reservedKind(const Decl *d) {
-  return d ? declKindName(d->kind) : nullptr;
-}
-
-void Sema::checkAssign(const Stmt &s) {
-  for (const Target &t : s.targets) {
-    if (!t.field.empty() || !t.index.empty()) {
-      error(t.loc, "cannot assign to '" + t.str() +
-                       "'; only plain variables are assigned");
-      return;
-    }
-    if (const char *kind = reservedKind(lookupDecl(t.name))) {
-      error(t.loc, llvm::Twine("cannot assign to ") + kind + " '" + t.name +
-                       "'");
-      return;
-    }
-  }
-
-  const Expr &value = *s.value;
-  if (s.targets.size() > 1 ||
-      (value.kind == Expr::Kind::Call && value.name == "lstm_states")) {
-    const Expr &v = value;
-    if (v.kind != Expr::Kind::Call || v.name != "lstm_states") {
-      error(s.targets[1].loc, "several targets need lstm_states(...) on the "
-                              "right-hand side");
-      return;
-    }
-    if (v.args.size() != 1) {
-      error(v.loc, "lstm_states takes one argument");
-      return;
-    }
-    Ty arg = checkExpr(*v.args[0].value);
-    int64_t k = s.targets.size();
-    if (!arg.isError() &&
-        (arg.kind != Ty::Tensor || arg.size % (2 * k) != 0)) {
-      error(v.args[0].loc, "lstm_states needs a vector whose size divides "
-                           "into " +
-                               llvm::Twine(k) + " (h, c) pairs, got " +
-                               arg.str());
-      arg = Ty::error();
-    }
-    if (arg.isError()) {
-      for (const Target &t : s.targets)
-        if (!lookupVar(t.name))
-          defineVar(t.name, arg, t.loc);
-      return;
-    }
-    for (const Target &t : s.targets)
-      defineVar(t.name, Ty::state(arg.size / (2 * k)), t.loc);
-    return;
-  }
-
-  const Target &t = s.targets[0];
-  Ty ty = checkExpr(*s.value);
-  if (ty.isError()) {
-    // Define the name anyway so that its uses report nothing further.
-    if (!lookupVar(t.name))
-      defineVar(t.name, ty, t.loc);
-    return;
-  }
-  if (ty.kind == Ty::Number) {
-    error(s.value->loc, "a policy variable must be a batched value, not a "
-                        "number");
-    return;
-  }
-  if (Var *old = lookupVar(t.name)) {
-    if (old->ty.isError()) {
-      old->ty = ty;
-      return;
-    }
-    if (old->site) {
-      error(t.loc, "cannot assign to sample site '" + t.name + "'");
-      return;
-    }
-    if (!(old->ty == ty)) {
-      error(t.loc, "'" + t.name + "' changes type from " + old->ty.str() +
-                       " to " + ty.str());
-      return;
-    }
-    old->ty = ty;
-    return;
-  }
-  defineVar(t.name, ty, t.loc);
-}
-
-void Sema::checkSample(const Stmt &s) {
-  const Target &t = s.targets[0];
-  Ty dist = checkExpr(*s.value);
-  if (dist.isError()) {
-    // Define a latent site's name anyway so that its uses report nothing
-    // further.
-    if (t.field.empty() && !lookupVar(t.name) && !lookupDecl(t.name))
-      defineVar(t.name, dist, t.loc, !t.index.empty());
-    return;
-  }
-  if (dist.kind != Ty::Dist) {
-    error(s.value->loc, "'~' needs a distribution on its right, got " +
-                            dist.str());
-    return;
-  }
-  if (s.annot) {
-    if (dist.size != 0 && dist.size != s.annot->size) {
-      error(s.annot->loc, "annotation real[" + llvm::Twine(s.annot->size) +
-                              "] does not match the " + dist.str());
-      return;
-    }
-    dist.size = s.annot->size;
-    if (dist.size <= 0) {
-      error(s.annot->loc, "a sample site must have a positive size");
-      return;
-    }
-  }
-  if (dist.size == 0) {
-    error(s.value->loc, "the size of this distribution is unknown; annotate "
-                        "the site, e.g. '~ normal(0, 1) : real[20]'");
-    return;
-  }
-
-  // An observed site: the data the primary generates.
-  const Decl *d = lookupDecl(t.name);
-  if (d && d->kind == Decl::Kind::Data) {
-    if (!policy->isPrimary) {
-      error(t.loc, "guide '" + policy->name + "' cannot observe data '" +
-                       t.str() + "'; only the primary observes data");
-      return;
-    }
-    if (!t.index.empty() || (!t.field.empty() && t.field != "missing")) {
-      error(t.loc, "an observed site is 'x' or 'x.missing', not '" + t.str() +
-                       "'");
-      return;
-    }
-    if (!t.field.empty() && !maskOf(*d)) {
-      error(t.loc, "'" + t.str() + "' needs a mask on '" + t.name + "'");
-      return;
-    }
-    if (!t.field.empty() && !inputs.count(maskOf(*d)->name)) {
-      error(t.loc, "observing '" + t.str() + "' needs mask '" +
-                       maskOf(*d)->name + "' as an input of primary '" +
-                       policy->name + "'");
-      return;
-    }
-    if (!loopVar.empty()) {
-      error(t.loc, "data is observed once, after the step loop");
-      return;
-    }
-    if (dist.dist == "normal") {
-      error(s.value->loc, "observed data needs a parameterised distribution "
-                          "(bernoulli or gauss)");
-      return;
-    }
-    if (dist.size != d->type.size) {
-      error(s.value->loc, "data '" + d->name + "' has " +
-                              llvm::Twine(d->type.size) +
-                              " elements but the distribution is over " +
-                              llvm::Twine(dist.size));
-      return;
-    }
-    auto [it, inserted] = observed.try_emplace(d->name, t.loc);
-    if (!inserted) {
-      error(t.loc, "data '" + d->name + "' is observed twice");
-      diag.note(it->second, "first observed here");
-    }
-    return;
-  }
-  if (d) {
-    error(t.loc, llvm::Twine("cannot sample into ") + declKindName(d->kind) +
-                     " '" + t.name + "'");
-    return;
-  }
-  if (!t.field.empty()) {
-    error(t.loc, "a sample site is a plain name, not '" + t.str() + "'");
-    return;
-  }
-  if (dist.dist == "bernoulli") {
-    error(s.value->loc, "latent sites must be continuous; a bernoulli "
-                        "distribution can only observe data");
-    return;
-  }
-  if (loopVar.empty() && !t.index.empty()) {
-    error(t.indexLoc, "'" + t.index + "' is not a loop variable");
-    return;
-  }
-  if (!loopVar.empty()) {
-    if (t.index.empty()) {
-      error(t.loc, "site '" + t.name + "' is sampled inside the step loop "
-                   "and must be indexed by the step, as '" +
-                       t.name + "[" + loopVar + "]'");
-      return;
-    }
-    if (t.index != loopVar) {
-      error(t.indexLoc, "site index '" + t.index +
-                            "' is not the loop variable '" + loopVar + "'");
-      return;
-    }
-  }
-  auto [it, inserted] =
-      sites->try_emplace(t.name, Site{t.loc, dist.size, !t.index.empty()});
-  if (!inserted) {
-    error(t.loc, "duplicate sample site '" + t.name + "' in policy '" +
-                     policy->name + "'");
-    diag.note(it->second.loc, "previous site is here");
-    return;
-  }
-  if (lookupVar(t.name)) {
-    error(t.loc, "sample site '" + t.name + "' shadows a variable");
-    return;
-  }
-  defineVar(t.name, Ty::tensor(dist.size), t.loc, !t.index.empty(),
-            /*site=*/true);
-}
-
-bool Sema::checkLoopBound(const Expr &e, int64_t &value) {
-  if (e.kind == Expr::Kind::Number && e.isInteger) {
-    value = int64_t(e.number);
-    return true;
-  }
-  if (e.kind == Expr::Kind::Name) {
-    const Decl *d = lookupDecl(e.name);
-    if (d && d->kind == Decl::Kind::Steps) {
-      value = d->steps;
-      return true;
-    }
-  }
-  error(e.loc, "a loop bound must be an integer or the model's steps name");
-  return false;
-}
-
-void Sema::checkFor(const Stmt &s) {
-  if (!loopVar.empty()) {
-    error(s.loc, "nested step loops are not supported");
-    return;
-  }
-  if (lookupVar(s.var) || lookupDecl(s.var)) {
-    error(s.varLoc, "loop variable '" + s.var + "' shadows another name");
-    return;
-  }
-  int64_t lo, hi;
-  bool ok = checkLoopBound(*s.lo, lo);
-  ok = checkLoopBound(*s.hi, hi) && ok;
-  if (!ok)
-    return;
-  int64_t total = steps ? steps->steps : 0;
-  for (auto [value, e] : {std::pair{lo, s.lo.get()}, {hi, s.hi.get()}}) {
-    if (value < 0 || value > total) {
-      error(e->loc, "loop bound " + llvm::Twine(value) +
-                        " is outside the model's steps 0.." +
-                        llvm::Twine(total) +
-                        (steps ? "" : " (declare them with 'steps T = N')"));
-      return;
-    }
-  }
-  loopVar = s.var;
-  scopes.emplace_back();
-  checkStmts(s.body);
-  scopes.pop_back();
-  loopVar.clear();
-}
-
-//===----------------------------------------------------------------------===//
-// Expressions
-//===----------------------------------------------------------------------===//
-
-Ty Sema::readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field,
-                  llvm::SMLoc fieldLoc) {
-  std::string view = field.empty() ? data.name : data.name + "." + field.str();
-  if (!field.empty() && field != "known" && field != "missing") {
-    error(fieldLoc.isValid() ? fieldLoc : loc,
-          "data '" + data.name + "' has no view '" + field + "'");
-    return Ty::error();
-  }
-  if (!field.empty() && !maskOf(data)) {
-    error(loc, "'" + view + "' needs a mask on '" + data.name + "'");
-    return Ty::error();
-  }
-  // The full data covers both of its views, computed with the mask.
-  bool declared = inputs.count(view) || inputs.count(data.name);
-  if (declared && !inputs.count(view)) {
-    const Decl *mask = maskOf(data);
-    if (!inputs.count(mask->name)) {
-      error(loc, "'" + view + "' is computed from '" + data.name +
-                     "' and mask '" + mask->name + "'; declare '" +
-                     mask->name + "' as an input of policy '" + policy->name +
-                     "'");
-      return Ty::error();
-    }
-  }
-  if (!declared) {
-    if (policy->isPrimary && field != "known")
-      error(loc, "primary '" + policy->name + "' reads guide-only data '" +
-                     view + "'");
-    else
-      error(loc, "policy '" + policy->name + "' reads '" + view +
-                     "' but does not declare it as an input");
-    return Ty::error();
-  }
-  return Ty::tensor(data.type.size);
-}
-
-Ty Sema::checkName(const Expr &e) {
-  if (Var *v = lookupVar(e.name)) {
-    if (v->indexedSite) {
-      error(e.loc, "site '" + e.name + "' is read as '" + e.name + "[" +
-                       loopVar + "]'");
-      return Ty::error();
-    }
-    return v->ty;
-  }
-  if (e.name == loopVar) {
-    error(e.loc, "the loop variable '" + e.name +
-                     "' can only index a sample site");
-    return Ty::error();
-  }
-  const Decl *d = lookupDecl(e.name);
-  if (!d) {
-    auto site = sites->find(e.name);
-    if (site != sites->end() && site->second.indexed)
-      error(e.loc, "site '" + e.name + "' is sampled inside the step loop; "
-                   "read it there, as '" + e.name + "[t]'");
-    else
-      error(e.loc, "use of undeclared name '" + e.name + "'");
-    return Ty::error();
-  }
-  switch (d->kind) {
-  case Decl::Kind::Data:
-    return readData(e.loc, *d, "");
-  case Decl::Kind::Mask:
-    if (!inputs.count(d->name)) {
-      error(e.loc, "policy '" + policy->name + "' reads mask '" + d->name +
-                       "' but does not declare it as an input");
-      return Ty::error();
-    }
-    if (const Decl *data = findMaskedData(model, *d))
-      return Ty::tensor(data->type.size);
-    return Ty::error();
-  case Decl::Kind::Param:
-    if (d->shape.size() != 1) {
-      error(e.loc, "matrix parameter '" + d->name +
-                       "' cannot be used as a batched value");
-      return Ty::error();
-    }
-    return Ty::tensor(d->shape[0]);
-  case Decl::Kind::Steps:
-    error(e.loc, "'" + d->name + "' is a step count; it can only bound a "
-                                 "loop");
-    return Ty::error();
-  case Decl::Kind::Net:
-    error(e.loc, "net '" + d->name + "' must be applied to arguments");
-    return Ty::error();
-  default:
-    error(e.loc, llvm::Twine(declKindName(d->kind)) + " '" + d->name +
-                     "' is not a value");
-    return Ty::error();
-  }
-}
-
-Ty Sema::checkMember(const Expr &e) {
-  const Expr &base = *e.base;
-  if (base.kind == Expr::Kind::Name && !lookupVar(base.name)) {
-    const Decl *d = lookupDecl(base.name);
-    if (d && d->kind == Decl::Kind::Data)
-      return readData(base.loc, *d, e.name, e.loc);
-  }
-  Ty ty = checkExpr(base);
-  if (ty.isError())
-    return ty;
-  if (ty.kind == Ty::State) {
-    if (e.name == "h" || e.name == "c")
-      return Ty::tensor(ty.size);
-    error(e.loc, "an lstm state has fields 'h' and 'c', not '" + e.name + "'");
-    return Ty::error();
-  }
-  error(e.loc, "a " + ty.str() + " has no field '" + e.name + "'");
-  return Ty::error();
-}
-
-/// Checks that every argument of `e` is positional.
-static bool positionalOnly(const Expr &e, DiagEngine &diag) {
-  for (const Arg &a : e.args)
-    if (!a.name.empty()) {
-      diag.error(a.loc, "'" + e.name + "' takes no named argument '" +
-                            a.name + "'");
-      return false;
-    }
-  return true;
-}
-
-Ty Sema::checkNetCall(const Expr &e, const Decl &net) {
-  const NetSpec &spec = net.net;
-  if (!positionalOnly(e, diag))
-    return Ty::error();
-  if (spec.arch == "lstm") {
-    if (e.args.size() != 2) {
-      error(e.loc, "lstm '" + net.name + "' takes (state, input), got " +
-                       llvm::Twine(e.args.size()) + " argument(s)");
-      return Ty::error();
-    }
-    Ty state = checkExpr(*e.args[0].value);
-    Ty input = checkExpr(*e.args[1].value);
-    if (state.isError() || input.isError())
-      return Ty::error();
-    if (state.kind != Ty::State || state.size != spec.hidden) {
-      error(e.args[0].loc, "lstm '" + net.name + "' needs a state of size " +
-                               llvm::Twine(spec.hidden) + ", got " +
-                               state.str());
-      return Ty::error();
-    }
-    if (input.kind != Ty::Tensor || input.size != spec.inputs) {
-      error(e.args[1].loc, "lstm '" + net.name + "' needs an input real[" +
-                               llvm::Twine(spec.inputs) + "], got " +
-                               input.str());
-      return Ty::error();
-    }
-    return state;
-  }
-  if (e.args.size() != 1) {
-    error(e.loc, "net '" + net.name + "' takes one argument, got " +
-                     llvm::Twine(e.args.size()));
-    return Ty::error();
-  }
-  Ty arg = checkExpr(*e.args[0].value);
-  if (arg.isError())
-    return arg;
-  if (arg.kind != Ty::Tensor || arg.size != spec.inputs) {
-    error(e.args[0].loc, "net '" + net.name + "' expects real[" +
-                             llvm::Twine(spec.inputs) + "], got " + arg.str());
-    return Ty::error();
-  }
-  return netResult(net);
-}
-
-Ty Sema::checkCall(const Expr &e) {
-  llvm::StringRef name = e.name;
-  if (const Decl *d = lookupDecl(name)) {
-    if (d->kind == Decl::Kind::Net)
-      return checkNetCall(e, *d);
-    error(e.loc, llvm::Twine(declKindName(d->kind)) + " '" + name +
-                     "' cannot be called");
-    return Ty::error();
-  }
-
-  // Builtins.
-  auto checkArgs = [&](std::vector<Ty> &tys) {
-    bool ok = true;
-    for (const Arg &a : e.args) {
-      tys.push_back(checkExpr(*a.value));
-      ok &= !tys.back().isError();
-    }
-    return ok;
-  };
-  auto arity = [&](size_t n) {
-    if (e.args.size() == n)
-      return true;
-    error(e.loc, "'" + name + "' takes " + llvm::Twine(n) +
-                     " argument(s), got " + llvm::Twine(e.args.size()));
-    return false;
-  };
-  auto needTensor = [&](const Ty &ty, const Arg &a, int64_t size) {
-    if (ty.kind == Ty::Tensor && (size < 0 || ty.size == size))
-      return true;
-    error(a.loc, "'" + name + "' expects " +
-                     (size < 0 ? std::string("a batched value")
-                               : "real[" + std::to_string(size) + "]") +
-                     ", got " + ty.str());
-    return false;
-  };
-
-  if (name == "normal") {
-    if (!positionalOnly(e, diag) || !arity(2))
-      return Ty::error();
-    for (const Arg &a : e.args) {
-      const Expr &v = *a.value;
-      bool zero = v.kind == Expr::Kind::Number && v.number == 0;
-      bool one = v.kind == Expr::Kind::Number && v.number == 1;
-      if (&a == &e.args[0] ? !zero : !one) {
-        error(a.loc, "only the standard normal(0, 1) is supported; use "
-                     "gauss(mean, logvar) for others");
-        return Ty::error();
-      }
-    }
-    return Ty::distribution("normal", 0);
-  }
-  if (name == "lstm_states") {
-    error(e.loc, "lstm_states(...) must be assigned to one or more states, "
-                 "as 's, g = lstm_states(v)'");
-    return Ty::error();
-  }
-
-  if (name == "bernoulli") {
-    if (!arity(1))
-      return Ty::error();
-    if (!e.args[0].name.empty() && e.args[0].name != "logits") {
-      error(e.args[0].loc, "bernoulli takes 'logits', not '" +
-                               e.args[0].name + "'");
-      return Ty::error();
-    }
-  } else if (name == "gauss") {
-    if (!arity(2))
-      return Ty::error();
-    const char *names[] = {"mean", "logvar"};
-    for (size_t i = 0; i < 2; ++i)
-      if (!e.args[i].name.empty() && e.args[i].name != names[i]) {
-        error(e.args[i].loc, llvm::Twine("argument ") + llvm::Twine(i + 1) +
-                                 " of gauss is '" + names[i] + "'");
-        return Ty::error();
-      }
-  } else if (!positionalOnly(e, diag)) {
-    return Ty::error();
-  }
-
-  std::vector<Ty> tys;
-  if (name == "concat") {
-    if (e.args.empty()) {
-      error(e.loc, "concat needs at least one argument");
-      return Ty::error();
-    }
-    if (!checkArgs(tys))
-      return Ty::error();
-    int64_t total = 0;
-    for (size_t i = 0; i < tys.size(); ++i) {
-      if (!needTensor(tys[i], e.args[i], -1))
-        return Ty::error();
-      total += tys[i].size;
-    }
-    return Ty::tensor(total);
-  }
-  if (name == "fill") {
-    if (!arity(3) || !checkArgs(tys))
-      return Ty::error();
-    for (size_t i = 0; i < 3; ++i)
-      if (!needTensor(tys[i], e.args[i], i ? tys[0].size : -1))
-        return Ty::error();
-    return tys[0];
-  }
-  if (isActivation(name)) {
-    if (!arity(1) || !checkArgs(tys) || !needTensor(tys[0], e.args[0], -1))
-      return Ty::error();
-    return tys[0];
-  }
-  if (name == "bernoulli") {
-    if (!checkArgs(tys) || !needTensor(tys[0], e.args[0], -1))
-      return Ty::error();
-    return Ty::distribution("bernoulli", tys[0].size);
-  }
-  if (name == "gauss") {
-    if (!checkArgs(tys) || !needTensor(tys[0], e.args[0], -1) ||
-        !needTensor(tys[1], e.args[1], tys[0].size))
-      return Ty::error();
-    return Ty::distribution("gaussian", tys[0].size);
-  }
-  if (name == "kl" || name == "nll") {
-    error(e.loc, "'" + name + "' is an objective term and cannot appear in a "
-                              "policy");
-    return Ty::error();
-  }
-  error(e.loc, "unknown function '" + name + "'");
-  return Ty::error();
-}
-
-Ty Sema::checkExpr(const Expr &e) {
-  switch (e.kind) {
-  case Expr::Kind::Number:
-    return Ty::number();
-  case Expr::Kind::Name:
-    return checkName(e);
-  case Expr::Kind::Member:
-    return checkMember(e);
-  case Expr::Kind::Index: {
-    if (loopVar.empty()) {
-      error(e.loc, "'" + e.name + "[" + e.index + "]' is read outside the "
-                   "step loop; a loop's sites can only be read inside it");
-      return Ty::error();
-    }
-    Var *v = lookupVar(e.name);
-    if (!v || !v->indexedSite) {
-      error(e.loc, "'" + e.name + "' is not a site sampled in this loop");
-      return Ty::error();
-    }
-    if (e.index != loopVar) {
-      error(e.indexLoc, "only the current step '" + e.name + "[" + loopVar +
-                            "]' can be read");
-      return Ty::error();
-    }
-    return v->ty;
-  }
-  case Expr::Kind::Call:
-    return checkCall(e);
-  case Expr::Kind::Divergence:
-    error(e.loc, "'kl' is an objective term and cannot appear in a policy");
-    return Ty::error();
-  case Expr::Kind::Binary: {
-    Ty lhs = checkExpr(*e.lhs);
-    Ty rhs = checkExpr(*e.rhs);
-    if (lhs.isError() || rhs.isError())
-      return Ty::error();
-    if (lhs.kind == Ty::Number && rhs.kind == Ty::Number)
-      return lhs;
-    if (lhs.kind != Ty::Tensor || rhs.kind != Ty::Tensor) {
-      const Ty &bad = lhs.kind != Ty::Tensor ? lhs : rhs;
-      error(e.loc, "'" + std::string(1, e.op) + "' needs two batched values of "
-                                             "the same size, got " +
-                       (bad.kind == Ty::Number ? "a number" : bad.str()) +
-                       (bad.kind == Ty::Number
-                            ? " (numbers and batched values do not mix)"
-                            : ""));
-      return Ty::error();
-    }
-    if (lhs.size != rhs.size) {
-      error(e.loc, "size mismatch: '" + std::string(1, e.op) + "' of " +
-                       lhs.str() + " and " + rhs.str());
-      return Ty::error();
-    }
-    return lhs;
-  }
-  }
-  return Ty::error();
-}
 
 //===----------------------------------------------------------------------===//
 // Pairing and objective
@@ -1072,6 +261,32 @@ void Sema::checkSitePairing() {
   }
 }
 
+void Sema::checkLoopPairing() {
+  const StepLoop &g = guideLoop, &p = primaryLoop;
+  if (!g.stmt || !p.stmt)
+    return;
+  bool gBackward = g.lo > g.hi, pBackward = p.lo > p.hi;
+  auto range = [](const StepLoop &l) {
+    return std::to_string(l.lo) + ".." + std::to_string(l.hi);
+  };
+  if (gBackward != pBackward) {
+    error(g.stmt->loc, "the guide's step loop runs " +
+                           llvm::Twine(gBackward ? "backward" : "forward") +
+                           " (" + range(g) + ") but the primary's runs " +
+                           (pBackward ? "backward" : "forward") + " (" +
+                           range(p) +
+                           "); loops in opposite directions are not "
+                           "supported yet");
+    diag.note(p.stmt->loc, "the primary's step loop is here");
+  } else if (std::min(g.lo, g.hi) != std::min(p.lo, p.hi) ||
+             std::max(g.lo, g.hi) != std::max(p.lo, p.hi)) {
+    error(g.stmt->loc, "the guide's step loop runs over " + range(g) +
+                           " but the primary's over " + range(p) +
+                           "; both must run over the same steps");
+    diag.note(p.stmt->loc, "the primary's step loop is here");
+  }
+}
+
 bool Sema::observesData(const std::vector<StmtPtr> &body) const {
   for (const StmtPtr &s : body) {
     if (s->kind == Stmt::Kind::For && observesData(s->body))
@@ -1082,6 +297,37 @@ bool Sema::observesData(const std::vector<StmtPtr> &body) const {
       return true;
   }
   return false;
+}
+
+/// The value of `e` when it is a constant: numbers and arithmetic on them,
+/// in 32-bit floats as the objective computes it.
+static std::optional<float> foldConstant(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Number:
+    return float(e.number);
+  case Expr::Kind::Negate:
+    if (std::optional<float> v = foldConstant(*e.lhs))
+      return -*v;
+    return std::nullopt;
+  case Expr::Kind::Binary: {
+    std::optional<float> lhs = foldConstant(*e.lhs);
+    std::optional<float> rhs = lhs ? foldConstant(*e.rhs) : std::nullopt;
+    if (!rhs)
+      return std::nullopt;
+    switch (e.op) {
+    case '+':
+      return *lhs + *rhs;
+    case '-':
+      return *lhs - *rhs;
+    case '*':
+      return *lhs * *rhs;
+    default:
+      return *lhs / *rhs;
+    }
+  }
+  default:
+    return std::nullopt;
+  }
 }
 
 Ty Sema::checkObjectiveExpr(const Expr &e) {
@@ -1106,7 +352,14 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
         const Decl *d = lookupDecl(s.name);
         if (d && d->kind == Decl::Kind::Policy)
           return 1;
-        error(s.loc, "'" + s.name + "' is not a policy");
+        if (!d && !guide)
+          error(s.loc, "'" + s.name + "' is not a policy; the model has no "
+                                      "guide, so its objective can only use "
+                                      "nll and kl(" +
+                           (primary ? primary->name : std::string("p")) +
+                           " || normal(0, 1))");
+        else
+          error(s.loc, "'" + s.name + "' is not a policy");
         return 0;
       }
       if (s.kind == Expr::Kind::Call && s.name == "normal" &&
@@ -1134,11 +387,25 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
     }
     return Ty::number();
   }
+  case Expr::Kind::Negate:
+    return checkObjectiveExpr(*e.lhs);
   case Expr::Kind::Binary: {
     Ty lhs = checkObjectiveExpr(*e.lhs);
     Ty rhs = checkObjectiveExpr(*e.rhs);
     if (lhs.isError() || rhs.isError())
       return Ty::error();
+    // The objective is computed in 32-bit floats; a constant part of it
+    // must stay finite.
+    std::optional<float> divisor = foldConstant(*e.rhs);
+    if (e.op == '/' && divisor && *divisor == 0) {
+      error(e.loc, "division by zero");
+      return Ty::error();
+    }
+    std::optional<float> value = foldConstant(e);
+    if (value && !std::isfinite(*value)) {
+      error(e.loc, "this constant overflows a 32-bit float");
+      return Ty::error();
+    }
     return Ty::number();
   }
   default:
@@ -1180,6 +447,7 @@ bool Sema::run() {
     }
   }
   checkSitePairing();
+  checkLoopPairing();
   for (const DeclPtr &d : model.decls)
     if (d->kind == Decl::Kind::Objective)
       checkObjective(*d);

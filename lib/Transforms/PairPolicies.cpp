@@ -2,7 +2,8 @@
 //
 // Builds the guide-led rollout of a model: the guide samples, the primary is
 // replayed along the guide's samples, and the step loops of both policies are
-// fused into one.
+// fused into one. A model without a guide gets an empty one, so that its
+// rollout is the primary alone.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,7 +61,9 @@ static FailureOr<PolicyParts> splitPolicy(PolicyOp policy) {
   for (Operation &op : policy.getBody().front().without_terminator()) {
     if (auto loop = llvm::dyn_cast<ForOp>(op)) {
       if (parts.loop) {
-        InFlightDiagnostic diag = loop.emitOpError()
+        // Located errors without the op attached: the op's IR means nothing
+        // to the author of the .gps file.
+        InFlightDiagnostic diag = emitError(loop.getLoc())
                                   << "cannot be paired: policy '"
                                   << policy.getSymName()
                                   << "' has more than one step loop";
@@ -112,9 +115,9 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
        g->loop.getUpper() != p->loop.getUpper() ||
        g->loop.getReverse() != p->loop.getReverse())) {
     InFlightDiagnostic diag =
-        g->loop.emitOpError()
-        << "cannot be paired with the primary's step loop: both must run "
-           "over the same steps in the same direction";
+        emitError(g->loop.getLoc())
+        << "the guide's step loop cannot be paired with the primary's step "
+           "loop: both must run over the same steps in the same direction";
     diag.attachNote(p->loop.getLoc()) << "primary's step loop is here";
     return failure();
   }
@@ -136,7 +139,12 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
 
   OpBuilder b(model.getContext());
   b.setInsertionPointAfter(primary->isBeforeInBlock(guide) ? guide : primary);
-  auto rollout = RolloutOp::create(b, guide.getLoc(), "rollout",
+  // The model's symbols are its declarations: a policy may be called
+  // `rollout`.
+  std::string rolloutName = "rollout";
+  for (unsigned i = 1; model.lookupSymbol(rolloutName); ++i)
+    rolloutName = "rollout_" + std::to_string(i);
+  auto rollout = RolloutOp::create(b, guide.getLoc(), rolloutName,
                                    guide.getSymName(), primary.getSymName(),
                                    b.getArrayAttr(reads), ArrayAttr());
   Block *body = b.createBlock(&rollout.getBody(), {}, types, locs);
@@ -221,13 +229,31 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
   return success();
 }
 
+/// Adds an empty guide policy to a model that has none, after `primary`.
+/// Paired with it, the primary samples every site itself.
+static PolicyOp addEmptyGuide(ModelOp model, PolicyOp primary) {
+  std::string name = "no_guide";
+  for (unsigned i = 1; model.lookupSymbol(name); ++i)
+    name = "no_guide_" + std::to_string(i);
+  OpBuilder b(model.getContext());
+  b.setInsertionPointAfter(primary);
+  auto guide = PolicyOp::create(b, primary.getLoc(), name, Role::guide,
+                                b.getArrayAttr({}));
+  b.createBlock(&guide.getBody());
+  ReturnOp::create(b, primary.getLoc());
+  return guide;
+}
+
 void PairPoliciesPass::runOnOperation() {
   ModelOp model = getOperation();
   if (!model.getBody().getOps<RolloutOp>().empty())
     return;
   PolicyOp guide = model.getGuide(), primary = model.getPrimary();
-  if (!guide || !primary)
+  if (!primary)
     return;
+  // Without a guide, the rollout is the primary alone.
+  if (!guide)
+    guide = addEmptyGuide(model, primary);
   if (failed(pair(model, guide, primary)))
     signalPassFailure();
 }

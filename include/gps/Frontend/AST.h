@@ -37,7 +37,16 @@ struct Arg {
 };
 
 struct Expr {
-  enum class Kind { Number, Name, Member, Index, Call, Binary, Divergence };
+  enum class Kind {
+    Number,
+    Name,
+    Member,
+    Index,
+    Call,
+    Negate,
+    Binary,
+    Divergence
+  };
   Kind kind;
   llvm::SMLoc loc;
 
@@ -49,7 +58,7 @@ struct Expr {
   llvm::SMLoc indexLoc;   // Index
   std::vector<Arg> args;  // Call
   char op = 0;            // Binary: + - * /
-  ExprPtr lhs, rhs;       // Binary, Divergence (from || to)
+  ExprPtr lhs, rhs;       // Binary, Divergence (from || to); Negate: lhs
   unsigned height = 1;    // of the tree rooted here; bounded by the parser
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}

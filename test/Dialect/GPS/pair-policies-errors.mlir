@@ -39,7 +39,8 @@ gps.model @m steps = 3 {
 
 // -----
 
-// A model without a guide has nothing to pair and is left as it is.
+// A model without a guide is paired with an empty guide, without an error
+// (test/Transforms/pair-no-guide.gps checks the rollout).
 gps.model @m steps = 0 {
   gps.policy primary @p reads [] {}
   gps.objective { %0 = gps.kl_std_normal @p : f32  gps.return %0 : f32 }
