@@ -26,7 +26,9 @@ def PairPoliciesPass : Pass<"gps-pair-policies", "::gps::ModelOp"> {
 
     A `gps.model` with one primary and one guide policy, each with at most
     one step loop at the top of its body (what `gpsc --emit=mlir` produces).
-    A model without a guide is left unchanged.
+    A model without a guide is paired with an empty guide policy (added
+    to the model), so the primary samples every site. The rollout's symbol
+    is renamed where the model already uses `rollout`.
 
     #### Output IR
 
