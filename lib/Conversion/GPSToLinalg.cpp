@@ -7,6 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Runtime/Contract.h"
 
 #include "mlir/IR/AffineMap.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -21,8 +22,9 @@ namespace gps {
 using namespace mlir;
 using namespace gps;
 
-/// Name of the runtime's normal generator (Interface.h).
-static constexpr StringLiteral kNormalFn = "gps_rt_normal";
+/// The runtime's normal generator (Contract.h, Interface.h).
+static const StringRef kNormalFn(gps::rt::contract::kNormalFn.data(),
+                                 gps::rt::contract::kNormalFn.size());
 
 namespace {
 
@@ -554,7 +556,8 @@ void ConvertGPSToLinalgPass::runOnOperation() {
 
   // Batch sizes, read once at each function's entry.
   module.walk([&](func::FuncOp func) {
-    auto attr = func->getAttrOfType<IntegerAttr>("gps.batch_arg");
+    auto attr = func->getAttrOfType<IntegerAttr>(
+        GPSDialect::BatchArgAttrHelper::getNameStr());
     if (!attr || func.isExternal())
       return;
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());

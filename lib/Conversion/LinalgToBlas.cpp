@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Runtime/Contract.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -16,8 +17,9 @@ namespace gps {
 
 using namespace mlir;
 
-/// Name of the runtime's sgemm (Interface.h).
-static constexpr StringLiteral kSgemmFn = "gps_rt_sgemm";
+/// The runtime's sgemm (Contract.h, Interface.h).
+static const StringRef kSgemmFn(gps::rt::contract::kSgemmFn.data(),
+                                gps::rt::contract::kSgemmFn.size());
 
 namespace {
 struct ConvertLinalgToBlasPass

@@ -57,8 +57,11 @@ void gps::buildGradientPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-void gps::buildLoweringPipeline(OpPassManager &pm) {
-  pm.addPass(createBuildEntriesPass());
+void gps::buildLoweringPipeline(OpPassManager &pm,
+                                const LoweringOptions &options) {
+  BuildEntriesPassOptions entries;
+  entries.abiVersion = options.abiVersion;
+  pm.addPass(createBuildEntriesPass(entries));
   pm.addPass(createConvertGPSToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

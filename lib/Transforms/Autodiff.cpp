@@ -8,6 +8,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Dialect/GPS/GPSSymbols.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -375,7 +376,8 @@ LogicalResult Differentiator::run() {
   Block &entry = func.getBody().front();
   SmallVector<BlockArgument> params;
   for (BlockArgument arg : entry.getArguments())
-    if (func.getArgAttr(arg.getArgNumber(), "gps.param")) {
+    if (func.getArgAttr(arg.getArgNumber(),
+                        GPSDialect::ParamAttrHelper::getNameStr())) {
       params.push_back(arg);
       active.insert(arg);
     }
@@ -426,15 +428,15 @@ void AutodiffPass::runOnOperation() {
   ModuleOp module = getOperation();
   SmallVector<func::FuncOp> todo;
   for (auto func : module.getOps<func::FuncOp>())
-    if (func->hasAttr("gps.differentiate") && !func.isExternal())
+    if (func->hasAttr(GPSDialect::DifferentiateAttrHelper::getNameStr()) && !func.isExternal())
       todo.push_back(func);
   for (func::FuncOp func : todo) {
-    std::string name = (func.getSymName() + "_grad").str();
+    std::string name = gradientFnName(func.getSymName());
     if (module.lookupSymbol(name))
       continue;
     auto grad = llvm::cast<func::FuncOp>(func->clone());
     grad.setSymName(name);
-    grad->removeAttr("gps.differentiate");
+    grad->removeAttr(GPSDialect::DifferentiateAttrHelper::getNameStr());
     module.getBody()->push_back(grad);
     if (failed(Differentiator(grad).run()))
       return signalPassFailure();

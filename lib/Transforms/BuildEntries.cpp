@@ -7,7 +7,8 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
-#include "gps/Dialect/GPS/GPSTerms.h"
+#include "gps/Dialect/GPS/GPSSymbols.h"
+#include "gps/Runtime/Contract.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -21,64 +22,81 @@ namespace gps {
 using namespace mlir;
 using namespace gps;
 
-/// Version of the entry-point ABI the manifest announces; the runtime's
-/// GPS_RUNTIME_API_VERSION must match.
-static constexpr int64_t kAbiVersion = 1;
+namespace contract = gps::rt::contract;
+namespace key = gps::rt::contract::key;
 
-static StringRef initName(InitKind kind) { return stringifyInitKind(kind); }
+static StringRef str(std::string_view name) {
+  return StringRef(name.data(), name.size());
+}
+
+// The dialect's enums carry the contract's values (GPSOps.td).
+static_assert(static_cast<int32_t>(TermKind::kl_q_normal) ==
+              static_cast<int32_t>(contract::Term::KLQNormal));
+static_assert(static_cast<int32_t>(InitKind::glorot) ==
+              static_cast<int32_t>(contract::Init::Glorot));
+static_assert(static_cast<int32_t>(MaskKind::mcar) ==
+              static_cast<int32_t>(contract::Mask::Mcar));
+static_assert(static_cast<int32_t>(DataKind::bits) ==
+              static_cast<int32_t>(contract::Data::Bits));
+
+template <typename Contract, typename Kind>
+static std::string spell(Kind kind) {
+  return std::string(contract::spelling(static_cast<Contract>(kind)));
+}
 
 /// The manifest of `model` (format: docs/trainer.md).
 static std::string buildManifest(ModelOp model, ArrayAttr terms,
                                  ArrayRef<int64_t> offsets,
-                                 int64_t paramCount) {
+                                 int64_t paramCount, uint32_t abi) {
   llvm::json::Object root;
-  root["abi"] = kAbiVersion;
-  root["model"] = model.getSymName().str();
-  root["steps"] = model.getSteps();
+  root[str(key::kAbi)] = abi;
+  root[str(key::kModel)] = model.getSymName().str();
+  root[str(key::kSteps)] = model.getSteps();
   for (DataOp data : model.getBody().getOps<DataOp>()) {
     llvm::json::Object d;
-    d["name"] = data.getSymName().str();
-    d["kind"] = stringifyDataKind(data.getKind()).str();
-    d["dim"] = data.getSize();
+    d[str(key::kName)] = data.getSymName().str();
+    d[str(key::kKind)] = spell<contract::Data>(data.getKind());
+    d[str(key::kDim)] = data.getSize();
     if (data.getLo()) {
-      d["lo"] = data.getLo()->convertToDouble();
-      d["hi"] = data.getHi()->convertToDouble();
+      d[str(key::kLo)] = data.getLo()->convertToDouble();
+      d[str(key::kHi)] = data.getHi()->convertToDouble();
     }
-    root["data"] = std::move(d);
+    root[str(key::kData)] = std::move(d);
     break;
   }
-  root["mask"] = nullptr;
+  root[str(key::kMask)] = nullptr;
   for (MaskOp mask : model.getBody().getOps<MaskOp>()) {
     llvm::json::Object m;
-    m["name"] = mask.getSymName().str();
-    m["kind"] = stringifyMaskKind(mask.getKind()).str();
-    m["amount"] = mask.getAmount().convertToDouble();
+    m[str(key::kName)] = mask.getSymName().str();
+    m[str(key::kKind)] = spell<contract::Mask>(mask.getKind());
+    m[str(key::kAmount)] = mask.getAmount().convertToDouble();
     if (auto image = mask.getImage())
-      m["image"] = llvm::json::Array(llvm::ArrayRef<int64_t>(*image));
-    root["mask"] = std::move(m);
+      m[str(key::kImage)] = llvm::json::Array(llvm::ArrayRef<int64_t>(*image));
+    root[str(key::kMask)] = std::move(m);
     break;
   }
   llvm::json::Array params;
   for (auto [i, param] : llvm::enumerate(model.getBody().getOps<ParamOp>())) {
     llvm::json::Object p;
-    p["name"] = param.getSymName().str();
-    p["shape"] = llvm::json::Array(param.getType().getShape());
-    p["init"] = initName(param.getInit()).str();
-    p["offset"] = offsets[i];
+    p[str(key::kName)] = param.getSymName().str();
+    p[str(key::kShape)] = llvm::json::Array(param.getType().getShape());
+    p[str(key::kInit)] = spell<contract::Init>(param.getInit());
+    p[str(key::kOffset)] = offsets[i];
     params.push_back(std::move(p));
   }
-  root["params"] = std::move(params);
-  root["param_count"] = paramCount;
+  root[str(key::kParams)] = std::move(params);
+  root[str(key::kParamCount)] = paramCount;
   llvm::json::Array names;
-  for (StringRef name : terms.getAsValueRange<StringAttr>()) {
-    if (auto steps = parseStepTermName(name)) {
-      for (int64_t t = steps->first; t <= steps->last; ++t)
-        names.push_back(formatStepSlotName(steps->term, t));
+  for (TermAttr term : terms.getAsRange<TermAttr>()) {
+    auto kind = static_cast<contract::Term>(term.getKind());
+    if (!term.isPerStep()) {
+      names.push_back(std::string(contract::spelling(kind)));
       continue;
     }
-    names.push_back(name.str());
+    for (int64_t t = *term.getFirst(); t <= *term.getLast(); ++t)
+      names.push_back(contract::stepSpelling(kind, t));
   }
-  root["terms"] = std::move(names);
+  root[str(key::kTerms)] = std::move(names);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(root));
@@ -88,6 +106,7 @@ static std::string buildManifest(ModelOp model, ArrayAttr terms,
 namespace {
 struct BuildEntriesPass
     : public gps::impl::BuildEntriesPassBase<BuildEntriesPass> {
+  using BuildEntriesPassBase::BuildEntriesPassBase;
   void runOnOperation() override;
   LogicalResult build(ModelOp model, func::FuncOp loss, func::FuncOp grad);
 };
@@ -118,7 +137,8 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
                  b.getI64Type()});
   auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  func->setAttr("gps.batch_arg", b.getI64IntegerAttr(0));
+  func->setAttr(GPSDialect::BatchArgAttrHelper::getNameStr(),
+                b.getI64IntegerAttr(0));
   Block *entry = func.addEntryBlock();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(entry);
@@ -152,7 +172,8 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   for (BlockArgument arg : body.getArguments()) {
     unsigned i = arg.getArgNumber();
     Value value;
-    if (auto read = callee.getArgAttrOfType<StringAttr>(i, "gps.read")) {
+    if (auto read = callee.getArgAttrOfType<StringAttr>(
+            i, GPSDialect::ReadAttrHelper::getNameStr())) {
       // The data input, the mask, or a view x.known = x * m,
       // x.missing = x * (1 - m).
       StringRef name = read.getValue();
@@ -173,7 +194,7 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
       mapping.map(arg, value);
       continue;
     }
-    if (callee.getArgAttr(i, "gps.param")) {
+    if (callee.getArgAttr(i, GPSDialect::ParamAttrHelper::getNameStr())) {
       auto type = llvm::cast<RankedTensorType>(arg.getType());
       paramTypes.push_back(type);
       Value v = view(params, offsets[param++], type);
@@ -181,8 +202,9 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
                                                          /*restrict=*/true));
       continue;
     }
-    auto rng = callee.getArgAttrOfType<StringAttr>(i, "gps.rng");
-    mapping.map(arg, rng && rng.getValue() == "key" ? key : stream);
+    auto rng = callee.getArgAttrOfType<StringAttr>(
+        i, GPSDialect::RngAttrHelper::getNameStr());
+    mapping.map(arg, rng && rng.getValue() == kRngKey ? key : stream);
   }
   for (Operation &op : body.without_terminator())
     b.clone(op, mapping);
@@ -236,31 +258,33 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
     offsets.push_back(count);
     count += param.getType().getNumElements();
   }
-  auto terms = loss->getAttrOfType<ArrayAttr>("gps.terms");
-  if (!terms)
-    return loss.emitOpError("has no gps.terms");
+  auto terms = loss->getAttrOfType<ArrayAttr>(
+      GPSDialect::TermsAttrHelper::getNameStr());
+  if (!terms || !llvm::all_of(terms, llvm::IsaPred<TermAttr>))
+    return loss.emitOpError("has no gps.terms naming its results");
 
   StringRef maskName;
   for (MaskOp mask : model.getBody().getOps<MaskOp>())
     maskName = mask.getSymName();
-  buildEntry(b, loc, "gps_model_train", grad, maskName, offsets, terms.size(),
+  buildEntry(b, loc, str(contract::kTrainEntry), grad, maskName, offsets, terms.size(),
              EntryKind::Train);
-  buildEntry(b, loc, "gps_model_eval", loss, maskName, offsets, terms.size(),
+  buildEntry(b, loc, str(contract::kEvalEntry), loss, maskName, offsets, terms.size(),
              EntryKind::Eval);
   auto module = model->getParentOfType<ModuleOp>();
-  if (auto primary = module.lookupSymbol<func::FuncOp>("gps_primary_loss")) {
-    buildEntry(b, loc, "gps_model_eval_primary", primary, maskName, offsets, 1,
+  if (auto primary = module.lookupSymbol<func::FuncOp>(kPrimaryLossFn)) {
+    buildEntry(b, loc, str(contract::kEvalPrimaryEntry), primary, maskName, offsets, 1,
                EntryKind::Eval);
     primary.erase();
   }
-  if (auto sample = module.lookupSymbol<func::FuncOp>("gps_sample")) {
-    buildEntry(b, loc, "gps_model_sample", sample, maskName, offsets, 0,
+  if (auto sample = module.lookupSymbol<func::FuncOp>(kSampleFn)) {
+    buildEntry(b, loc, str(contract::kSampleEntry), sample, maskName, offsets, 0,
                EntryKind::Sample);
     sample.erase();
   }
 
   // The manifest string and its accessor.
-  std::string text = buildManifest(model, terms, offsets, count);
+  uint32_t abi = abiVersion ? abiVersion : contract::kAbiVersion;
+  std::string text = buildManifest(model, terms, offsets, count, abi);
   text.push_back('\0');
   auto ctx = b.getContext();
   auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),
@@ -269,19 +293,41 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
                          LLVM::Linkage::Internal, "gps_manifest",
                          b.getStringAttr(text));
   auto ptr = LLVM::LLVMPointerType::get(ctx);
-  auto fn = LLVM::LLVMFuncOp::create(b, loc, "gps_model_manifest",
+  auto fn = LLVM::LLVMFuncOp::create(b, loc, str(contract::kManifestFn),
                                      LLVM::LLVMFunctionType::get(ptr, {}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(fn.addEntryBlock(b));
   Value addr = LLVM::AddressOfOp::create(b, loc, ptr, "gps_manifest");
   LLVM::ReturnOp::create(b, loc, addr);
+
+  // gps_model_check_abi(): hands the runtime the ABI version and magic this
+  // code was compiled against; the trainer calls it before anything else.
+  b.setInsertionPointAfter(fn);
+  auto i32 = b.getI32Type();
+  auto voidType = LLVM::LLVMVoidType::get(ctx);
+  auto checkType = LLVM::LLVMFunctionType::get(voidType, {i32, i32});
+  if (!model->getParentOfType<ModuleOp>().lookupSymbol(
+          str(contract::kCheckAbiFn)))
+    LLVM::LLVMFuncOp::create(b, loc, str(contract::kCheckAbiFn), checkType);
+  auto check = LLVM::LLVMFuncOp::create(b, loc, str(contract::kCheckAbiEntry),
+                                        LLVM::LLVMFunctionType::get(voidType, {}));
+  b.setInsertionPointToStart(check.addEntryBlock(b));
+  Value version = LLVM::ConstantOp::create(
+      b, loc, i32, b.getI32IntegerAttr(static_cast<int32_t>(abi)));
+  Value magic = LLVM::ConstantOp::create(
+      b, loc, i32,
+      b.getI32IntegerAttr(static_cast<int32_t>(contract::kAbiMagic)));
+  LLVM::CallOp::create(b, loc, checkType,
+                       FlatSymbolRefAttr::get(ctx, str(contract::kCheckAbiFn)),
+                       ValueRange{version, magic});
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
   return success();
 }
 
 void BuildEntriesPass::runOnOperation() {
   ModuleOp module = getOperation();
-  auto loss = module.lookupSymbol<func::FuncOp>("gps_loss");
-  auto grad = module.lookupSymbol<func::FuncOp>("gps_loss_grad");
+  auto loss = module.lookupSymbol<func::FuncOp>(kLossFn);
+  auto grad = module.lookupSymbol<func::FuncOp>(gradientFnName(kLossFn));
   SmallVector<ModelOp> models(module.getOps<ModelOp>());
   if (!loss || !grad || models.size() != 1) {
     module.emitError("gps-build-entries needs one gps.model with @gps_loss "

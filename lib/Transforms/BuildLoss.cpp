@@ -7,7 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
-#include "gps/Dialect/GPS/GPSTerms.h"
+#include "gps/Dialect/GPS/GPSSymbols.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -20,22 +20,6 @@ namespace gps {
 
 using namespace mlir;
 using namespace gps;
-
-/// The name of the rollout term that an objective term op denotes.
-static FailureOr<StringRef> termNameOf(Operation *op, RolloutOp rollout) {
-  if (llvm::isa<NllOp>(op))
-    return StringRef("nll");
-  if (auto kl = llvm::dyn_cast<KLOp>(op)) {
-    if (kl.getFrom() == rollout.getGuide() && kl.getTo() == rollout.getPrimary())
-      return StringRef("kl(q||p)");
-    if (kl.getFrom() == rollout.getPrimary() && kl.getTo() == rollout.getGuide())
-      return StringRef("kl(p||q)");
-  }
-  if (auto reg = llvm::dyn_cast<KLStdNormalOp>(op))
-    return StringRef(reg.getPolicy() == rollout.getPrimary() ? "kl(p||normal)"
-                                                             : "kl(q||normal)");
-  return failure();
-}
 
 /// Replaces every gps.call in `root` by the callee's body.
 static LogicalResult inlineNets(Operation *root, ModelOp model) {
@@ -76,12 +60,12 @@ static void appendParamAndRngArgs(OpBuilder &b, ArrayRef<ParamOp> params,
   for (ParamOp param : params) {
     inputs.push_back(ParamOp(param).getType());
     argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr("gps.param", ParamOp(param).getSymNameAttr())));
+        b.getNamedAttr(GPSDialect::ParamAttrHelper::getNameStr(), ParamOp(param).getSymNameAttr())));
   }
-  for (StringRef rng : {"key", "stream"}) {
+  for (StringRef rng : {kRngKey, kRngStream}) {
     inputs.push_back(b.getI64Type());
     argAttrs.push_back(
-        b.getDictionaryAttr(b.getNamedAttr("gps.rng", b.getStringAttr(rng))));
+        b.getDictionaryAttr(b.getNamedAttr(GPSDialect::RngAttrHelper::getNameStr(), b.getStringAttr(rng))));
   }
 }
 
@@ -138,7 +122,7 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
   SmallVector<StringRef> reads;
   for (Attribute read : primary.getReads()) {
     reads.push_back(llvm::cast<StringAttr>(read).getValue());
-    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("gps.read", read)));
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(GPSDialect::ReadAttrHelper::getNameStr(), read)));
   }
   // The data and mask score the observation even when the primary does not
   // read them.
@@ -149,7 +133,7 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
     reads.push_back(name);
     inputs.push_back(dataType);
     argAttrs.push_back(b.getDictionaryAttr(
-        b.getNamedAttr("gps.read", b.getStringAttr(name))));
+        b.getNamedAttr(GPSDialect::ReadAttrHelper::getNameStr(), b.getStringAttr(name))));
     return reads.size() - 1;
   };
   unsigned xArg = addRead(data.getSymName());
@@ -161,10 +145,10 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
   auto module = model->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(
-      b, primary.getLoc(), forSample ? "gps_sample" : "gps_primary_loss",
+      b, primary.getLoc(), forSample ? kSampleFn : kPrimaryLossFn,
       b.getFunctionType(inputs, {result}));
   func.setAllArgAttrs(argAttrs);
-  func->setAttr("gps.model", model.getSymNameAttr());
+  func->setAttr(GPSDialect::ModelAttrHelper::getNameStr(), model.getSymNameAttr());
   Block *entry = func.addEntryBlock();
   IRMapping mapping;
   mapping.map(body.getArguments(),
@@ -228,27 +212,29 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   SmallVector<Type> inputs(rolloutBody.getArgumentTypes());
   SmallVector<Attribute> argAttrs;
   for (Attribute read : rollout.getReads())
-    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr("gps.read", read)));
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(GPSDialect::ReadAttrHelper::getNameStr(), read)));
   SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
   appendParamAndRngArgs(b, params, inputs, argAttrs);
   ArrayAttr terms = *rollout.getTerms();
   // Per-example terms become batch means; per-step terms are means already.
   SmallVector<Type> results{f32};
-  for (auto [name, value] :
-       llvm::zip(terms.getAsValueRange<StringAttr>(),
-                 rolloutBody.getTerminator()->getOperandTypes()))
-    results.push_back(parseStepTermName(name) ? value : f32);
-  SmallVector<Attribute> names{b.getStringAttr("objective")};
+  for (auto [term, type] : llvm::zip(
+           terms.getAsRange<TermAttr>(),
+           rolloutBody.getTerminator()->getOperandTypes()))
+    results.push_back(term.isPerStep() ? type : f32);
+  SmallVector<Attribute> names{TermAttr::get(ctx, TermKind::objective)};
   names.append(terms.begin(), terms.end());
 
   auto module = model->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(b, model.getLoc(), "gps_loss",
+  auto func = func::FuncOp::create(b, model.getLoc(), kLossFn,
                                    b.getFunctionType(inputs, results));
   func.setAllArgAttrs(argAttrs);
-  func->setAttr("gps.model", model.getSymNameAttr());
-  func->setAttr("gps.terms", b.getArrayAttr(names));
-  func->setAttr("gps.differentiate", b.getUnitAttr());
+  func->setAttr(GPSDialect::ModelAttrHelper::getNameStr(), model.getSymNameAttr());
+  func->setAttr(GPSDialect::TermsAttrHelper::getNameStr(),
+                b.getArrayAttr(names));
+  func->setAttr(GPSDialect::DifferentiateAttrHelper::getNameStr(),
+                b.getUnitAttr());
   Block *entry = func.addEntryBlock();
 
   // The rollout body, then its nets inlined and its parameters bound.
@@ -264,14 +250,15 @@ LogicalResult BuildLossPass::build(ModelOp model) {
 
   // Batch means of the terms, then the objective on them.
   b.setInsertionPointToEnd(entry);
-  llvm::StringMap<Value> means;
+  llvm::DenseMap<TermKind, Value> means;
   SmallVector<Value> returned{Value()};
-  for (auto [name, value] :
-       llvm::zip(terms, rolloutBody.getTerminator()->getOperands())) {
+  for (auto [term, value] : llvm::zip(terms.getAsRange<TermAttr>(),
+                                      rolloutBody.getTerminator()->getOperands())) {
     Value mean = mapping.lookup(value);
-    if (!parseStepTermName(llvm::cast<StringAttr>(name).getValue()))
+    if (!term.isPerStep()) {
       mean = MeanOp::create(b, rollout.getLoc(), f32, mean);
-    means[llvm::cast<StringAttr>(name).getValue()] = mean;
+      means[term.getKind()] = mean;
+    }
     returned.push_back(mean);
   }
   IRMapping objMapping;
@@ -282,8 +269,8 @@ LogicalResult BuildLossPass::build(ModelOp model) {
     }
     if (op.hasTrait<OpTrait::ZeroOperands>() && op.getNumResults() == 1 &&
         op.getDialect() == model->getDialect()) {
-      FailureOr<StringRef> name = termNameOf(&op, rollout);
-      Value mean = succeeded(name) ? means.lookup(*name) : Value();
+      std::optional<TermKind> kind = rollout.getTermOf(&op);
+      Value mean = kind ? means.lookup(*kind) : Value();
       if (!mean)
         return op.emitOpError("is not a term of the expanded rollout");
       objMapping.map(op.getResult(0), mean);
@@ -297,7 +284,7 @@ LogicalResult BuildLossPass::build(ModelOp model) {
 
 void BuildLossPass::runOnOperation() {
   ModuleOp module = getOperation();
-  if (module.lookupSymbol("gps_loss"))
+  if (module.lookupSymbol(kLossFn))
     return;
   SmallVector<ModelOp> models(module.getOps<ModelOp>());
   if (models.size() > 1) {

@@ -7,6 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Dialect/GPS/GPSSymbols.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -129,9 +130,9 @@ struct SamplePattern : OpRewritePattern<SampleOp> {
     auto func = op->getParentOfType<func::FuncOp>();
     Value key, stream;
     for (BlockArgument arg : func.getArguments())
-      if (auto rng = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                       "gps.rng"))
-        (rng.getValue() == "key" ? key : stream) = arg;
+      if (auto rng = func.getArgAttrOfType<StringAttr>(
+              arg.getArgNumber(), GPSDialect::RngAttrHelper::getNameStr()))
+        (rng.getValue() == kRngKey ? key : stream) = arg;
     if (!key || !stream)
       return rewriter.notifyMatchFailure(op, "no gps.rng arguments");
     Emitter e{rewriter, op.getLoc()};

@@ -7,7 +7,6 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
-#include "gps/Dialect/GPS/GPSTerms.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -26,24 +25,6 @@ using namespace mlir;
 using namespace gps;
 
 namespace {
-
-enum class TermKind { NLL, KLQP, KLPQ, KLPNormal, KLQNormal };
-
-static StringRef termName(TermKind kind) {
-  switch (kind) {
-  case TermKind::NLL:
-    return "nll";
-  case TermKind::KLQP:
-    return "kl(q||p)";
-  case TermKind::KLPQ:
-    return "kl(p||q)";
-  case TermKind::KLPNormal:
-    return "kl(p||normal)";
-  case TermKind::KLQNormal:
-    return "kl(q||normal)";
-  }
-  llvm_unreachable("unknown term");
-}
 
 static bool isGaussian(Value dist) {
   return llvm::cast<DistType>(dist.getType()).getKind() != DistKind::bernoulli;
@@ -126,14 +107,14 @@ Value Expander::readView(StringRef name, Type type) {
 
 bool Expander::contributes(Operation *op, TermKind kind) {
   if (auto replay = llvm::dyn_cast<ReplayOp>(op))
-    return kind != TermKind::NLL &&
-           !(kind == TermKind::KLPNormal && isStdNormal(replay.getPrimary())) &&
-           !(kind == TermKind::KLQNormal && isStdNormal(replay.getGuide()));
+    return kind != TermKind::nll &&
+           !(kind == TermKind::kl_p_normal && isStdNormal(replay.getPrimary())) &&
+           !(kind == TermKind::kl_q_normal && isStdNormal(replay.getGuide()));
   if (auto sample = llvm::dyn_cast<SampleOp>(op))
-    return kind == TermKind::KLPNormal &&
+    return kind == TermKind::kl_p_normal &&
            !guideSamples.contains(sample.getValue()) &&
            !isStdNormal(sample.getDist());
-  return llvm::isa<ObserveOp>(op) && kind == TermKind::NLL;
+  return llvm::isa<ObserveOp>(op) && kind == TermKind::nll;
 }
 
 FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
@@ -143,7 +124,7 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
   if (auto replay = llvm::dyn_cast<ReplayOp>(op)) {
     Value q = replay.getGuide(), p = replay.getPrimary();
     switch (kind) {
-    case TermKind::KLQP:
+    case TermKind::kl_qp:
       if (isGaussian(q) && isGaussian(p) && !monteCarlo &&
           closedFormValid(replay))
         return kl(loc, q, p);
@@ -156,7 +137,7 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
                                      replay.getValue(), Value());
       return Value(SubOp::create(b, loc, logQ, logP));
     }
-    case TermKind::KLPQ:
+    case TermKind::kl_pq:
       if (!isGaussian(q) || !isGaussian(p))
         return replay.emitOpError("kl(p || q) needs a closed form at every "
                                   "site; this site is not Gaussian");
@@ -168,11 +149,12 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
                << "' depends on the guide's sample of it (the guide samples "
                   "the sites in another order); use kl(q || p) here";
       return kl(loc, p, q);
-    case TermKind::KLPNormal:
+    case TermKind::kl_p_normal:
       return kl(loc, p, stdNormal(loc, p));
-    case TermKind::KLQNormal:
+    case TermKind::kl_q_normal:
       return kl(loc, q, stdNormal(loc, q));
-    case TermKind::NLL:
+    case TermKind::nll:
+    case TermKind::objective:
       break;
     }
     llvm_unreachable("handled by contributes()");
@@ -252,7 +234,7 @@ LogicalResult Expander::accumulate(Block &block,
       running[k] = running[k]
                        ? Value(AddOp::create(b, op.getLoc(), running[k], *c))
                        : *c;
-      if (stepSums && kind == TermKind::KLQP) {
+      if (stepSums && kind == TermKind::kl_qp) {
         Value &sum = (*stepSums)[k];
         sum = sum ? Value(AddOp::create(b, op.getLoc(), sum, *c)) : *c;
       }
@@ -281,7 +263,7 @@ LogicalResult Expander::run() {
     // kl(q||p) of each step, as batch means in one buffer indexed by the
     // step, for the trainer's per-step KL columns and for naming the step
     // where a value stops being finite.
-    auto klqp = llvm::find(terms, TermKind::KLQP);
+    auto klqp = llvm::find(terms, TermKind::kl_qp);
     int64_t numSteps = 0;
     if (klqp != terms.end() && llvm::is_contained(carried, klqp - terms.begin()))
       numSteps = loop.getUpper() - loop.getLower() + 1;
@@ -369,14 +351,14 @@ LogicalResult Expander::run() {
   SmallVector<Attribute> names;
   for (auto [k, kind] : llvm::enumerate(terms)) {
     results.push_back(running[k] ? running[k] : zeros(rollout.getLoc()));
-    names.push_back(b.getStringAttr(termName(kind)));
+    names.push_back(TermAttr::get(b.getContext(), kind));
   }
   for (Value value : stepTerms) {
     results.push_back(value);
     int64_t steps = llvm::cast<RankedTensorType>(value.getType()).getDimSize(0);
-    names.push_back(b.getStringAttr(formatStepTermName(
-        termName(TermKind::KLQP), loop.getLower(),
-        loop.getLower() + steps - 1)));
+    names.push_back(TermAttr::get(b.getContext(), TermKind::kl_qp,
+                                  loop.getLower(),
+                                  loop.getLower() + steps - 1));
   }
   ReturnOp::create(b, ret->getLoc(), results);
   ret->erase();
@@ -415,25 +397,16 @@ void ExpandKLPass::runOnOperation() {
     if (!llvm::is_contained(terms, kind))
       terms.push_back(kind);
   };
-  StringRef guide = rollout.getGuide(), primary = rollout.getPrimary();
   WalkResult walk = model.getBody().walk([&](Operation *op) {
-    if (llvm::isa<NllOp>(op)) {
-      use(TermKind::NLL);
-    } else if (auto klOp = llvm::dyn_cast<KLOp>(op)) {
-      if (klOp.getFrom() == guide && klOp.getTo() == primary)
-        use(TermKind::KLQP);
-      else if (klOp.getFrom() == primary && klOp.getTo() == guide)
-        use(TermKind::KLPQ);
-      else {
-        klOp.emitOpError("relates policies other than the rollout's guide "
-                         "and primary");
-        return WalkResult::interrupt();
-      }
-    } else if (auto reg = llvm::dyn_cast<KLStdNormalOp>(op)) {
-      use(reg.getPolicy() == primary ? TermKind::KLPNormal
-                                     : TermKind::KLQNormal);
+    if (!llvm::isa<NllOp, KLOp, KLStdNormalOp>(op))
+      return WalkResult::advance();
+    if (std::optional<TermKind> kind = rollout.getTermOf(op)) {
+      use(*kind);
+      return WalkResult::advance();
     }
-    return WalkResult::advance();
+    op->emitOpError("relates policies other than the rollout's guide and "
+                    "primary");
+    return WalkResult::interrupt();
   });
   if (walk.wasInterrupted() || failed(Expander(rollout, terms, monteCarlo).run()))
     return signalPassFailure();

@@ -12,20 +12,20 @@
 extern "C" void gps_rt_check_abi(uint32_t version, uint32_t magic) {
   if (magic != GPS_RUNTIME_MAGIC) {
     std::fprintf(stderr,
-                 "gps runtime: ABI mismatch: magic 0x%08x does not match the "
+                 "error: ABI mismatch: magic 0x%08x does not match the "
                  "runtime's 0x%08x (not a gps runtime, or corrupt caller)\n",
                  static_cast<unsigned>(magic),
                  static_cast<unsigned>(GPS_RUNTIME_MAGIC));
-    std::abort();
+    std::exit(1);
   }
   if (version != GPS_RUNTIME_API_VERSION) {
     std::fprintf(stderr,
-                 "gps runtime: ABI mismatch: generated code expects runtime "
+                 "error: ABI mismatch: the model was compiled for runtime "
                  "API version %u but this runtime provides version %u; "
-                 "rebuild the trainer against this runtime\n",
+                 "compile the model again with this gpsc\n",
                  static_cast<unsigned>(version),
                  static_cast<unsigned>(GPS_RUNTIME_API_VERSION));
-    std::abort();
+    std::exit(1);
   }
 }
 

@@ -6,7 +6,7 @@ module {
     gps.policy primary @p reads [] {}
     gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
   }
-  func.func @gps_loss() -> (f32, f32) attributes {gps.terms = ["objective", "nll"]} {
+  func.func @gps_loss() -> (f32, f32) attributes {gps.terms = [#gps.term<objective>, #gps.term<nll>]} {
     %c = arith.constant 0.0 : f32
     return %c, %c : f32, f32
   }

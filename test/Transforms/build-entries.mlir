@@ -1,4 +1,5 @@
 // RUN: gps-opt %s --split-input-file --gps-build-entries | FileCheck %s
+// RUN: gps-opt %s --split-input-file --gps-build-entries=abi-version=7 | FileCheck %s --check-prefix=ABI7
 
 // The loss and its gradient become the trainer's C-ABI entry points on
 // memrefs: data rows, mask rows, the flat parameter vector (and gradient
@@ -12,7 +13,7 @@ gps.model @imp steps = 2 {
   gps.policy primary @p reads [] {}
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
-func.func @gps_loss(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor<?x2xf32> {gps.read = "m"}, %xm: tensor<?x2xf32> {gps.read = "x.missing"}, %w: tensor<2x3xf32> {gps.param = "w"}, %b: tensor<3xf32> {gps.param = "b"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32) attributes {gps.terms = ["objective", "nll"]} {
+func.func @gps_loss(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor<?x2xf32> {gps.read = "m"}, %xm: tensor<?x2xf32> {gps.read = "x.missing"}, %w: tensor<2x3xf32> {gps.param = "w"}, %b: tensor<3xf32> {gps.param = "b"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32) attributes {gps.terms = [#gps.term<objective>, #gps.term<nll>]} {
   %y = gps.gemm %xk, %w : tensor<?x2xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
   %s = gps.sum %y : tensor<?x3xf32> -> tensor<?x1xf32>
   %l = gps.mean %s : tensor<?x1xf32> -> f32
@@ -21,7 +22,7 @@ func.func @gps_loss(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor<?x2x
   %u = gps.mean %t : tensor<?x1xf32> -> f32
   return %l, %u : f32, f32
 }
-func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor<?x2xf32> {gps.read = "m"}, %xm: tensor<?x2xf32> {gps.read = "x.missing"}, %w: tensor<2x3xf32> {gps.param = "w"}, %b: tensor<3xf32> {gps.param = "b"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32, tensor<2x3xf32>, tensor<3xf32>) attributes {gps.terms = ["objective", "nll"]} {
+func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor<?x2xf32> {gps.read = "m"}, %xm: tensor<?x2xf32> {gps.read = "x.missing"}, %w: tensor<2x3xf32> {gps.param = "w"}, %b: tensor<3xf32> {gps.param = "b"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32, tensor<2x3xf32>, tensor<3xf32>) attributes {gps.terms = [#gps.term<objective>, #gps.term<nll>]} {
   %y = gps.gemm %xk, %w : tensor<?x2xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
   %s = gps.sum %y : tensor<?x3xf32> -> tensor<?x1xf32>
   %l = gps.mean %s : tensor<?x1xf32> -> f32
@@ -88,7 +89,7 @@ func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor
 
 // The manifest: data, mask, parameters with their offsets, terms.
 // CHECK:       llvm.mlir.global internal constant @gps_manifest("{
-// CHECK-SAME:    \22abi\22:1,
+// CHECK-SAME:    \22abi\22:2,
 // CHECK-SAME:    \22data\22:{\22dim\22:2,\22hi\22:1,\22kind\22:\22real\22,\22lo\22:0,\22name\22:\22x\22},
 // CHECK-SAME:    \22mask\22:{\22amount\22:0.5,\22kind\22:\22mcar\22,\22name\22:\22m\22},
 // CHECK-SAME:    \22model\22:\22imp\22,
@@ -99,6 +100,13 @@ func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor
 // CHECK:       llvm.func @gps_model_manifest() -> !llvm.ptr {
 // CHECK-NEXT:    %[[A:.*]] = llvm.mlir.addressof @gps_manifest : !llvm.ptr
 // CHECK-NEXT:    llvm.return %[[A]] : !llvm.ptr
+// gps_model_check_abi hands the runtime the ABI version (2) and magic
+// ("GPSR") the code was compiled against.
+// CHECK:       llvm.func @gps_rt_check_abi(i32, i32)
+// CHECK:       llvm.func @gps_model_check_abi() {
+// CHECK-NEXT:    %[[V:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK-NEXT:    %[[M:.*]] = llvm.mlir.constant(1196446546 : i32) : i32
+// CHECK-NEXT:    llvm.call @gps_rt_check_abi(%[[V]], %[[M]]) : (i32, i32) -> ()
 // The loss functions and the model are gone.
 // CHECK-NOT:   gps.model
 // CHECK-NOT:   @gps_loss
@@ -112,12 +120,12 @@ gps.model @plain steps = 0 {
   gps.policy primary @p reads [] {}
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
-func.func @gps_loss(%x: tensor<?x3xf32> {gps.read = "x"}, %c: tensor<3xf32> {gps.param = "c"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32) attributes {gps.terms = ["objective", "nll"]} {
+func.func @gps_loss(%x: tensor<?x3xf32> {gps.read = "x"}, %c: tensor<3xf32> {gps.param = "c"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32) attributes {gps.terms = [#gps.term<objective>, #gps.term<nll>]} {
   %s = gps.sum %x : tensor<?x3xf32> -> tensor<?x1xf32>
   %l = gps.mean %s : tensor<?x1xf32> -> f32
   return %l, %l : f32, f32
 }
-func.func @gps_loss_grad(%x: tensor<?x3xf32> {gps.read = "x"}, %c: tensor<3xf32> {gps.param = "c"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32, tensor<3xf32>) attributes {gps.terms = ["objective", "nll"]} {
+func.func @gps_loss_grad(%x: tensor<?x3xf32> {gps.read = "x"}, %c: tensor<3xf32> {gps.param = "c"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32, tensor<3xf32>) attributes {gps.terms = [#gps.term<objective>, #gps.term<nll>]} {
   %s = gps.sum %x : tensor<?x3xf32> -> tensor<?x1xf32>
   %l = gps.mean %s : tensor<?x1xf32> -> f32
   %dc = gps.zeros : tensor<3xf32>
@@ -134,3 +142,9 @@ func.func @gps_loss_grad(%x: tensor<?x3xf32> {gps.read = "x"}, %c: tensor<3xf32>
 // CHECK:       llvm.mlir.global internal constant @gps_manifest(
 // CHECK-SAME:    \22data\22:{\22dim\22:3,\22kind\22:\22bits\22,\22name\22:\22x\22},\22mask\22:null,
 // CHECK-SAME:    \22param_count\22:3,
+
+// abi-version stamps another version on the manifest and the start-up check
+// (for testing the check).
+// ABI7: \22abi\22:7,
+// ABI7: llvm.func @gps_model_check_abi() {
+// ABI7-NEXT: llvm.mlir.constant(7 : i32) : i32

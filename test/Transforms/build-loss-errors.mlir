@@ -39,7 +39,7 @@ gps.model @second steps = 0 {
 gps.model @missing_term steps = 0 {
   gps.policy primary @p reads [] {}
   gps.policy guide @q reads [] {}
-  gps.rollout @rollout guide @q primary @p reads [] terms ["kl(q||p)"] {
+  gps.rollout @rollout guide @q primary @p reads [] terms [#gps.term<kl_qp>] {
     %k = gps.zeros : tensor<?x1xf32>
     gps.return %k : tensor<?x1xf32>
   }

@@ -29,7 +29,7 @@ gps.model @m steps = 0 {
   gps.policy guide @q reads ["x"] {
   ^bb0(%x: tensor<?x2xf32>):
   }
-  gps.rollout @rollout guide @q primary @p reads ["x"] terms ["nll", "kl(q||p)", "kl(q||normal)"] {
+  gps.rollout @rollout guide @q primary @p reads ["x"] terms [#gps.term<nll>, #gps.term<kl_qp>, #gps.term<kl_q_normal>] {
   ^bb0(%x: tensor<?x2xf32>):
     %d = gps.call @enc(%x) : (tensor<?x2xf32>) -> !gps.dist<gaussian, 2>
     %z = gps.sample "z" from %d : !gps.dist<gaussian, 2> -> tensor<?x2xf32>
@@ -63,7 +63,7 @@ gps.model @m steps = 0 {
 // CHECK-SAME:    %[[S:[^:]*]]: tensor<2xf32> {gps.param = "s"},
 // CHECK-SAME:    %{{[^:]*}}: i64 {gps.rng = "key"}, %{{[^:]*}}: i64 {gps.rng = "stream"})
 // CHECK-SAME:    -> (f32, f32, f32, f32)
-// CHECK-SAME:    attributes {gps.differentiate, gps.model = "m", gps.terms = ["objective", "nll", "kl(q||p)", "kl(q||normal)"]}
+// CHECK-SAME:    attributes {gps.differentiate, gps.model = "m", gps.terms = [#gps.term<objective>, #gps.term<nll>, #gps.term<kl_qp>, #gps.term<kl_q_normal>]}
 // CHECK-NOT:     gps.call
 // CHECK-NOT:     gps.read_param
 // CHECK:         %[[H:.*]] = gps.affine %[[X]], %[[W]], %[[B]]

@@ -96,6 +96,12 @@ static cl::opt<KLEstimator> klEstimator(
                           "log q(z) - log p(z) at the guide's sample")),
     cl::cat(gpscCategory));
 
+static cl::opt<unsigned> abiVersion(
+    "abi-version",
+    cl::desc("ABI version the generated code announces (default: the "
+             "runtime's); for testing the trainer's start-up check"),
+    cl::init(0), cl::Hidden, cl::cat(gpscCategory));
+
 static int run() {
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -157,8 +163,11 @@ static int run() {
     gradient.monteCarloKL = klEstimator == KLEstimator::MonteCarlo;
     gps::buildGradientPipeline(pm, gradient);
   }
-  if (emit >= Emit::MLIRLowered)
-    gps::buildLoweringPipeline(pm);
+  if (emit >= Emit::MLIRLowered) {
+    gps::LoweringOptions lowering;
+    lowering.abiVersion = abiVersion;
+    gps::buildLoweringPipeline(pm, lowering);
+  }
   if (emit >= Emit::LLVM)
     gps::buildCPUCodegenPipeline(pm);
   if (failed(pm.run(*module)))

@@ -21,4 +21,5 @@ void GPSDialect::initialize() {
 #include "gps/Dialect/GPS/GPSOps.cpp.inc"
       >();
   registerTypes();
+  registerAttributes();
 }

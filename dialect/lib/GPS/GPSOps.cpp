@@ -5,7 +5,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Dialect/GPS/GPSOps.h"
-#include "gps/Dialect/GPS/GPSTerms.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -347,15 +346,14 @@ LogicalResult RolloutOp::verifyRegions() {
     if (ret.getValues().size() != terms.size())
       return emitOpError() << "names " << terms.size() << " term(s) but "
                            << "returns " << ret.getValues().size();
-    for (auto [name, v] :
-         llvm::zip(terms.getAsValueRange<StringAttr>(), ret.getValues())) {
-      if (auto steps = parseStepTermName(name)) {
+    for (auto [attr, v] : llvm::zip(terms, ret.getValues())) {
+      auto term = llvm::cast<TermAttr>(attr);
+      if (term.isPerStep()) {
         auto type = llvm::dyn_cast<RankedTensorType>(v.getType());
         if (!type || type.getRank() != 1 || !type.getElementType().isF32() ||
-            type.getDimSize(0) != steps->last - steps->first + 1)
-          return emitOpError() << "per-step term '" << name
-                               << "' must be a tensor<"
-                               << steps->last - steps->first + 1
+            type.getDimSize(0) != term.getNumSteps())
+          return emitOpError() << "per-step term " << term << " must be a "
+                               << "tensor<" << term.getNumSteps()
                                << "xf32> of batch means";
         continue;
       }
@@ -369,6 +367,25 @@ LogicalResult RolloutOp::verifyRegions() {
     return emitOpError() << "'" << getPrimary()
                          << "' is not a primary policy";
   return success();
+}
+
+std::optional<TermKind> RolloutOp::getTermOf(Operation *termOp) {
+  if (llvm::isa<NllOp>(termOp))
+    return TermKind::nll;
+  if (auto kl = llvm::dyn_cast<KLOp>(termOp)) {
+    if (kl.getFrom() == getGuide() && kl.getTo() == getPrimary())
+      return TermKind::kl_qp;
+    if (kl.getFrom() == getPrimary() && kl.getTo() == getGuide())
+      return TermKind::kl_pq;
+    return std::nullopt;
+  }
+  if (auto reg = llvm::dyn_cast<KLStdNormalOp>(termOp)) {
+    if (reg.getPolicy() == getPrimary())
+      return TermKind::kl_p_normal;
+    if (reg.getPolicy() == getGuide())
+      return TermKind::kl_q_normal;
+  }
+  return std::nullopt;
 }
 
 LogicalResult ReplayOp::verify() {

@@ -17,6 +17,27 @@ using namespace gps;
 #define GET_TYPEDEF_CLASSES
 #include "gps/Dialect/GPS/GPSOpsTypes.cpp.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "gps/Dialect/GPS/GPSAttrs.cpp.inc"
+
+void GPSDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "gps/Dialect/GPS/GPSAttrs.cpp.inc"
+      >();
+}
+
+LogicalResult TermAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               TermKind kind, std::optional<int64_t> first,
+                               std::optional<int64_t> last) {
+  if (first.has_value() != last.has_value())
+    return emitError() << "a per-step term needs its first and last step";
+  if (first && *last < *first)
+    return emitError() << "per-step term runs from step " << *first
+                       << " to the earlier step " << *last;
+  return success();
+}
+
 void GPSDialect::registerTypes() {
   addTypes<
 #define GET_TYPEDEF_LIST

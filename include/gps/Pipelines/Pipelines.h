@@ -34,9 +34,17 @@ struct GradientOptions {
 void buildGradientPipeline(mlir::OpPassManager &pm,
                            const GradientOptions &options = {});
 
+/// Choices of the lowering stages.
+struct LoweringOptions {
+  /// The ABI version the generated code announces; 0 for the runtime's own
+  /// (anything else only to test the trainer's start-up check).
+  unsigned abiVersion = 0;
+};
+
 /// From the gradient to bufferized code calling BLAS (gpsc
 /// --emit=mlir-lowered): entry points, linalg, fusion, bufferization.
-void buildLoweringPipeline(mlir::OpPassManager &pm);
+void buildLoweringPipeline(mlir::OpPassManager &pm,
+                           const LoweringOptions &options = {});
 
 /// From bufferized code to the LLVM dialect, for the CPU.
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm);

@@ -24,7 +24,7 @@ __attribute__((weak)) void _mlir_ciface_gps_model_sample(
 }
 
 int main(int argc, char **argv) {
-  gps_rt_check_abi(GPS_RUNTIME_API_VERSION, GPS_RUNTIME_MAGIC);
+  gps_model_check_abi();
   gps::rt::ModelEntryPoints model;
   model.manifest = gps_model_manifest;
   model.train = _mlir_ciface_gps_model_train;

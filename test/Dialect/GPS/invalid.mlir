@@ -1046,7 +1046,7 @@ gps.model @m steps = 0 {
   gps.policy primary @p reads [] {}
   gps.policy guide @q reads [] {}
   // expected-error @below {{names 1 term(s) but returns 0}}
-  gps.rollout @rollout guide @q primary @p reads [] terms ["nll"] {
+  gps.rollout @rollout guide @q primary @p reads [] terms [#gps.term<nll>] {
   }
   gps.objective { %0 = gps.kl @q, @p : f32  gps.return %0 : f32 }
 }
@@ -1055,7 +1055,7 @@ gps.model @m steps = 0 {
   gps.policy primary @p reads [] {}
   gps.policy guide @q reads [] {}
   // expected-error @below {{terms must be per-example values tensor<?x1xf32>}}
-  gps.rollout @rollout guide @q primary @p reads [] terms ["nll"] {
+  gps.rollout @rollout guide @q primary @p reads [] terms [#gps.term<nll>] {
     %z = gps.zeros : tensor<?x2xf32>
     gps.return %z : tensor<?x2xf32>
   }

@@ -290,7 +290,7 @@ gps.model @lstm steps = 2 {
 
 // The ops made by gps-pair-policies and gps-expand-kl.
 // CHECK-LABEL: gps.model @paired steps = 2 {
-// CHECK:       gps.rollout @rollout guide @q primary @p reads ["x", "m"] terms ["nll", "kl(q||p)"] {
+// CHECK:       gps.rollout @rollout guide @q primary @p reads ["x", "m"] terms [#gps.term<nll>, #gps.term<kl_qp>] {
 // CHECK-NEXT:  ^bb0(%[[X:.*]]: tensor<?x2xf32>, %[[M:.*]]: tensor<?x2xf32>):
 // CHECK-NEXT:    %[[N:.*]] = gps.std_normal : !gps.dist<normal, 2>
 // CHECK-NEXT:    %[[G:.*]] = gps.gaussian %[[X]], %[[M]] : tensor<?x2xf32> -> !gps.dist<gaussian, 2>
@@ -312,7 +312,7 @@ gps.model @paired steps = 2 {
   gps.policy guide @q reads ["x", "m"] {
   ^bb0(%x: tensor<?x2xf32>, %mk: tensor<?x2xf32>):
   }
-  gps.rollout @rollout guide @q primary @p reads ["x", "m"] terms ["nll", "kl(q||p)"] {
+  gps.rollout @rollout guide @q primary @p reads ["x", "m"] terms [#gps.term<nll>, #gps.term<kl_qp>] {
   ^bb0(%x: tensor<?x2xf32>, %mk: tensor<?x2xf32>):
     %n = gps.std_normal : !gps.dist<normal, 2>
     %g = gps.gaussian %x, %mk : tensor<?x2xf32> -> !gps.dist<gaussian, 2>

@@ -24,7 +24,8 @@ std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
                                         const std::string &kind,
                                         const std::string &mask) {
   std::string d = std::to_string(dim);
-  return R"j({"abi": 1, "model": ")j" + name + R"j(", "steps": 0,
+  return R"j({"abi": )j" + std::to_string(GPS_RUNTIME_API_VERSION) +
+         R"j(, "model": ")j" + name + R"j(", "steps": 0,
     "data": {"name": "x", "kind": ")j" +
          kind + R"j(", "dim": )j" + d +
          R"j(, "lo": 0.0, "hi": 1.0},

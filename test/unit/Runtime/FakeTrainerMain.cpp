@@ -14,6 +14,10 @@
 
 using namespace gps::rt::test;
 
+extern "C" void gps_model_check_abi(void) {
+  gps_rt_check_abi(GPS_RUNTIME_API_VERSION, GPS_RUNTIME_MAGIC);
+}
+
 extern "C" const char *gps_model_manifest(void) {
   static const bool initialised = (fakeModel(fakeManifest("fake-exe")), true);
   (void)initialised;

@@ -20,8 +20,9 @@
 #include <cstdint>
 
 /// Version of the compiler<->runtime ABI. Generated code passes the value it
-/// was compiled against to gps_rt_check_abi.
-#define GPS_RUNTIME_API_VERSION 1u
+/// was compiled against to gps_rt_check_abi (gps_model_check_abi). Version 2:
+/// gps_rt_normal takes the site and the step and derives their key.
+#define GPS_RUNTIME_API_VERSION 2u
 
 /// Magic word ("GPSR" in ASCII) guarding against calling a foreign library.
 #define GPS_RUNTIME_MAGIC 0x47505352u
@@ -117,9 +118,9 @@ static_assert(offsetof(gps_memref_2d_f32, strides) ==
 extern "C" {
 
 /// Checks that generated code and this runtime agree on the ABI. Generated
-/// trainers call it first with GPS_RUNTIME_API_VERSION and GPS_RUNTIME_MAGIC
-/// as they saw them at compile time; on any mismatch it prints a message
-/// naming both values to stderr and aborts.
+/// code (gps_model_check_abi) calls it first with the GPS_RUNTIME_API_VERSION
+/// and GPS_RUNTIME_MAGIC it was compiled against; on any mismatch it prints
+/// one line naming both values to stderr and exits with status 1.
 GPS_RT_EXPORT void gps_rt_check_abi(uint32_t version, uint32_t magic);
 
 /// The API version this runtime library was built with.
@@ -234,6 +235,9 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 
 extern "C" {
 const char *gps_model_manifest(void);
+/// Calls gps_rt_check_abi with the ABI version and magic the model was
+/// compiled against; a trainer calls it before anything else.
+void gps_model_check_abi(void);
 void _mlir_ciface_gps_model_train(gps_memref<float, 2> *x,
                                   gps_memref<float, 2> *mask,
                                   gps_memref<float, 1> *params,

@@ -35,9 +35,29 @@ def GPS_Dialect : Dialect {
     value of a policy. Parameters are statically shaped tensors.
   }];
   let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+  // The attributes the passes attach to functions and their arguments.
+  let discardableAttrs = (ins
+    // A loss function's data argument: the view it reads (`x`, `m`,
+    // `x.known`, `x.missing`).
+    "::mlir::StringAttr":$read,
+    // A loss function's parameter argument: the parameter's name.
+    "::mlir::StringAttr":$param,
+    // A loss function's random-number argument: `key` or `stream`.
+    "::mlir::StringAttr":$rng,
+    // What a loss function returns, in order.
+    "::mlir::ArrayAttr":$terms,
+    // The model a loss function was built from.
+    "::mlir::StringAttr":$model,
+    // A loss function that gps-autodiff differentiates.
+    "::mlir::UnitAttr":$differentiate,
+    // An entry point's argument whose leading dimension is the batch.
+    "::mlir::IntegerAttr":$batch_arg
+  );
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
     void registerTypes();
+    void registerAttributes();
   }];
 }
 

@@ -59,6 +59,60 @@ def GPS_DistKind : I32EnumAttr<"DistKind", "distribution family", [
   let genSpecializedAttr = 0;
 }
 
+// The values are those of gps::rt::contract::Term (runtime/include/gps/
+// Runtime/Contract.h), which owns the terms' spellings in the manifest.
+def GPS_TermKind : I32EnumAttr<"TermKind", "a term of the objective", [
+    I32EnumAttrCase<"objective", 0>,
+    I32EnumAttrCase<"nll", 1>,
+    I32EnumAttrCase<"kl_qp", 2>,
+    I32EnumAttrCase<"kl_pq", 3>,
+    I32EnumAttrCase<"kl_p_normal", 4>,
+    I32EnumAttrCase<"kl_q_normal", 5>]> {
+  let cppNamespace = "::gps";
+  let genSpecializedAttr = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+def GPS_TermAttr : AttrDef<GPS_Dialect, "Term"> {
+  let mnemonic = "term";
+  let summary = "a term of the objective, or its value at every step";
+  let description = [{
+    Names a value that a rollout or a loss function returns: the objective,
+    `nll`, `kl_qp` (`kl(q || p)`), `kl_pq`, `kl_p_normal` or
+    `kl_q_normal`. With `steps`, the value is a `tensor<Nxf32>` holding the
+    term's batch mean at each step `first .. last` (N = last - first + 1).
+
+    ```mlir
+    #gps.term<kl_qp>
+    #gps.term<kl_qp, steps 1 to 16>
+    ```
+  }];
+  let parameters = (ins EnumParameter<GPS_TermKind>:$kind,
+                        OptionalParameter<"std::optional<int64_t>">:$first,
+                        OptionalParameter<"std::optional<int64_t>">:$last);
+  let assemblyFormat = "`<` $kind (`,` `steps` $first^ `to` $last)? `>`";
+  let builders = [
+    AttrBuilder<(ins "TermKind":$kind), [{
+      return $_get($_ctxt, kind, std::nullopt, std::nullopt);
+    }]>,
+    AttrBuilder<(ins "TermKind":$kind, "int64_t":$first, "int64_t":$last), [{
+      return $_get($_ctxt, kind, first, last);
+    }]>
+  ];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether this names a per-step record rather than one value.
+    bool isPerStep() const { return getFirst().has_value(); }
+    /// The number of steps of a per-step record.
+    int64_t getNumSteps() const { return *getLast() - *getFirst() + 1; }
+  }];
+}
+
+def GPS_TermArrayAttr : TypedArrayAttrBase<GPS_TermAttr, "terms">;
+
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//
@@ -316,8 +370,9 @@ def GPS_RolloutOp : GPS_Op<"rollout", [Symbol, HasParent<"ModelOp">,
     entry block arguments are the data views either policy reads.
 
     After `gps-expand-kl` the body returns one per-example value
-    (`tensor<?x1xf32>`) per objective term, named by `terms` (`nll`,
-    `kl(q||p)`, `kl(p||q)`, `kl(p||normal)`, `kl(q||normal)`).
+    (`tensor<?x1xf32>`) per objective term, named by `terms`
+    (`#gps.term<nll>`, `#gps.term<kl_qp>`, ...), and a per-step term's batch
+    means (`#gps.term<kl_qp, steps 1 to 16>`, a `tensor<16xf32>`).
 
     ```mlir
     gps.rollout @rollout guide @q primary @p reads ["x"] {
@@ -328,8 +383,14 @@ def GPS_RolloutOp : GPS_Op<"rollout", [Symbol, HasParent<"ModelOp">,
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$guide,
                        FlatSymbolRefAttr:$primary, StrArrayAttr:$reads,
-                       OptionalAttr<StrArrayAttr>:$terms);
+                       OptionalAttr<GPS_TermArrayAttr>:$terms);
   let regions = (region SizedRegion<1>:$body);
+  let extraClassDeclaration = [{
+    /// The term an objective op (`gps.nll`, `gps.kl`, `gps.kl_std_normal`)
+    /// of this rollout's model denotes, or nothing when it relates other
+    /// policies.
+    std::optional<TermKind> getTermOf(::mlir::Operation *termOp);
+  }];
   let assemblyFormat = [{
     $sym_name `guide` $guide `primary` $primary `reads` $reads
     (`terms` $terms^)? attr-dict-with-keyword $body

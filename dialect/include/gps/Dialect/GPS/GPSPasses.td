@@ -192,9 +192,29 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
 
     The manifest, a JSON description of the model (data, mask, parameters
     and their offsets, terms), becomes the string returned by
-    `gps_model_manifest()`. The loss functions and the `gps.model` are
-    then removed: the module holds only code.
+    `gps_model_manifest()`. `gps_model_check_abi()` calls the runtime's
+    `gps_rt_check_abi` with the ABI version and magic the code was compiled
+    against (runtime/include/gps/Runtime/Contract.h); the trainer calls it
+    first. The loss functions and the `gps.model` are then removed: the
+    module holds only code.
+
+    #### Input invariant
+
+    A module with one `gps.model` and the `@gps_loss` / `@gps_loss_grad`
+    functions of `gps-build-loss` and `gps-autodiff` (and, where built,
+    `@gps_primary_loss` and `@gps_sample`), on tensors.
+
+    #### Output IR
+
+    `func.func`s on memrefs with `llvm.emit_c_interface`, still holding gps
+    math ops on tensors inside; `llvm.mlir.global @gps_manifest` and the
+    `llvm.func`s `@gps_model_manifest` and `@gps_model_check_abi`.
   }];
+  let options = [
+    Option<"abiVersion", "abi-version", "unsigned", /*default=*/"0",
+           "The ABI version the generated code announces (0: the "
+           "runtime's own); another value only tests the start-up check">
+  ];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

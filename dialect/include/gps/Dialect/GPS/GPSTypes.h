@@ -18,6 +18,9 @@
 #define GET_TYPEDEF_CLASSES
 #include "gps/Dialect/GPS/GPSOpsTypes.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "gps/Dialect/GPS/GPSAttrs.h.inc"
+
 namespace gps {
 
 /// True for `tensor<?xNxf32>`: a batch (dynamic leading dimension) of

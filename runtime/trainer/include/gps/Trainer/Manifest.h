@@ -14,6 +14,7 @@
 #ifndef GPS_TRAINER_MANIFEST_H
 #define GPS_TRAINER_MANIFEST_H
 
+#include "gps/Runtime/Contract.h"
 #include "gps/Runtime/Error.h"
 
 #include <cstdint>
@@ -23,9 +24,9 @@
 
 namespace gps::rt {
 
-/// The manifest format version this trainer reads; it follows the runtime
-/// ABI version (GPS_RUNTIME_API_VERSION).
-constexpr int64_t kManifestAbi = 1;
+/// The manifest format version this trainer reads: the runtime's ABI
+/// version.
+constexpr int64_t kManifestAbi = contract::kAbiVersion;
 
 enum class DataKind { Real, Bits };
 enum class MaskKind { Mar, Mcar };

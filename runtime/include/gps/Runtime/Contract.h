@@ -1,0 +1,184 @@
+//===- Contract.h - names shared by the compiler and the runtime -*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The names both sides of the compiler<->runtime contract spell: the runtime
+// functions generated code calls, the model's entry points, the manifest's
+// keys and the spellings of its term, initialiser, mask and data kinds.
+// Interface.h declares the functions and the ABI version; this header names
+// them. Plain C++17, included by the compiler's passes and by the trainer,
+// so that each name is written once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_RUNTIME_CONTRACT_H
+#define GPS_RUNTIME_CONTRACT_H
+
+#include "gps/Runtime/Interface.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gps::rt::contract {
+
+/// The ABI version generated code is compiled against and hands to
+/// gps_rt_check_abi at start-up.
+inline constexpr uint32_t kAbiVersion = GPS_RUNTIME_API_VERSION;
+inline constexpr uint32_t kAbiMagic = GPS_RUNTIME_MAGIC;
+
+//===--------------------------------------------------------------------===//
+// Symbols
+//===--------------------------------------------------------------------===//
+
+/// Runtime functions generated code calls (through the memref C interface,
+/// `_mlir_ciface_<name>`, where it passes memrefs).
+inline constexpr std::string_view kSgemmFn = "gps_rt_sgemm";
+inline constexpr std::string_view kNormalFn = "gps_rt_normal";
+inline constexpr std::string_view kCheckAbiFn = "gps_rt_check_abi";
+
+/// The model's entry points (Interface.h declares their signatures).
+inline constexpr std::string_view kTrainEntry = "gps_model_train";
+inline constexpr std::string_view kEvalEntry = "gps_model_eval";
+inline constexpr std::string_view kEvalPrimaryEntry = "gps_model_eval_primary";
+inline constexpr std::string_view kSampleEntry = "gps_model_sample";
+inline constexpr std::string_view kManifestFn = "gps_model_manifest";
+inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
+
+//===--------------------------------------------------------------------===//
+// Manifest (format: docs/trainer.md)
+//===--------------------------------------------------------------------===//
+
+namespace key {
+inline constexpr std::string_view kAbi = "abi";
+inline constexpr std::string_view kModel = "model";
+inline constexpr std::string_view kSteps = "steps";
+inline constexpr std::string_view kData = "data";
+inline constexpr std::string_view kMask = "mask";
+inline constexpr std::string_view kParams = "params";
+inline constexpr std::string_view kParamCount = "param_count";
+inline constexpr std::string_view kTerms = "terms";
+inline constexpr std::string_view kName = "name";
+inline constexpr std::string_view kKind = "kind";
+inline constexpr std::string_view kDim = "dim";
+inline constexpr std::string_view kLo = "lo";
+inline constexpr std::string_view kHi = "hi";
+inline constexpr std::string_view kAmount = "amount";
+inline constexpr std::string_view kImage = "image";
+inline constexpr std::string_view kShape = "shape";
+inline constexpr std::string_view kInit = "init";
+inline constexpr std::string_view kOffset = "offset";
+} // namespace key
+
+/// The values an entry point writes to its terms vector, in the order the
+/// manifest lists them. The enumerators' values are those of the gps
+/// dialect's TermKind.
+enum class Term : int32_t {
+  Objective = 0,
+  Nll = 1,
+  KLQP = 2,
+  KLPQ = 3,
+  KLPNormal = 4,
+  KLQNormal = 5,
+};
+inline constexpr int32_t kNumTerms = 6;
+
+constexpr std::string_view spelling(Term term) {
+  switch (term) {
+  case Term::Objective:
+    return "objective";
+  case Term::Nll:
+    return "nll";
+  case Term::KLQP:
+    return "kl(q||p)";
+  case Term::KLPQ:
+    return "kl(p||q)";
+  case Term::KLPNormal:
+    return "kl(p||normal)";
+  case Term::KLQNormal:
+    return "kl(q||normal)";
+  }
+  return "";
+}
+
+/// The manifest's name of a term's value at one step: `kl(q||p)[3]`.
+inline std::string stepSpelling(Term term, int64_t step) {
+  return std::string(spelling(term)) + "[" + std::to_string(step) + "]";
+}
+
+/// A manifest term name taken apart: the term, and the step for a per-step
+/// value.
+struct TermName {
+  Term term;
+  std::optional<int64_t> step;
+};
+
+/// Parses `spelling(term)` or `stepSpelling(term, step)`; nothing for any
+/// other text.
+inline std::optional<TermName> parseTermName(std::string_view name) {
+  std::optional<int64_t> step;
+  if (!name.empty() && name.back() == ']') {
+    size_t open = name.rfind('[');
+    if (open == std::string_view::npos || open + 2 > name.size() - 1)
+      return std::nullopt;
+    int64_t value = 0;
+    for (char c : name.substr(open + 1, name.size() - open - 2)) {
+      if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10)
+        return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    step = value;
+    name = name.substr(0, open);
+  }
+  for (int32_t i = 0; i < kNumTerms; ++i)
+    if (spelling(static_cast<Term>(i)) == name)
+      return TermName{static_cast<Term>(i), step};
+  return std::nullopt;
+}
+
+/// Parameter initialisers; values as the gps dialect's InitKind.
+enum class Init : int32_t { Zeros = 0, Ones = 1, Normal = 2, Glorot = 3 };
+inline constexpr int32_t kNumInits = 4;
+constexpr std::string_view spelling(Init init) {
+  switch (init) {
+  case Init::Zeros:
+    return "zeros";
+  case Init::Ones:
+    return "ones";
+  case Init::Normal:
+    return "normal";
+  case Init::Glorot:
+    return "glorot";
+  }
+  return "";
+}
+
+/// Missing-data processes; values as the gps dialect's MaskKind.
+enum class Mask : int32_t { Mar = 0, Mcar = 1 };
+inline constexpr int32_t kNumMasks = 2;
+constexpr std::string_view spelling(Mask mask) {
+  return mask == Mask::Mar ? "mar" : "mcar";
+}
+
+/// Element domains of the data; values as the gps dialect's DataKind.
+enum class Data : int32_t { Real = 0, Bits = 1 };
+inline constexpr int32_t kNumData = 2;
+constexpr std::string_view spelling(Data data) {
+  return data == Data::Real ? "real" : "bits";
+}
+
+/// The enumerator of `Kind` spelled `text`, if any.
+template <typename Kind, int32_t N>
+std::optional<Kind> parseKind(std::string_view text) {
+  for (int32_t i = 0; i < N; ++i)
+    if (spelling(static_cast<Kind>(i)) == text)
+      return static_cast<Kind>(i);
+  return std::nullopt;
+}
+
+} // namespace gps::rt::contract
+
+#endif // GPS_RUNTIME_CONTRACT_H
