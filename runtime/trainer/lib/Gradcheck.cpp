@@ -422,6 +422,9 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
   }
 
   // The parameters, the gradient at them and a second gradient buffer.
+  if (Error err = checkParamMemory(manifest, 3,
+                                   "the parameters and two gradients"))
+    return console.fail(err.message());
   if (Error err = initParamsChecked(manifest, seed, problem.params))
     return console.fail(err.message());
   std::vector<float> baseGrads;

@@ -14,6 +14,8 @@
 
 #include "TrainerImpl.h"
 
+#include <sys/sysinfo.h>
+
 #include <cstdio>
 #include <new>
 #include <stdexcept>
@@ -82,18 +84,18 @@ Error impl::allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
   return Error::success();
 }
 
-Error impl::allocateParamFloats(const Manifest &manifest,
-                                std::vector<float> &buffer,
-                                const std::string &what) {
+/// "cannot allocate <what> (...)" for a parameter-sized buffer, naming the
+/// largest parameter; `detail` is appended inside the parentheses.
+static Error cannotAllocateParams(const Manifest &manifest,
+                                  const std::string &what,
+                                  const std::string &detail = "") {
   auto count = static_cast<uint64_t>(manifest.paramCount);
-  if (!allocate(buffer, count, 0.0f))
-    return Error::success();
   const ParamSpec *largest = nullptr;
   for (const ParamSpec &param : manifest.params)
     if (!largest || param.numElements > largest->numElements)
       largest = &param;
   if (!largest)
-    return cannotAllocate(what, count, sizeof(float), "floats");
+    return cannotAllocate(what, count, sizeof(float), "floats", detail);
   // The parameters themselves, when one of them is most of them, are named
   // by that one.
   if (what == "the parameters" && 2 * largest->numElements >= manifest.paramCount)
@@ -105,10 +107,33 @@ Error impl::allocateParamFloats(const Manifest &manifest,
              ? ""
              : "; all parameters: " + std::to_string(count) + " floats, " +
                    formatBytes(double(count) * sizeof(float))) +
-        ")");
+        detail + ")");
   return cannotAllocate(what, count, sizeof(float), "floats",
                         "; the largest parameter is '" + largest->name +
-                            "', " + shapeFloats(largest->shape));
+                            "', " + shapeFloats(largest->shape) + detail);
+}
+
+Error impl::allocateParamFloats(const Manifest &manifest,
+                                std::vector<float> &buffer,
+                                const std::string &what) {
+  if (allocate(buffer, static_cast<uint64_t>(manifest.paramCount), 0.0f))
+    return cannotAllocateParams(manifest, what);
+  return Error::success();
+}
+
+Error impl::checkParamMemory(const Manifest &manifest, unsigned buffers,
+                             const std::string &uses) {
+  struct sysinfo info;
+  if (::sysinfo(&info) != 0)
+    return Error::success();
+  double system = (double(info.totalram) + double(info.totalswap)) *
+                  double(info.mem_unit);
+  double needed = double(buffers) * double(manifest.paramCount) * sizeof(float);
+  if (system <= 0.0 || needed <= system)
+    return Error::success();
+  return cannotAllocateParams(manifest, "the parameters",
+                              "; " + uses + " need " + formatBytes(needed) +
+                                  ", the system has " + formatBytes(system));
 }
 
 Error impl::initParamsChecked(const Manifest &manifest, uint64_t seed,

@@ -76,6 +76,12 @@ Error allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
 /// most of them.
 Error allocateParamFloats(const Manifest &manifest, std::vector<float> &buffer,
                           const std::string &what);
+/// Fails like allocateParamFloats(.., "the parameters") when `buffers`
+/// parameter-sized buffers (named by `uses`) would exceed the system's
+/// memory and swap, before any is allocated: the kernel would grant them
+/// and kill the process when it touches them.
+Error checkParamMemory(const Manifest &manifest, unsigned buffers,
+                       const std::string &uses);
 /// initParams after allocateParamFloats(.., "the parameters").
 Error initParamsChecked(const Manifest &manifest, uint64_t seed,
                         std::vector<float> &params);
