@@ -152,18 +152,17 @@ double quotientNoise(const Settings &settings, double f, double h) {
 /// change; the compiled gradient is not used).
 double measureNoise(Problem &problem, double base) {
   std::vector<float> saved = problem.params;
-  std::vector<double> u(saved.size());
-  PhiloxStream rng(deriveKey(problem.seed, 0x6e6f697365ull));
-  for (double &e : u)
-    e = rng.nextNormal();
   std::vector<double> values;
   for (int j = -8; j <= 8; ++j) {
     if (j == 0) {
       values.push_back(0.0);
       continue;
     }
+    // The same u for every j, drawn again rather than kept.
+    PhiloxStream rng(deriveKey(problem.seed, 0x6e6f697365ull));
     for (size_t i = 0; i < saved.size(); ++i)
-      problem.params[i] = saved[i] + static_cast<float>(1e-6 * j * u[i]);
+      problem.params[i] =
+          saved[i] + static_cast<float>(1e-6 * j * rng.nextNormal());
     values.push_back(problem.objective() - base);
   }
   problem.params = saved;
@@ -422,8 +421,8 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
   }
 
   // The parameters, the gradient at them and a second gradient buffer.
-  if (Error err = checkParamMemory(manifest, 3,
-                                   "the parameters and two gradients"))
+  if (Error err = checkParamMemory(
+          manifest, 4, "the parameters, a copy of them and two gradients"))
     return console.fail(err.message());
   if (Error err = initParamsChecked(manifest, seed, problem.params))
     return console.fail(err.message());

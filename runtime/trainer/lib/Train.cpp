@@ -313,6 +313,11 @@ int impl::trainCommand(const std::vector<std::string> &args,
   if (Error err =
           splitDataset(data, config.testFraction, trainIndices, testIndices))
     return console.fail(err.message());
+  if (trainIndices.empty())
+    return console.fail("data file '" + data.path + "': the training split "
+                        "is empty (" + std::to_string(data.count) +
+                        " examples, --test-fraction " +
+                        numberText(config.testFraction) + ")");
   if (config.batch > trainIndices.size())
     return console.fail("data file '" + data.path + "': --batch " +
                         std::to_string(config.batch) + " exceeds its " +
