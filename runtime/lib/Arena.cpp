@@ -73,8 +73,8 @@ public:
   }
 
 private:
-  /// Adds a chunk of at least `bytes` (rounded up to pages); aborts when the
-  /// system has no memory left.
+  /// Adds a chunk of at least `bytes` (rounded up to pages); exits with
+  /// status 1 when the system has no memory left.
   void addChunk(size_t bytes);
 
   /// Bump-allocates from the chunks; the caller holds the lock.
@@ -93,10 +93,17 @@ private:
 
 } // namespace
 
+/// Called from generated code, which cannot take an error back: reports
+/// the request and ends the process with status 1 (a runtime error, as the
+/// trainer's other failures), not with an abort and a core dump.
 [[noreturn]] static void outOfMemory(size_t size) {
-  std::fprintf(
-      stderr, "gps runtime: arena: out of memory allocating %zu bytes\n", size);
-  std::abort();
+  std::fflush(stdout);
+  std::fprintf(stderr,
+               "gps runtime: error: cannot allocate a buffer of the model "
+               "(%zu bytes, %.1f MiB): out of memory\n",
+               size, double(size) / double(1 << 20));
+  std::fflush(stderr);
+  std::_Exit(1);
 }
 
 /// `value` rounded up to a multiple of `multiple` (a power of two), or 0 on

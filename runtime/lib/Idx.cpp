@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 using namespace gps::rt;
 
@@ -145,7 +146,7 @@ private:
 };
 } // namespace
 
-Error gps::rt::readIdx(const std::string &path, IdxArray &out) {
+static Error readIdxFile(const std::string &path, IdxArray &out) {
   std::vector<uint8_t> fileBytes;
   errno = 0;
   if (!readWholeFile(path, fileBytes))
@@ -208,6 +209,16 @@ Error gps::rt::readIdx(const std::string &path, IdxArray &out) {
   }
   out = std::move(result);
   return Error::success();
+}
+
+Error gps::rt::readIdx(const std::string &path, IdxArray &out) {
+  // The file and its examples are held in memory; a data set too large for
+  // it is an error naming the file, not an exception.
+  try {
+    return readIdxFile(path, out);
+  } catch (const std::bad_alloc &) {
+    return fail(path, "cannot allocate the memory to read it");
+  }
 }
 
 static std::string dimsToString(const std::vector<uint32_t> &dims) {

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <set>
 
 using namespace gps::rt;
@@ -451,7 +452,12 @@ Error gps::rt::readSafetensors(const std::string &path, SafetensorsFile &out) {
 
   for (Entry &entry : entries) {
     uint64_t size = entry.end - entry.begin;
-    entry.tensor.bytes.resize(size);
+    try {
+      entry.tensor.bytes.resize(size);
+    } catch (const std::bad_alloc &) {
+      return fail(path, "cannot allocate tensor '" + entry.tensor.name +
+                            "' (" + std::to_string(size) + " bytes)");
+    }
     if (size &&
         !file.readAt(entry.tensor.bytes.data(), size, dataStart + entry.begin))
       return fail(path, "read of tensor '" + entry.tensor.name + "' failed");

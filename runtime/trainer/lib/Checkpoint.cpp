@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 using namespace gps::rt;
 using namespace gps::rt::impl;
@@ -285,12 +286,14 @@ Error impl::loadCheckpoint(const std::string &path, const Manifest &manifest,
           manifest.terms.size()))
     return fail(err.message());
 
-  auto size = static_cast<size_t>(manifest.paramCount);
   std::vector<float> *buffers[3] = {&checkpoint.params, &checkpoint.firstMoment,
                                     &checkpoint.secondMoment};
   const char *prefixes[3] = {"", "adam.m.", "adam.v."};
+  const char *names[3] = {"the parameters", "the Adam moments",
+                          "the Adam moments"};
   for (int which = 0; which < (withMoments ? 3 : 1); ++which) {
-    buffers[which]->assign(size, 0.0f);
+    if (Error err = allocateParamFloats(manifest, *buffers[which], names[which]))
+      return fail(err.message());
     for (const ParamSpec &param : manifest.params) {
       std::string name = prefixes[which] + param.name;
       const Tensor *tensor = file.find(name);
@@ -300,9 +303,12 @@ Error impl::loadCheckpoint(const std::string &path, const Manifest &manifest,
         return fail("tensor '" + name + "' is " + dtypeName(tensor->dtype) +
                     " " + shapeText(tensor->shape) + ", the model has F32 " +
                     shapeText(param.shape));
-      std::vector<float> values = tensor->toFloats();
-      std::copy(values.begin(), values.end(),
-                buffers[which]->begin() + param.offset);
+      if (tensor->bytes.size() != size_t(param.numElements) * sizeof(float))
+        return fail("tensor '" + name + "' has " +
+                    std::to_string(tensor->bytes.size()) + " bytes, not " +
+                    std::to_string(param.numElements * sizeof(float)));
+      std::memcpy(buffers[which]->data() + param.offset,
+                  tensor->bytes.data(), tensor->bytes.size());
     }
   }
   out = std::move(checkpoint);

@@ -313,6 +313,11 @@ int impl::trainCommand(const std::vector<std::string> &args,
   if (Error err =
           splitDataset(data, config.testFraction, trainIndices, testIndices))
     return console.fail(err.message());
+  if (trainIndices.empty())
+    return console.fail("data file '" + data.path + "': the training split "
+                        "is empty (" + std::to_string(data.count) +
+                        " examples, --test-fraction " +
+                        numberText(config.testFraction) + ")");
   if (config.batch > trainIndices.size())
     return console.fail("data file '" + data.path + "': --batch " +
                         std::to_string(config.batch) + " exceeds its " +
@@ -320,24 +325,46 @@ int impl::trainCommand(const std::vector<std::string> &args,
                         " training examples");
 
   auto numTerms = manifest.terms.size();
-  auto numParams = static_cast<size_t>(manifest.paramCount);
   AdamOptions adamOptions;
   adamOptions.learningRate = static_cast<float>(config.learningRate);
   adamOptions.beta1 = static_cast<float>(config.beta1);
   adamOptions.beta2 = static_cast<float>(config.beta2);
   adamOptions.decayFactor = static_cast<float>(config.lrDecay);
   adamOptions.decayEvery = static_cast<int64_t>(config.lrDecayEvery);
-  Adam adam(numParams, adamOptions);
+  // The large buffers, each allocated once (a failure names it and its
+  // size): the parameters, the gradient and the Adam moments. A resumed
+  // run moves the moments over from the checkpoint, and saveState lends
+  // them back to it, so checkpoints allocate nothing.
+  if (Error err = checkParamMemory(
+          manifest, 4,
+          "training's parameters, gradient and two Adam moments"))
+    return console.fail(err.message());
+  if (!resume)
+    if (Error err = initParamsChecked(manifest, config.seed, state.params))
+      return console.fail(err.message());
+  std::vector<float> grads;
+  if (Error err = allocateParamFloats(manifest, grads, "the gradient"))
+    return console.fail(err.message());
+  Adam adam(0, adamOptions);
+  if (resume) {
+    adam.getFirstMoment().swap(state.firstMoment);
+    adam.getSecondMoment().swap(state.secondMoment);
+    adam.setNumSteps(state.adamSteps);
+  } else {
+    Error err =
+        allocateParamFloats(manifest, adam.getFirstMoment(), "the Adam moments");
+    if (!err)
+      err = allocateParamFloats(manifest, adam.getSecondMoment(),
+                                "the Adam moments");
+    if (err)
+      return console.fail(err.message());
+  }
   Minibatcher batcher(trainIndices, config.batch, config.seed);
   if (resume) {
-    adam.getFirstMoment() = state.firstMoment;
-    adam.getSecondMoment() = state.secondMoment;
-    adam.setNumSteps(state.adamSteps);
     if (Error err = batcher.restore(state.batches))
       return console.fail("checkpoint '" + checkpointPath +
                           "': " + err.message());
   } else {
-    initParams(manifest, config.seed, state.params);
     state.window.clear(numTerms);
     state.examples = data.count;
   }
@@ -366,11 +393,14 @@ int impl::trainCommand(const std::vector<std::string> &args,
     return console.fail(err.message());
 
   auto saveState = [&]() {
-    state.firstMoment = adam.getFirstMoment();
-    state.secondMoment = adam.getSecondMoment();
+    state.firstMoment.swap(adam.getFirstMoment());
+    state.secondMoment.swap(adam.getSecondMoment());
     state.adamSteps = adam.numSteps();
     state.batches = batcher.state();
-    return saveCheckpoint(checkpointPath, manifest, state);
+    Error err = saveCheckpoint(checkpointPath, manifest, state);
+    state.firstMoment.swap(adam.getFirstMoment());
+    state.secondMoment.swap(adam.getSecondMoment());
+    return err;
   };
 
   int nllIndex = manifest.termIndex("nll");
@@ -383,9 +413,14 @@ int impl::trainCommand(const std::vector<std::string> &args,
 
   int64_t dim = manifest.data.dim;
   auto batchSize = static_cast<int64_t>(config.batch);
-  std::vector<float> x(static_cast<size_t>(batchSize * dim));
-  std::vector<float> masks(manifest.mask ? x.size() : 0);
-  std::vector<float> grads(numParams), terms(numTerms);
+  std::vector<float> x, masks, terms(numTerms);
+  std::string batchText = "a batch (" + std::to_string(batchSize) + " x " +
+                          std::to_string(dim) + ")";
+  if (Error err = allocateFloats(x, uint64_t(batchSize * dim), batchText))
+    return console.fail(err.message());
+  if (manifest.mask)
+    if (Error err = allocateFloats(masks, x.size(), "the masks of " + batchText))
+      return console.fail(err.message());
   std::vector<uint32_t> batch;
   gps_memref<float, 2> xRef = matrixRef(x.data(), batchSize, dim);
   gps_memref<float, 2> maskRef =

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 using namespace gps::rt;
 using namespace gps::rt::impl;
@@ -48,15 +50,12 @@ static std::string mainUsage(const std::string &program,
          program + " <command> --help' for the flags of a command.\n";
 }
 
-int gps::rt::runTrainer(const std::vector<std::string> &args,
-                        const ModelEntryPoints &model, std::ostream &out,
-                        std::ostream &err, bool errIsTerminal) {
-  std::string program = args.empty() ? "trainer" : args[0];
-  size_t slash = program.rfind('/');
-  if (slash != std::string::npos)
-    program = program.substr(slash + 1);
-  Console console{out, err, errIsTerminal, program};
-
+/// Parses the manifest and runs the command of args[1].
+static int dispatch(const std::vector<std::string> &args,
+                    const ModelEntryPoints &model, const Console &console) {
+  const std::string &program = console.program;
+  std::ostream &out = console.out;
+  std::ostream &err = console.err;
   if (!model.manifest)
     return console.fail("the model defines no manifest");
   const char *text = model.manifest();
@@ -85,6 +84,33 @@ int gps::rt::runTrainer(const std::vector<std::string> &args,
       << "' (train, eval, sample or gradcheck)\n"
       << "Run '" << program << " --help' for usage.\n";
   return kExitUsage;
+}
+
+int gps::rt::runTrainer(const std::vector<std::string> &args,
+                        const ModelEntryPoints &model, std::ostream &out,
+                        std::ostream &err, bool errIsTerminal) {
+  std::string program = args.empty() ? "trainer" : args[0];
+  size_t slash = program.rfind('/');
+  if (slash != std::string::npos)
+    program = program.substr(slash + 1);
+  Console console{out, err, errIsTerminal, program};
+  // The large buffers are allocated through Memory.cpp, whose failures
+  // name the buffer; anything else that runs out of memory ends here, as
+  // an error rather than an uncaught exception.
+  try {
+    return dispatch(args, model, console);
+  } catch (const std::bad_alloc &) {
+    return console.fail(
+        "out of memory" +
+        std::string(args.size() > 1 ? " in command '" + args[1] + "'" : "") +
+        " (std::bad_alloc); the model or the flags ask for more memory "
+        "than the system gives");
+  } catch (const std::length_error &) {
+    return console.fail(
+        "out of memory" +
+        std::string(args.size() > 1 ? " in command '" + args[1] + "'" : "") +
+        " (a buffer larger than the address space)");
+  }
 }
 
 int gps::rt::trainerMain(int argc, char **argv, const ModelEntryPoints &model) {

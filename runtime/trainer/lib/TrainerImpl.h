@@ -55,6 +55,38 @@ constexpr uint64_t kEvalStreamBase = uint64_t(1) << 62;
 constexpr uint64_t kSampleStream = uint64_t(1) << 63;
 
 //===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+/// `bytes` for messages: "12 bytes", "1.5 MiB", "16.0 GiB".
+std::string formatBytes(double bytes);
+/// A shape for messages: "65536 x 65536 floats".
+std::string shapeFloats(const std::vector<int64_t> &shape);
+
+/// Sizes `buffer` to `count` zeros. Fails, instead of throwing, with
+/// "cannot allocate <what> (<count> floats, <size>)".
+Error allocateFloats(std::vector<float> &buffer, uint64_t count,
+                     const std::string &what);
+Error allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
+                    const std::string &what);
+/// Sizes `buffer` to the manifest's paramCount zeros; `what` is "the
+/// parameters", "the gradient", ... A failure names the largest parameter
+/// and its shape: "cannot allocate parameter 'f.l0.w' (65536 x 65536
+/// floats, 16.0 GiB)" for the parameters themselves when one of them is
+/// most of them.
+Error allocateParamFloats(const Manifest &manifest, std::vector<float> &buffer,
+                          const std::string &what);
+/// Fails like allocateParamFloats(.., "the parameters") when `buffers`
+/// parameter-sized buffers (named by `uses`) would exceed the system's
+/// memory and swap, before any is allocated: the kernel would grant them
+/// and kill the process when it touches them.
+Error checkParamMemory(const Manifest &manifest, unsigned buffers,
+                       const std::string &uses);
+/// initParams after allocateParamFloats(.., "the parameters").
+Error initParamsChecked(const Manifest &manifest, uint64_t seed,
+                        std::vector<float> &params);
+
+//===----------------------------------------------------------------------===//
 // Data
 //===----------------------------------------------------------------------===//
 

@@ -153,4 +153,14 @@ TEST(ArenaTest, LargeAllocationGetsItsOwnChunk) {
   gps_rt_arena_reset();
 }
 
+TEST(ArenaTest, OutOfMemoryExitsWithAnError) {
+  // Generated code cannot take an error back: the process ends with
+  // status 1 and one line, not with an abort.
+  EXPECT_EXIT(_mlir_memref_to_llvm_alloc(SIZE_MAX - 10),
+              ::testing::ExitedWithCode(1),
+              "error: cannot allocate a buffer of the model \\([0-9]+ bytes");
+  EXPECT_EXIT(_mlir_memref_to_llvm_alloc(size_t(1) << 62),
+              ::testing::ExitedWithCode(1), "out of memory");
+}
+
 } // namespace

@@ -125,6 +125,9 @@ void gps::rt::test::fakeModelTrain(gps_memref<float, 2> *x,
                          x->aligned + x->offset + x->numElements());
   forward(x, mask, params, grads, terms, key, stream, /*noisy=*/true);
   int64_t dim = x->sizes[1];
+  if (fakeState.gradScale != 1.0f)
+    for (int64_t i = 0; i < dim * dim; ++i)
+      grads->aligned[grads->offset + i] *= fakeState.gradScale;
   if (stream == fakeState.nanTermOnStream)
     terms->aligned[terms->offset + 1] = NAN;
   if (stream == fakeState.nanGradOnStream)

@@ -37,6 +37,9 @@ struct FakeModelState {
   uint64_t nanTermOnStream = 0;
   /// The gradient of dec.b, element 2, is +inf on this update.
   uint64_t nanGradOnStream = 0;
+  /// The gradient of dec.w is multiplied by this: a wrong gradient for
+  /// gradcheck to find.
+  float gradScale = 1.0f;
   /// raise(signal) during this update.
   uint64_t signalOnStream = 0;
   int signal = 0;

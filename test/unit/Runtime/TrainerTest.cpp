@@ -360,6 +360,25 @@ TEST_F(TrainerTest, BadDataFilesAreReported) {
   EXPECT_NE(result.err.find("--batch 500 exceeds its 180 training examples"),
             std::string::npos)
       << result.err;
+
+  // Splits that leave nothing to train on, or nothing to evaluate.
+  std::string two = writeImages(dir, "two.idx", 2);
+  result = run(model, {"train", "--data", two, "--out", dir.file("run"),
+                       "--batch", "1", "--test-fraction", "0.9"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("data file '" + two +
+                            "': the training split is empty (2 examples, "
+                            "--test-fraction 0.9)"),
+            std::string::npos)
+      << result.err;
+  result = run(model, {"train", "--data", two, "--out", dir.file("run0"),
+                       "--batch", "1", "--test-fraction", "0", "--updates",
+                       "1"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  result = run(model, {"eval", "--out", dir.file("run0")});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("the test split is empty"), std::string::npos)
+      << result.err;
 }
 
 TEST_F(TrainerTest, CheckpointProblemsAreReported) {
