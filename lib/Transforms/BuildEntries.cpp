@@ -183,9 +183,9 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
         continue;
       }
       Value value = rows(x, type);
-      if (name.ends_with(".known") || name.ends_with(".missing")) {
+      if (name.ends_with(kKnownSuffix) || name.ends_with(kMissingSuffix)) {
         Value m = rows(mask, type);
-        if (name.ends_with(".missing")) {
+        if (name.ends_with(kMissingSuffix)) {
           Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
           m = SubOp::create(b, loc, SplatOp::create(b, loc, type, one), m);
         }

@@ -177,7 +177,7 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
       return cloned.emitOpError("has no mean to sample");
   } else {
     Value x = entry->getArgument(xArg);
-    Value missing = cloned.getSite().ends_with(".missing")
+    Value missing = cloned.getSite().ends_with(kMissingSuffix)
                         ? entry->getArgument(mArg)
                         : Value();
     auto perExample = getBatchTensorType(ctx, 1);

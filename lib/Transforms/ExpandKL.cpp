@@ -7,6 +7,7 @@
 
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Dialect/GPS/GPSSymbols.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -164,10 +165,11 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
 
   auto observe = llvm::cast<ObserveOp>(op);
   auto model = rollout->getParentOfType<ModelOp>();
-  auto [base, suffix] = observe.getSite().split('.');
+  StringRef base = observe.getSite();
+  bool missing = base.consume_back(kMissingSuffix);
   auto data = llvm::cast<DataOp>(SymbolTable::lookupSymbolIn(model, base));
   Value mask;
-  if (suffix == "missing") {
+  if (missing) {
     MaskOp maskOp;
     for (auto m : model.getBody().getOps<MaskOp>())
       if (m.getData() == base)

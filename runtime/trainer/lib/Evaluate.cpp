@@ -84,21 +84,23 @@ MetricsRecord impl::makeRecord(const Manifest &manifest, uint64_t step,
   MetricsRecord record;
   record.step = step;
   record.totalCost = means[0];
-  auto term = [&](const char *name) {
-    int index = manifest.termIndex(name);
+  using contract::Term;
+  auto term = [&](Term which) {
+    int index = manifest.termIndex(which);
     return index < 0 ? NAN : means[index];
   };
-  record.nllTerm = term("nll");
-  record.kldQ2P = term("kl(q||p)");
-  record.kldP2Q = term("kl(p||q)");
+  record.nllTerm = term(Term::Nll);
+  record.kldQ2P = term(Term::KLQP);
+  record.kldP2Q = term(Term::KLPQ);
   record.nllBound = record.nllTerm + record.kldQ2P;
   for (size_t i = 1; i < manifest.terms.size(); ++i) {
-    const std::string &name = manifest.terms[i];
+    const contract::TermName &name = manifest.termNames[i];
     // kl(q||p)[t], in step order: the per-step KL column.
-    if (name.rfind("kl(q||p)[", 0) == 0)
+    if (name.term == Term::KLQP && name.step)
       record.kldSteps.push_back(means[i]);
-    else if (name != "nll" && name != "kl(q||p)" && name != "kl(p||q)")
-      record.extra.emplace_back(name, means[i]);
+    else if (name.term != Term::Nll && name.term != Term::KLQP &&
+             name.term != Term::KLPQ)
+      record.extra.emplace_back(manifest.terms[i], means[i]);
   }
   return record;
 }

@@ -21,6 +21,7 @@
 #include <sstream>
 
 using namespace gps::rt;
+namespace key = gps::rt::contract::key;
 using nlohmann::json;
 
 /// `value` written briefly ("0.5", "14").
@@ -35,8 +36,10 @@ static Error fail(const std::string &what) {
 }
 
 /// Reads an integer field; `required` fields must be present.
-static Error getInt(const json &object, const char *key, const std::string &at,
-                    int64_t &out, bool required = true) {
+static Error getInt(const json &object, std::string_view name,
+                    const std::string &at, int64_t &out,
+                    bool required = true) {
+  std::string key(name);
   auto it = object.find(key);
   if (it == object.end()) {
     if (required)
@@ -59,9 +62,10 @@ static Error getInt(const json &object, const char *key, const std::string &at,
   return fail(at + "'" + key + "' must be an integer");
 }
 
-static Error getNumber(const json &object, const char *key,
+static Error getNumber(const json &object, std::string_view name,
                        const std::string &at, double &out,
                        bool required = true) {
+  std::string key(name);
   auto it = object.find(key);
   if (it == object.end()) {
     if (required)
@@ -74,9 +78,10 @@ static Error getNumber(const json &object, const char *key,
   return Error::success();
 }
 
-static Error getString(const json &object, const char *key,
+static Error getString(const json &object, std::string_view name,
                        const std::string &at, std::string &out,
                        bool required = true) {
+  std::string key(name);
   auto it = object.find(key);
   if (it == object.end()) {
     if (required)
@@ -90,29 +95,27 @@ static Error getString(const json &object, const char *key,
 }
 
 static Error parseData(const json &root, DataSpec &data) {
-  auto it = root.find("data");
+  auto it = root.find(std::string(key::kData));
   if (it == root.end() || !it->is_object())
     return fail("'data' must be an object");
   const std::string at = "data: ";
   std::string kind;
-  if (Error err = getString(*it, "name", at, data.name))
+  if (Error err = getString(*it, key::kName, at, data.name))
     return err;
-  if (Error err = getString(*it, "kind", at, kind))
+  if (Error err = getString(*it, key::kKind, at, kind))
     return err;
-  if (kind == "real")
-    data.kind = DataKind::Real;
-  else if (kind == "bits")
-    data.kind = DataKind::Bits;
+  if (auto parsed = contract::parseKind<DataKind, contract::kNumData>(kind))
+    data.kind = *parsed;
   else
     return fail(at + "kind '" + kind + "' is not 'real' or 'bits'");
-  if (Error err = getInt(*it, "dim", at, data.dim))
+  if (Error err = getInt(*it, key::kDim, at, data.dim))
     return err;
   if (data.dim <= 0 || data.dim > (int64_t(1) << 31))
     return fail(at + "dim " + std::to_string(data.dim) +
                 " is not in [1, 2^31]");
-  if (Error err = getNumber(*it, "lo", at, data.lo, /*required=*/false))
+  if (Error err = getNumber(*it, key::kLo, at, data.lo, /*required=*/false))
     return err;
-  if (Error err = getNumber(*it, "hi", at, data.hi, /*required=*/false))
+  if (Error err = getNumber(*it, key::kHi, at, data.hi, /*required=*/false))
     return err;
   if (!(data.lo < data.hi))
     return fail(at + "range [lo, hi] is empty");
@@ -121,7 +124,7 @@ static Error parseData(const json &root, DataSpec &data) {
 
 static Error parseMask(const json &root, const DataSpec &data,
                        std::optional<MaskSpec> &mask) {
-  auto it = root.find("mask");
+  auto it = root.find(std::string(key::kMask));
   if (it == root.end() || it->is_null())
     return Error::success();
   if (!it->is_object())
@@ -129,19 +132,17 @@ static Error parseMask(const json &root, const DataSpec &data,
   const std::string at = "mask: ";
   MaskSpec spec;
   std::string kind;
-  if (Error err = getString(*it, "name", at, spec.name))
+  if (Error err = getString(*it, key::kName, at, spec.name))
     return err;
-  if (Error err = getString(*it, "kind", at, kind))
+  if (Error err = getString(*it, key::kKind, at, kind))
     return err;
-  if (kind == "mar")
-    spec.kind = MaskKind::Mar;
-  else if (kind == "mcar")
-    spec.kind = MaskKind::Mcar;
+  if (auto parsed = contract::parseKind<MaskKind, contract::kNumMasks>(kind))
+    spec.kind = *parsed;
   else
     return fail(at + "kind '" + kind + "' is not 'mar' or 'mcar'");
-  if (Error err = getNumber(*it, "amount", at, spec.amount))
+  if (Error err = getNumber(*it, key::kAmount, at, spec.amount))
     return err;
-  auto image = it->find("image");
+  auto image = it->find(std::string(key::kImage));
   if (image != it->end() && !image->is_null()) {
     if (!image->is_array() || image->size() != 2 ||
         !(*image)[0].is_number_integer() || !(*image)[1].is_number_integer())
@@ -180,7 +181,7 @@ static Error parseMask(const json &root, const DataSpec &data,
 
 static Error parseParams(const json &root, int64_t paramCount,
                          std::vector<ParamSpec> &params) {
-  auto it = root.find("params");
+  auto it = root.find(std::string(key::kParams));
   if (it == root.end() || !it->is_array())
     return fail("'params' must be an array");
   std::set<std::string> names;
@@ -190,12 +191,12 @@ static Error parseParams(const json &root, int64_t paramCount,
     if (!entry.is_object())
       return fail(at + "not an object");
     ParamSpec param;
-    if (Error err = getString(entry, "name", at, param.name))
+    if (Error err = getString(entry, key::kName, at, param.name))
       return err;
     at = "params[" + std::to_string(i) + "] ('" + param.name + "'): ";
     if (!names.insert(param.name).second)
       return fail(at + "duplicate name");
-    auto shape = entry.find("shape");
+    auto shape = entry.find(std::string(key::kShape));
     if (shape == entry.end() || !shape->is_array())
       return fail(at + "'shape' must be an array of sizes");
     param.numElements = 1;
@@ -208,26 +209,20 @@ static Error parseParams(const json &root, int64_t paramCount,
       param.numElements *= size;
       param.shape.push_back(size);
     }
-    std::string init = "zeros";
-    if (Error err = getString(entry, "init", at, init, /*required=*/false))
+    std::string init(contract::spelling(ParamInit::Zeros));
+    if (Error err = getString(entry, key::kInit, at, init, /*required=*/false))
       return err;
-    if (init == "glorot")
-      param.init = ParamInit::Glorot;
-    else if (init == "zeros")
-      param.init = ParamInit::Zeros;
-    else if (init == "ones")
-      param.init = ParamInit::Ones;
-    else if (init == "normal")
-      param.init = ParamInit::Normal;
+    if (auto parsed = contract::parseKind<ParamInit, contract::kNumInits>(init))
+      param.init = *parsed;
     else
       return fail(at + "unknown init '" + init +
                   "' (glorot, zeros, ones or normal)");
-    if (Error err = getNumber(entry, "std", at, param.stddev,
+    if (Error err = getNumber(entry, key::kStd, at, param.stddev,
                               /*required=*/false))
       return err;
     if (param.stddev < 0)
       return fail(at + "'std' is negative");
-    if (Error err = getInt(entry, "offset", at, param.offset))
+    if (Error err = getInt(entry, key::kOffset, at, param.offset))
       return err;
     if (param.offset < 0 || param.offset > paramCount ||
         param.numElements > paramCount - param.offset)
@@ -270,16 +265,16 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
     return fail("not a JSON object");
   Manifest manifest;
   manifest.text = text;
-  if (Error err = getInt(root, "abi", "", manifest.abi))
+  if (Error err = getInt(root, key::kAbi, "", manifest.abi))
     return err;
   if (manifest.abi != kManifestAbi)
     return fail("ABI version " + std::to_string(manifest.abi) +
                 ", but this trainer reads version " +
                 std::to_string(kManifestAbi) +
                 "; compile the model and the trainer with the same gps");
-  if (Error err = getString(root, "model", "", manifest.model))
+  if (Error err = getString(root, key::kModel, "", manifest.model))
     return err;
-  if (Error err = getInt(root, "steps", "", manifest.steps,
+  if (Error err = getInt(root, key::kSteps, "", manifest.steps,
                          /*required=*/false))
     return err;
   if (manifest.steps < 0)
@@ -288,14 +283,14 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
     return err;
   if (Error err = parseMask(root, manifest.data, manifest.mask))
     return err;
-  if (Error err = getInt(root, "param_count", "", manifest.paramCount))
+  if (Error err = getInt(root, key::kParamCount, "", manifest.paramCount))
     return err;
   if (manifest.paramCount < 0 || manifest.paramCount > (int64_t(1) << 34))
     return fail("param_count " + std::to_string(manifest.paramCount) +
                 " is not in [0, 2^34]");
   if (Error err = parseParams(root, manifest.paramCount, manifest.params))
     return err;
-  auto terms = root.find("terms");
+  auto terms = root.find(std::string(key::kTerms));
   if (terms == root.end() || !terms->is_array() || terms->empty())
     return fail("'terms' must be a non-empty array of names");
   std::set<std::string> termNames;
@@ -304,8 +299,18 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
       return fail("'terms' must hold non-empty strings");
     if (!termNames.insert(term.get<std::string>()).second)
       return fail("duplicate term '" + term.get<std::string>() + "'");
+    std::optional<contract::TermName> parsed =
+        contract::parseTermName(term.get<std::string>());
+    if (!parsed)
+      return fail("unknown term '" + term.get<std::string>() + "'");
     manifest.terms.push_back(term.get<std::string>());
+    manifest.termNames.push_back(*parsed);
   }
+  if (manifest.termNames.front().term != contract::Term::Objective ||
+      manifest.termNames.front().step)
+    return fail("the first term must be '" +
+                std::string(contract::spelling(contract::Term::Objective)) +
+                "'");
   // The canonical dump sorts keys, so the hash ignores formatting.
   char hash[17];
   std::snprintf(hash, sizeof(hash), "%016llx",
@@ -316,9 +321,9 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
   return Error::success();
 }
 
-int Manifest::termIndex(const std::string &name) const {
-  for (size_t i = 0; i < terms.size(); ++i)
-    if (terms[i] == name)
+int Manifest::termIndex(contract::Term term) const {
+  for (size_t i = 0; i < termNames.size(); ++i)
+    if (termNames[i].term == term && !termNames[i].step)
       return static_cast<int>(i);
   return -1;
 }

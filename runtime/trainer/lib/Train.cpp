@@ -210,13 +210,15 @@ static std::string describe(float value) {
 static std::string firstNonFinite(const Manifest &manifest,
                                   const std::vector<float> &terms,
                                   const std::vector<float> &grads) {
-  for (size_t i = 0; i < terms.size(); ++i)
-    if (manifest.terms[i].rfind("kl(q||p)[", 0) == 0 &&
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const contract::TermName &name = manifest.termNames[i];
+    if (name.term == contract::Term::KLQP && name.step &&
         !std::isfinite(terms[i]))
-      return "kl(q||p) of step " +
-             manifest.terms[i].substr(9, manifest.terms[i].size() - 10) +
-             " (term '" + manifest.terms[i] + "') is " + describe(terms[i]) +
+      return std::string(contract::spelling(name.term)) + " of step " +
+             std::to_string(*name.step) + " (term '" + manifest.terms[i] +
+             "') is " + describe(terms[i]) +
              ", the first step where a value is not finite";
+  }
   for (size_t i = 0; i < terms.size(); ++i)
     if (!std::isfinite(terms[i]))
       return "term '" + manifest.terms[i] + "' is " + describe(terms[i]);
@@ -403,8 +405,8 @@ int impl::trainCommand(const std::vector<std::string> &args,
     return err;
   };
 
-  int nllIndex = manifest.termIndex("nll");
-  int klIndex = manifest.termIndex("kl(q||p)");
+  int nllIndex = manifest.termIndex(contract::Term::Nll);
+  int klIndex = manifest.termIndex(contract::Term::KLQP);
   auto boundOf = [&](const std::vector<double> &means) {
     if (nllIndex < 0 || klIndex < 0)
       return means[0];

@@ -40,7 +40,7 @@ std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
          R"j(}],
     "param_count": )j" +
          std::to_string(dim * dim + dim) + R"j(,
-    "terms": ["objective", "nll", "kl(q||p)", "l2"]})j";
+    "terms": ["objective", "nll", "kl(q||p)", "kl(p||normal)"]})j";
 }
 
 /// Computes the terms and, when `grads` is given, the gradient. With

@@ -147,7 +147,7 @@ TEST_F(TrainerTest, LossFallsAndFilesAreWritten) {
   EXPECT_DOUBLE_EQ(double(record["nll_bound"]),
                    double(record["nll_term"]) + double(record["kld_q2p"]));
   EXPECT_TRUE(record["kld_p2q"].is_null());
-  EXPECT_TRUE(record.contains("l2"));
+  EXPECT_TRUE(record.contains("kl(p||normal)"));
   EXPECT_TRUE(record.contains("grad_norm"));
   EXPECT_FLOAT_EQ(float(record["lr"]), 0.05f);
   EXPECT_EQ(record["skipped"], 0);
@@ -645,7 +645,9 @@ TEST(ManifestTest, ParsesTheFakeManifest) {
   EXPECT_EQ(manifest.paramCount, 16 * 16 + 16);
   ASSERT_EQ(manifest.params.size(), 2u);
   EXPECT_EQ(manifest.params[1].offset, 256);
-  EXPECT_EQ(manifest.termIndex("kl(q||p)"), 2);
+  EXPECT_EQ(manifest.termIndex(contract::Term::KLQP), 2);
+  EXPECT_EQ(manifest.termNames[2].term, contract::Term::KLQP);
+  EXPECT_FALSE(manifest.termNames[2].step.has_value());
   EXPECT_EQ(manifest.hash.size(), 16u);
 
   // Formatting does not change the hash; content does.
@@ -684,7 +686,9 @@ TEST(ManifestTest, RejectsBadManifests) {
        R"("mask": {"name": "m", "kind": "mcar", "amount": 0.5, )"
        R"("image": [3, 5]})",
        "image 3x5 does not have data dim 16 pixels"},
-      {R"("l2"])", R"("nll"])", "duplicate term 'nll'"},
+      {R"j("kl(p||normal)"])j", R"("nll"])", "duplicate term 'nll'"},
+      {R"j("kl(p||normal)"])j", R"("l2"])", "unknown term 'l2'"},
+      {R"(["objective", )", R"([)", "the first term must be 'objective'"},
   };
   for (const Case &c : cases) {
     std::string text = fakeManifest();

@@ -71,6 +71,8 @@ inline constexpr std::string_view kImage = "image";
 inline constexpr std::string_view kShape = "shape";
 inline constexpr std::string_view kInit = "init";
 inline constexpr std::string_view kOffset = "offset";
+/// Optional, read by the trainer only: the `normal` initialiser's std.
+inline constexpr std::string_view kStd = "std";
 } // namespace key
 
 /// The values an entry point writes to its terms vector, in the order the

@@ -28,6 +28,11 @@ inline constexpr llvm::StringLiteral kSampleFn = "gps_sample";
 inline constexpr llvm::StringLiteral kRngKey = "key";
 inline constexpr llvm::StringLiteral kRngStream = "stream";
 
+/// The data views a policy reads besides the data itself: `x.known` and
+/// `x.missing` (MLIRGen's `gps.read` names, split by the passes).
+inline constexpr llvm::StringLiteral kKnownSuffix = ".known";
+inline constexpr llvm::StringLiteral kMissingSuffix = ".missing";
+
 /// gps-autodiff: the function that returns `fn`'s results and then the
 /// gradients of its first result.
 inline std::string gradientFnName(llvm::StringRef fn) {

@@ -28,9 +28,9 @@ namespace gps::rt {
 /// version.
 constexpr int64_t kManifestAbi = contract::kAbiVersion;
 
-enum class DataKind { Real, Bits };
-enum class MaskKind { Mar, Mcar };
-enum class ParamInit { Glorot, Zeros, Ones, Normal };
+using DataKind = contract::Data;
+using MaskKind = contract::Mask;
+using ParamInit = contract::Init;
 
 /// The model's data input: one vector of `dim` values per example, in
 /// [lo, hi]. `Bits` data are binary.
@@ -75,14 +75,17 @@ struct Manifest {
   int64_t paramCount = 0;
   /// Names of terms[0..); terms[0] is the objective.
   std::vector<std::string> terms;
+  /// The same names taken apart (Contract.h): a term, and the step of a
+  /// per-step value.
+  std::vector<contract::TermName> termNames;
   /// 16 hex digits identifying the manifest (FNV-1a of its canonical JSON),
   /// so that a checkpoint of another model is recognised.
   std::string hash;
   /// The manifest text as the model returned it.
   std::string text;
 
-  /// The index of the term called `name`, or -1.
-  int termIndex(const std::string &name) const;
+  /// The index of the (whole, not per-step) value of `term`, or -1.
+  int termIndex(contract::Term term) const;
   /// The image shape of one example: the mask's image, else a square when
   /// dim is a perfect square, else 1 x dim.
   void imageShape(int64_t &height, int64_t &width) const;
