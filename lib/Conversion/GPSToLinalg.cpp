@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gps/Conversion/GPSToLinalg.h"
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
 #include "gps/Runtime/Contract.h"
@@ -28,17 +29,7 @@ static const StringRef kNormalFn(gps::rt::contract::kNormalFn.data(),
 
 namespace {
 
-/// What every pattern needs: the batch size of each function and the
-/// number of each sample site.
-struct LoweringState {
-  llvm::DenseMap<Operation *, Value> batch;
-  llvm::StringMap<int64_t> siteIds;
-
-  Value batchOf(Operation *op) const {
-    auto func = op->getParentOfType<func::FuncOp>();
-    return func ? batch.lookup(func) : Value();
-  }
-};
+using LoweringState = GPSToLinalgState;
 
 /// tensor.empty of `type`, its dynamic dimensions the batch size.
 static Value empty(OpBuilder &b, Location loc, RankedTensorType type,
@@ -549,6 +540,45 @@ struct ConvertGPSToLinalgPass
 };
 } // namespace
 
+Value GPSToLinalgState::batchOf(Operation *op) const {
+  auto func = op->getParentOfType<func::FuncOp>();
+  return func ? batch.lookup(func) : Value();
+}
+
+void gps::populateGPSToLinalgTypeConversions(TypeConverter &converter) {
+  converter.addConversion([](Type t) { return t; });
+  converter.addConversion([](TapeType t) -> Type {
+    auto element = llvm::cast<RankedTensorType>(t.getElement());
+    SmallVector<int64_t> shape{t.getLength()};
+    llvm::append_range(shape, element.getShape());
+    return RankedTensorType::get(shape, element.getElementType());
+  });
+  auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
+                        Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+  };
+  converter.addSourceMaterialization(materialize);
+  converter.addTargetMaterialization(materialize);
+
+}
+
+void gps::populateGPSToLinalgConversionPatterns(
+    const TypeConverter &converter, RewritePatternSet &patterns,
+    const GPSToLinalgState &state) {
+  patterns.add<ElementwisePattern<AddOp>, ElementwisePattern<SubOp>,
+               ElementwisePattern<MulOp>, ElementwisePattern<DivOp>,
+               ElementwisePattern<ExpOp>, ElementwisePattern<LogOp>,
+               ElementwisePattern<TanhOp>, ElementwisePattern<ReluOp>,
+               ElementwisePattern<SigmoidOp>, ElementwisePattern<SoftplusOp>,
+               ElementwisePattern<ReluGradOp>, ZerosPattern, SplatPattern,
+               BroadcastPattern, ExpandPattern, SumPattern, ColSumPattern,
+               MeanPattern, BatchSizePattern, GemmPattern, ConcatPattern,
+               SlicePattern, RowPattern, PutRowPattern, NoisePattern, TapeNewPattern, TapePushPattern,
+               TapeGetPattern, ForPattern, YieldPattern>(converter, patterns.getContext(),
+                                                  state);
+
+}
+
 void ConvertGPSToLinalgPass::runOnOperation() {
   ModuleOp module = getOperation();
   MLIRContext *ctx = &getContext();
@@ -601,31 +631,9 @@ void ConvertGPSToLinalgPass::runOnOperation() {
   }
 
   TypeConverter converter;
-  converter.addConversion([](Type t) { return t; });
-  converter.addConversion([](TapeType t) -> Type {
-    auto element = llvm::cast<RankedTensorType>(t.getElement());
-    SmallVector<int64_t> shape{t.getLength()};
-    llvm::append_range(shape, element.getShape());
-    return RankedTensorType::get(shape, element.getElementType());
-  });
-  auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
-                        Location loc) -> Value {
-    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
-  };
-  converter.addSourceMaterialization(materialize);
-  converter.addTargetMaterialization(materialize);
-
+  populateGPSToLinalgTypeConversions(converter);
   RewritePatternSet patterns(ctx);
-  patterns.add<ElementwisePattern<AddOp>, ElementwisePattern<SubOp>,
-               ElementwisePattern<MulOp>, ElementwisePattern<DivOp>,
-               ElementwisePattern<ExpOp>, ElementwisePattern<LogOp>,
-               ElementwisePattern<TanhOp>, ElementwisePattern<ReluOp>,
-               ElementwisePattern<SigmoidOp>, ElementwisePattern<SoftplusOp>,
-               ElementwisePattern<ReluGradOp>, ZerosPattern, SplatPattern,
-               BroadcastPattern, ExpandPattern, SumPattern, ColSumPattern,
-               MeanPattern, BatchSizePattern, GemmPattern, ConcatPattern,
-               SlicePattern, RowPattern, PutRowPattern, NoisePattern, TapeNewPattern, TapePushPattern,
-               TapeGetPattern, ForPattern, YieldPattern>(converter, ctx, state);
+  populateGPSToLinalgConversionPatterns(converter, patterns, state);
 
   ConversionTarget target(*ctx);
   target.addIllegalDialect<GPSDialect>();

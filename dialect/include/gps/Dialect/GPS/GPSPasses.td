@@ -149,6 +149,18 @@ def DecomposePass : Pass<"gps-decompose", "::mlir::func::FuncOp"> {
 
     A distribution that cannot be reparameterised (sampling a Bernoulli) is
     a located error.
+
+    #### Input invariant
+
+    The functions of `gps-build-loss` (nets inlined, parameters bound to
+    arguments, `gps.rng` key and stream arguments), on tensors.
+
+    #### Output IR
+
+    The same functions on primitives only: `gps.gemm`, elementwise ops,
+    `gps.sum` / `gps.expand` / `gps.col_sum`, `gps.concat` / `gps.slice`,
+    `gps.row` / `gps.put_row`, `gps.noise`, `gps.mean`, `gps.for`, and
+    `arith` on scalars. No `!gps.dist` value is left.
   }];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect"];
 }
@@ -169,7 +181,23 @@ def AutodiffPass : Pass<"gps-autodiff", "::mlir::ModuleOp"> {
     carrying the adjoints of the loop state and of the outer values the
     body uses.
 
-    An op that has no adjoint is an error at its location.
+    A reversed loop carries adjoint state only for loop state that reaches
+    a result with an adjoint (state such as the per-step KL record, which
+    the objective does not use, gets none). An op that has no adjoint is an
+    error at its location.
+
+    #### Input invariant
+
+    The output of `gps-decompose`: primitives on tensors, at most one level
+    of `gps.for`, parameters as `gps.param` arguments.
+
+    #### Output IR
+
+    Each differentiated function unchanged, and `<name>_grad` beside it:
+    the forward ops (loops rebuilt with `!gps.tape` state and
+    `gps.tape_push`), then the adjoints (reversed `gps.for` with
+    `gps.tape_get`), returning the original results and then one gradient
+    per parameter argument, of the parameter's type.
   }];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
@@ -237,11 +265,24 @@ def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {
     * `gps.concat` / `gps.slice` become `tensor.insert_slice` /
       `tensor.extract_slice`;
     * `gps.noise` becomes a call to the runtime's Philox generator
-      (`gps_rt_normal`) on the caller's stream with the key
-      `key + ((site << 10) | step) * 0x9E3779B97F4A7C15`, the site numbered
-      by the sorted site names;
+      (`gps_rt_normal(out, key, stream, site, step)`), the site numbered by
+      the sorted site names; the runtime derives the key of the pair
+      (`gps_rt_noise_key`);
     * `gps.for` becomes `scf.for`, and a `!gps.tape<T x tensor<?xN>>`
       becomes a `tensor<Tx?xN>` written and read with slices.
+
+    The patterns are public (`populateGPSToLinalgConversionPatterns`,
+    include/gps/Conversion/GPSToLinalg.h).
+
+    #### Input invariant
+
+    The entry points of `gps-build-entries`: functions with a
+    `gps.batch_arg` attribute whose bodies hold gps primitives on tensors.
+
+    #### Output IR
+
+    No gps op or type: `linalg`, `tensor`, `scf`, `arith`, `math` on
+    tensors, with `memref.alloc` + `func.call @gps_rt_normal` for noise.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
@@ -267,6 +308,16 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     (BLAS `beta = 1`) rather than copied into a new tensor per step. After
     fusion, a zero fill shared by several products gets a copy per product,
     so that each becomes BLAS `beta = 0` rather than a fill and a copy.
+
+    #### Input invariant
+
+    The output of `convert-gps-to-linalg` (then canonicalize and CSE), on
+    tensors.
+
+    #### Output IR
+
+    The same dialects, with fewer `linalg.generic`s and accumulating
+    `linalg.matmul`s / reductions.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -279,6 +330,16 @@ def ConvertLinalgToBlasPass : Pass<"convert-linalg-to-blas", "::mlir::ModuleOp">
     (OpenBLAS `cblas_sgemm`), with the transposes read off its indexing
     maps. A zero `linalg.fill` of the output just before the product is
     folded into `beta = 0`.
+
+    #### Input invariant
+
+    Bufferized code (one-shot bufferization): `linalg.matmul` on memrefs
+    whose innermost stride is 1.
+
+    #### Output IR
+
+    No `linalg.matmul`: `func.call @gps_rt_sgemm` on rank-2 memrefs, and the
+    function's private declaration with `llvm.emit_c_interface`.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
