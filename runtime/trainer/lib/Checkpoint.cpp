@@ -205,7 +205,7 @@ Error impl::saveCheckpoint(const std::string &path, const Manifest &manifest,
       {"window", checkpoint.window.toJson().dump()},
   };
   if (Error err = writeSafetensors(path, tensors, metadata))
-    return Error::failure("cannot write checkpoint: " + err.message());
+    return Error::failure("checkpoint not saved: " + err.message());
   return Error::success();
 }
 

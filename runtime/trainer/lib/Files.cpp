@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,60 +40,6 @@ Error gps::rt::makeDirectories(const std::string &path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
     return Error::failure("'" + path + "' is not a directory");
-  return Error::success();
-}
-
-/// The directory holding `path`.
-static std::string parentDirectory(const std::string &path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
-}
-
-Error gps::rt::writeFileAtomic(const std::string &path,
-                               const std::string &bytes) {
-  std::string tmpPath = path + ".tmp." + std::to_string(::getpid());
-  int fd =
-      ::open(tmpPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Error::failure("cannot write '" + path + "': cannot create '" +
-                          tmpPath + "': " + errnoText());
-  auto abandon = [&](const std::string &what) {
-    std::string message =
-        "cannot write '" + path + "': " + what + ": " + errnoText();
-    ::close(fd);
-    ::unlink(tmpPath.c_str());
-    return Error::failure(message);
-  };
-  for (size_t done = 0; done < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return abandon("write failed");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0)
-    return abandon("fsync failed");
-  if (::close(fd) != 0) {
-    ::unlink(tmpPath.c_str());
-    return Error::failure("cannot write '" + path + "': close failed");
-  }
-  if (::rename(tmpPath.c_str(), path.c_str()) != 0) {
-    std::string message =
-        "cannot write '" + path + "': rename failed: " + errnoText();
-    ::unlink(tmpPath.c_str());
-    return Error::failure(message);
-  }
-  int dirFd = ::open(parentDirectory(path).c_str(), O_RDONLY | O_CLOEXEC);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
   return Error::success();
 }
 

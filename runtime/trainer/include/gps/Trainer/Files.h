@@ -5,13 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // The trainer never truncates a file it cannot replace whole: results are
-// written to a temporary file and renamed over the old one.
+// written with writeFileAtomic (gps/Runtime/AtomicFile.h, shared with the
+// checkpoint writer).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef GPS_TRAINER_FILES_H
 #define GPS_TRAINER_FILES_H
 
+#include "gps/Runtime/AtomicFile.h"
 #include "gps/Runtime/Error.h"
 
 #include <cstdint>
@@ -24,11 +26,6 @@ bool pathExists(const std::string &path);
 
 /// Creates `path` and its missing parents (like mkdir -p).
 Error makeDirectories(const std::string &path);
-
-/// Writes `bytes` to `path` atomically: the data goes to a temporary file
-/// next to it, is fsynced and renamed over `path`. On failure `path` is
-/// unchanged.
-Error writeFileAtomic(const std::string &path, const std::string &bytes);
 
 /// Reads the whole file into `bytes`.
 Error readFile(const std::string &path, std::string &bytes);
