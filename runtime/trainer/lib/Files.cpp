@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 using namespace gps::rt;
 
@@ -63,8 +66,16 @@ Error gps::rt::dropRecordsAfter(const std::string &path, uint64_t maxStep) {
     return err;
   std::string kept;
   bool dropped = false;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  for (size_t begin = 0; begin < text.size();) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) {
+      // A last line without its newline is a record cut short by a crash
+      // or a full disk: appending to it would corrupt the next record too.
+      dropped = true;
+      break;
+    }
+    std::string line = text.substr(begin, end - begin);
+    begin = end + 1;
     nlohmann::json record =
         nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (record.is_object()) {
@@ -81,4 +92,33 @@ Error gps::rt::dropRecordsAfter(const std::string &path, uint64_t maxStep) {
   if (!dropped)
     return Error::success();
   return writeFileAtomic(path, kept);
+}
+
+void gps::rt::removeStaleTemporaries(const std::string &path) {
+  std::string dir = parentDirectory(path);
+  size_t slash = path.rfind('/');
+  std::string prefix =
+      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  DIR *listing = ::opendir(dir.c_str());
+  if (!listing)
+    return;
+  std::vector<std::string> stale;
+  while (const struct dirent *entry = ::readdir(listing)) {
+    std::string name = entry->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix))
+      continue;
+    std::string pid = name.substr(prefix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos ||
+        pid.size() > 9)
+      continue;
+    // A live writer's file is its own business (but two trainers in one
+    // run directory are an error anyway).
+    pid_t owner = static_cast<pid_t>(std::stol(pid));
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH)
+      continue;
+    stale.push_back(dir + "/" + name);
+  }
+  ::closedir(listing);
+  for (const std::string &file : stale)
+    ::unlink(file.c_str());
 }

@@ -461,10 +461,13 @@ std::optional<int> TrainRun::restoreOrInitialise() {
 
 std::optional<int> TrainRun::openRunDirectory() {
   // Records a crashed run wrote after its last checkpoint are dropped, so
-  // that they are not repeated.
+  // that they are not repeated, and so are the temporary files of a
+  // checkpoint it was writing.
   if (Error err = makeDirectories(dir))
     return console.fail(err.message());
   if (resume) {
+    for (const std::string *path : {&checkpointPath, &metricsPath, &evalPath})
+      removeStaleTemporaries(*path);
     if (Error err = dropRecordsAfter(metricsPath, state.step))
       return console.fail(err.message());
     if (Error err = dropRecordsAfter(evalPath, state.step))
