@@ -12,6 +12,8 @@
 
 #include "gps/Runtime/Safetensors.h"
 
+#include "gps/Runtime/AtomicFile.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -162,31 +164,6 @@ const Tensor *SafetensorsFile::find(const std::string &name) const {
 // Writing
 //===----------------------------------------------------------------------===//
 
-/// Writes all of `size` bytes to `fd`, retrying short writes.
-static bool writeAll(int fd, const void *data, size_t size) {
-  const char *p = static_cast<const char *>(data);
-  while (size) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-/// The directory holding `path`, for fsyncing the rename.
-static std::string parentDirectory(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return ".";
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
-}
-
 Error gps::rt::writeSafetensors(
     const std::string &path, const std::vector<TensorRef> &tensors,
     const std::map<std::string, std::string> &metadata) {
@@ -228,44 +205,11 @@ Error gps::rt::writeSafetensors(
   for (int i = 0; i < 8; ++i)
     sizeBytes[i] = static_cast<unsigned char>(headerSize >> (8 * i));
 
-  std::string tmpPath = path + ".tmp." + std::to_string(::getpid());
-  int fd =
-      ::open(tmpPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return fail(path, "cannot create '" + tmpPath + "': " + errnoText());
-  auto abandon = [&](const std::string &what) {
-    std::string reason = what + ": " + errnoText();
-    if (fd >= 0)
-      ::close(fd);
-    ::unlink(tmpPath.c_str());
-    return fail(path, reason);
-  };
-  if (!writeAll(fd, sizeBytes, 8) ||
-      !writeAll(fd, headerText.data(), headerText.size()))
-    return abandon("write failed");
+  std::vector<ByteSpan> pieces = {{sizeBytes, 8},
+                                  {headerText.data(), headerText.size()}};
   for (size_t i = 0; i < tensors.size(); ++i)
-    if (sizes[i] && !writeAll(fd, tensors[i].data, sizes[i]))
-      return abandon("write failed");
-  if (::fsync(fd) != 0)
-    return abandon("fsync failed");
-  int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0)
-    return abandon("close failed");
-  if (::rename(tmpPath.c_str(), path.c_str()) != 0)
-    return abandon("rename from '" + tmpPath + "' failed");
-
-  // Make the rename itself durable.
-  std::string dir = parentDirectory(path);
-  int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirFd < 0)
-    return fail(path, "cannot open directory '" + dir + "': " + errnoText());
-  int synced = ::fsync(dirFd);
-  std::string syncError = synced ? errnoText() : "";
-  ::close(dirFd);
-  if (synced != 0)
-    return fail(path, "fsync of directory '" + dir + "' failed: " + syncError);
-  return Error::success();
+    pieces.push_back({tensors[i].data, sizes[i]});
+  return writeFileAtomic(path, pieces);
 }
 
 //===----------------------------------------------------------------------===//

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "JsonFields.h"
 #include "TrainerImpl.h"
 
 #include "gps/Runtime/Safetensors.h"
@@ -60,51 +61,15 @@ json TrainConfig::toJson() const {
 }
 
 namespace {
-/// Reads optional typed fields of a JSON object, remembering the first
+/// Reads optional fields of a JSON object (JsonFields.h), keeping the first
 /// failure.
-struct FieldReader {
+struct OptionalFields {
   const json &object;
-  std::string failure;
+  Error failure;
 
-  void read(const char *key, uint64_t &out) {
-    auto it = object.find(key);
-    if (it == object.end())
-      return;
-    if (it->is_number_unsigned())
-      out = it->get<uint64_t>();
-    else
-      fail(key);
-  }
-  void read(const char *key, int64_t &out) {
-    auto it = object.find(key);
-    if (it == object.end())
-      return;
-    if (it->is_number_integer())
-      out = it->get<int64_t>();
-    else
-      fail(key);
-  }
-  void read(const char *key, double &out) {
-    auto it = object.find(key);
-    if (it == object.end())
-      return;
-    if (it->is_number())
-      out = it->get<double>();
-    else
-      fail(key);
-  }
-  void read(const char *key, std::string &out) {
-    auto it = object.find(key);
-    if (it == object.end())
-      return;
-    if (it->is_string())
-      out = it->get<std::string>();
-    else
-      fail(key);
-  }
-  void fail(const char *key) {
-    if (failure.empty())
-      failure = std::string("field '") + key + "' has the wrong type";
+  template <typename T> void read(std::string_view key, T &out) {
+    if (!failure)
+      failure = readField(object, key, out, Presence::Optional);
   }
 };
 } // namespace
@@ -112,7 +77,7 @@ struct FieldReader {
 Error TrainConfig::fromJson(const json &object) {
   if (!object.is_object())
     return Error::failure("options are not a JSON object");
-  FieldReader reader{object, {}};
+  OptionalFields reader{object, {}};
   reader.read("data", data);
   reader.read("batch", batch);
   reader.read("updates", updates);
@@ -128,8 +93,8 @@ Error TrainConfig::fromJson(const json &object) {
   reader.read("log_every", logEvery);
   reader.read("on_nan", onNan);
   reader.read("test_fraction", testFraction);
-  if (!reader.failure.empty())
-    return Error::failure("options: " + reader.failure);
+  if (reader.failure)
+    return Error::failure("options: " + reader.failure.message());
   if (batch == 0 || logEvery == 0)
     return Error::failure("options: batch and log_every must be positive");
   return Error::success();
@@ -165,13 +130,13 @@ Error LogWindow::fromJson(const json &object, size_t numTerms) {
       return Error::failure("window term sums are not numbers");
     termSums[i] = (*terms)[i].get<double>();
   }
-  FieldReader reader{object, {}};
+  OptionalFields reader{object, {}};
   reader.read("grad_norm", gradNormSum);
   reader.read("applied", applied);
   reader.read("updates", updates);
   reader.read("lr", lastLearningRate);
-  if (!reader.failure.empty())
-    return Error::failure("window: " + reader.failure);
+  if (reader.failure)
+    return Error::failure("window: " + reader.failure.message());
   return Error::success();
 }
 
@@ -205,7 +170,7 @@ Error impl::saveCheckpoint(const std::string &path, const Manifest &manifest,
       {"window", checkpoint.window.toJson().dump()},
   };
   if (Error err = writeSafetensors(path, tensors, metadata))
-    return Error::failure("cannot write checkpoint: " + err.message());
+    return Error::failure("checkpoint not saved: " + err.message());
   return Error::success();
 }
 

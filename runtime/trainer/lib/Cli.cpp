@@ -6,6 +6,10 @@
 
 #include "gps/Trainer/Cli.h"
 
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -25,38 +29,64 @@ const FlagSet::Flag *FlagSet::find(const std::string &name) const {
   return nullptr;
 }
 
+/// The value CLI11 records for a boolean flag given without one; anything
+/// else came from `--name=value`.
+static constexpr const char *kGiven = "\x01given";
+
 Error FlagSet::parse(const std::vector<std::string> &args, size_t begin) {
-  for (size_t i = begin; i < args.size(); ++i) {
-    const std::string &arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      help = true;
-      return Error::success();
-    }
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
-      return Error::failure("unexpected argument '" + arg +
-                            "' (flags start with '--')");
-    size_t equals = arg.find('=');
-    std::string name = arg.substr(
-        2, equals == std::string::npos ? std::string::npos : equals - 2);
-    const Flag *flag = find(name);
-    if (!flag)
-      return Error::failure("unknown flag '--" + name + "'");
-    if (values.count(name))
-      return Error::failure("flag '--" + name + "' given twice");
-    if (flag->valueName.empty()) {
-      if (equals != std::string::npos)
-        return Error::failure("flag '--" + name + "' takes no value");
-      values[name] = "";
+  // CLI11 splits `--name value` and `--name=value` and collects the rest.
+  // Every flag is declared with an optional value and no limit on repeats,
+  // so that the messages below, not CLI11's, report each mistake by name.
+  CLI::App app;
+  app.set_help_flag("-h,--help");
+  app.allow_extras();
+  std::vector<CLI::Option *> options;
+  for (const Flag &flag : flags) {
+    if (flag.valueName.empty())
+      options.push_back(app.add_flag("--" + flag.name + "{" + kGiven + "}"));
+    else
+      options.push_back(
+          app.add_option("--" + flag.name)
+              ->expected(0, 1)
+              ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll));
+  }
+  // CLI11 takes the arguments last to first.
+  std::vector<std::string> reversed(args.rbegin(),
+                                    args.rend() - static_cast<ptrdiff_t>(
+                                                      std::min(begin, args.size())));
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp &) {
+    help = true;
+    return Error::success();
+  } catch (const CLI::ParseError &error) {
+    return Error::failure(error.what());
+  }
+  for (const std::string &arg : app.remaining()) {
+    if (arg.size() > 2 && arg.compare(0, 2, "--") == 0)
+      return Error::failure("unknown flag '" + arg.substr(0, arg.find('=')) +
+                            "'");
+    return Error::failure("unexpected argument '" + arg +
+                          "' (flags start with '--')");
+  }
+  for (size_t i = 0; i < flags.size(); ++i) {
+    const Flag &flag = flags[i];
+    const std::vector<std::string> &given = options[i]->results();
+    if (options[i]->count() == 0)
+      continue;
+    if (options[i]->count() > 1)
+      return Error::failure("flag '--" + flag.name + "' given twice");
+    if (flag.valueName.empty()) {
+      if (given.size() != 1 || given[0] != kGiven)
+        return Error::failure("flag '--" + flag.name + "' takes no value");
+      values[flag.name] = "";
       continue;
     }
-    if (equals != std::string::npos) {
-      values[name] = arg.substr(equals + 1);
-      continue;
-    }
-    if (i + 1 >= args.size())
-      return Error::failure("flag '--" + name + "' needs a value (" +
-                            flag->valueName + ")");
-    values[name] = args[++i];
+    // CLI11 records a value left out, and `--name=`, as an empty one.
+    if (given.empty() || given[0].empty())
+      return Error::failure("flag '--" + flag.name + "' needs a value (" +
+                            flag.valueName + ")");
+    values[flag.name] = given[0];
   }
   return Error::success();
 }

@@ -8,7 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 using namespace gps::rt;
 
@@ -44,60 +46,6 @@ Error gps::rt::makeDirectories(const std::string &path) {
   return Error::success();
 }
 
-/// The directory holding `path`.
-static std::string parentDirectory(const std::string &path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
-}
-
-Error gps::rt::writeFileAtomic(const std::string &path,
-                               const std::string &bytes) {
-  std::string tmpPath = path + ".tmp." + std::to_string(::getpid());
-  int fd =
-      ::open(tmpPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Error::failure("cannot write '" + path + "': cannot create '" +
-                          tmpPath + "': " + errnoText());
-  auto abandon = [&](const std::string &what) {
-    std::string message =
-        "cannot write '" + path + "': " + what + ": " + errnoText();
-    ::close(fd);
-    ::unlink(tmpPath.c_str());
-    return Error::failure(message);
-  };
-  for (size_t done = 0; done < bytes.size();) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return abandon("write failed");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0)
-    return abandon("fsync failed");
-  if (::close(fd) != 0) {
-    ::unlink(tmpPath.c_str());
-    return Error::failure("cannot write '" + path + "': close failed");
-  }
-  if (::rename(tmpPath.c_str(), path.c_str()) != 0) {
-    std::string message =
-        "cannot write '" + path + "': rename failed: " + errnoText();
-    ::unlink(tmpPath.c_str());
-    return Error::failure(message);
-  }
-  int dirFd = ::open(parentDirectory(path).c_str(), O_RDONLY | O_CLOEXEC);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
-  return Error::success();
-}
-
 Error gps::rt::readFile(const std::string &path, std::string &bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -118,8 +66,16 @@ Error gps::rt::dropRecordsAfter(const std::string &path, uint64_t maxStep) {
     return err;
   std::string kept;
   bool dropped = false;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  for (size_t begin = 0; begin < text.size();) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) {
+      // A last line without its newline is a record cut short by a crash
+      // or a full disk: appending to it would corrupt the next record too.
+      dropped = true;
+      break;
+    }
+    std::string line = text.substr(begin, end - begin);
+    begin = end + 1;
     nlohmann::json record =
         nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (record.is_object()) {
@@ -136,4 +92,33 @@ Error gps::rt::dropRecordsAfter(const std::string &path, uint64_t maxStep) {
   if (!dropped)
     return Error::success();
   return writeFileAtomic(path, kept);
+}
+
+void gps::rt::removeStaleTemporaries(const std::string &path) {
+  std::string dir = parentDirectory(path);
+  size_t slash = path.rfind('/');
+  std::string prefix =
+      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  DIR *listing = ::opendir(dir.c_str());
+  if (!listing)
+    return;
+  std::vector<std::string> stale;
+  while (const struct dirent *entry = ::readdir(listing)) {
+    std::string name = entry->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix))
+      continue;
+    std::string pid = name.substr(prefix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos ||
+        pid.size() > 9)
+      continue;
+    // A live writer's file is its own business (but two trainers in one
+    // run directory are an error anyway).
+    pid_t owner = static_cast<pid_t>(std::stol(pid));
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH)
+      continue;
+    stale.push_back(dir + "/" + name);
+  }
+  ::closedir(listing);
+  for (const std::string &file : stale)
+    ::unlink(file.c_str());
 }

@@ -5,11 +5,14 @@
 //===----------------------------------------------------------------------===//
 //
 // JSON is parsed without exceptions (allow_exceptions = false) and every
-// value's type is checked before it is read, as in Safetensors.cpp.
+// value's type is checked before it is read; typed fields go through
+// JsonFields.h, as the checkpoint's settings do.
 //
 //===----------------------------------------------------------------------===//
 
 #include "gps/Trainer/Manifest.h"
+
+#include "JsonFields.h"
 
 #include "gps/Runtime/Philox.h"
 
@@ -35,62 +38,15 @@ static Error fail(const std::string &what) {
   return Error::failure("model manifest: " + what);
 }
 
-/// Reads an integer field; `required` fields must be present.
-static Error getInt(const json &object, std::string_view name,
-                    const std::string &at, int64_t &out,
-                    bool required = true) {
-  std::string key(name);
-  auto it = object.find(key);
-  if (it == object.end()) {
-    if (required)
-      return fail(at + "missing '" + key + "'");
-    return Error::success();
-  }
-  if (it->is_number_integer()) {
-    out = it->get<int64_t>();
-    return Error::success();
-  }
-  // Accept integral floats such as 14.0.
-  if (it->is_number_float()) {
-    double value = it->get<double>();
-    if (std::isfinite(value) && value == std::floor(value) &&
-        std::fabs(value) < 9.0e15) {
-      out = static_cast<int64_t>(value);
-      return Error::success();
-    }
-  }
-  return fail(at + "'" + key + "' must be an integer");
-}
-
-static Error getNumber(const json &object, std::string_view name,
-                       const std::string &at, double &out,
-                       bool required = true) {
-  std::string key(name);
-  auto it = object.find(key);
-  if (it == object.end()) {
-    if (required)
-      return fail(at + "missing '" + key + "'");
-    return Error::success();
-  }
-  if (!it->is_number() || !std::isfinite(it->get<double>()))
-    return fail(at + "'" + key + "' must be a finite number");
-  out = it->get<double>();
-  return Error::success();
-}
-
-static Error getString(const json &object, std::string_view name,
-                       const std::string &at, std::string &out,
-                       bool required = true) {
-  std::string key(name);
-  auto it = object.find(key);
-  if (it == object.end()) {
-    if (required)
-      return fail(at + "missing '" + key + "'");
-    return Error::success();
-  }
-  if (!it->is_string() || it->get_ref<const std::string &>().empty())
-    return fail(at + "'" + key + "' must be a non-empty string");
-  out = it->get<std::string>();
+/// Reads the field `name` of `object` into `out` (JsonFields.h); a failure
+/// names the place `at` ("data: ").
+template <typename T>
+static Error get(const json &object, std::string_view name,
+                 const std::string &at, T &out, bool required = true) {
+  if (Error err = impl::readField(object, name, out,
+                                  required ? impl::Presence::Required
+                                           : impl::Presence::Optional))
+    return fail(at + err.message());
   return Error::success();
 }
 
@@ -100,22 +56,22 @@ static Error parseData(const json &root, DataSpec &data) {
     return fail("'data' must be an object");
   const std::string at = "data: ";
   std::string kind;
-  if (Error err = getString(*it, key::kName, at, data.name))
+  if (Error err = get(*it, key::kName, at, data.name))
     return err;
-  if (Error err = getString(*it, key::kKind, at, kind))
+  if (Error err = get(*it, key::kKind, at, kind))
     return err;
   if (auto parsed = contract::parseKind<DataKind, contract::kNumData>(kind))
     data.kind = *parsed;
   else
     return fail(at + "kind '" + kind + "' is not 'real' or 'bits'");
-  if (Error err = getInt(*it, key::kDim, at, data.dim))
+  if (Error err = get(*it, key::kDim, at, data.dim))
     return err;
   if (data.dim <= 0 || data.dim > (int64_t(1) << 31))
     return fail(at + "dim " + std::to_string(data.dim) +
                 " is not in [1, 2^31]");
-  if (Error err = getNumber(*it, key::kLo, at, data.lo, /*required=*/false))
+  if (Error err = get(*it, key::kLo, at, data.lo, /*required=*/false))
     return err;
-  if (Error err = getNumber(*it, key::kHi, at, data.hi, /*required=*/false))
+  if (Error err = get(*it, key::kHi, at, data.hi, /*required=*/false))
     return err;
   if (!(data.lo < data.hi))
     return fail(at + "range [lo, hi] is empty");
@@ -132,15 +88,15 @@ static Error parseMask(const json &root, const DataSpec &data,
   const std::string at = "mask: ";
   MaskSpec spec;
   std::string kind;
-  if (Error err = getString(*it, key::kName, at, spec.name))
+  if (Error err = get(*it, key::kName, at, spec.name))
     return err;
-  if (Error err = getString(*it, key::kKind, at, kind))
+  if (Error err = get(*it, key::kKind, at, kind))
     return err;
   if (auto parsed = contract::parseKind<MaskKind, contract::kNumMasks>(kind))
     spec.kind = *parsed;
   else
     return fail(at + "kind '" + kind + "' is not 'mar' or 'mcar'");
-  if (Error err = getNumber(*it, key::kAmount, at, spec.amount))
+  if (Error err = get(*it, key::kAmount, at, spec.amount))
     return err;
   auto image = it->find(std::string(key::kImage));
   if (image != it->end() && !image->is_null()) {
@@ -191,7 +147,7 @@ static Error parseParams(const json &root, int64_t paramCount,
     if (!entry.is_object())
       return fail(at + "not an object");
     ParamSpec param;
-    if (Error err = getString(entry, key::kName, at, param.name))
+    if (Error err = get(entry, key::kName, at, param.name))
       return err;
     at = "params[" + std::to_string(i) + "] ('" + param.name + "'): ";
     if (!names.insert(param.name).second)
@@ -210,19 +166,19 @@ static Error parseParams(const json &root, int64_t paramCount,
       param.shape.push_back(size);
     }
     std::string init(contract::spelling(ParamInit::Zeros));
-    if (Error err = getString(entry, key::kInit, at, init, /*required=*/false))
+    if (Error err = get(entry, key::kInit, at, init, /*required=*/false))
       return err;
     if (auto parsed = contract::parseKind<ParamInit, contract::kNumInits>(init))
       param.init = *parsed;
     else
       return fail(at + "unknown init '" + init +
                   "' (glorot, zeros, ones or normal)");
-    if (Error err = getNumber(entry, key::kStd, at, param.stddev,
+    if (Error err = get(entry, key::kStd, at, param.stddev,
                               /*required=*/false))
       return err;
     if (param.stddev < 0)
       return fail(at + "'std' is negative");
-    if (Error err = getInt(entry, key::kOffset, at, param.offset))
+    if (Error err = get(entry, key::kOffset, at, param.offset))
       return err;
     if (param.offset < 0 || param.offset > paramCount ||
         param.numElements > paramCount - param.offset)
@@ -265,16 +221,16 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
     return fail("not a JSON object");
   Manifest manifest;
   manifest.text = text;
-  if (Error err = getInt(root, key::kAbi, "", manifest.abi))
+  if (Error err = get(root, key::kAbi, "", manifest.abi))
     return err;
   if (manifest.abi != kManifestAbi)
     return fail("ABI version " + std::to_string(manifest.abi) +
                 ", but this trainer reads version " +
                 std::to_string(kManifestAbi) +
                 "; compile the model and the trainer with the same gps");
-  if (Error err = getString(root, key::kModel, "", manifest.model))
+  if (Error err = get(root, key::kModel, "", manifest.model))
     return err;
-  if (Error err = getInt(root, key::kSteps, "", manifest.steps,
+  if (Error err = get(root, key::kSteps, "", manifest.steps,
                          /*required=*/false))
     return err;
   if (manifest.steps < 0)
@@ -283,7 +239,7 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
     return err;
   if (Error err = parseMask(root, manifest.data, manifest.mask))
     return err;
-  if (Error err = getInt(root, key::kParamCount, "", manifest.paramCount))
+  if (Error err = get(root, key::kParamCount, "", manifest.paramCount))
     return err;
   if (manifest.paramCount < 0 || manifest.paramCount > (int64_t(1) << 34))
     return fail("param_count " + std::to_string(manifest.paramCount) +

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 using namespace gps::rt;
@@ -233,35 +234,111 @@ static std::string firstNonFinite(const Manifest &manifest,
 }
 
 //===----------------------------------------------------------------------===//
-// The command
+// The run
 //===----------------------------------------------------------------------===//
 
-int impl::trainCommand(const std::vector<std::string> &args,
-                       const ModelEntryPoints &model, const Manifest &manifest,
-                       const Console &console) {
-  FlagSet flags = trainFlags(console.program, manifest);
+namespace {
+
+/// One `train` command, step by step: readSettings, loadData,
+/// restoreOrInitialise, openRunDirectory, updateLoop (one update, its
+/// metrics record, evaluation and checkpoint at a time) and finish. A step
+/// that ends the command returns its exit status; std::nullopt goes on.
+class TrainRun {
+public:
+  TrainRun(const ModelEntryPoints &model, const Manifest &manifest,
+           const Console &console)
+      : model(model), manifest(manifest), console(console),
+        numTerms(manifest.terms.size()) {}
+
+  /// Flags, the checkpoint of a resumed run and the checks that need
+  /// nothing else: nothing is written before all the inputs have been read
+  /// and checked.
+  std::optional<int> readSettings(const std::vector<std::string> &args);
+  /// The data and its train/test split.
+  std::optional<int> loadData();
+  /// The parameters, gradient and Adam moments (initialised, or taken over
+  /// from the checkpoint), and the minibatch order.
+  std::optional<int> restoreOrInitialise();
+  /// Creates the run directory, drops the records a crashed run wrote after
+  /// its last checkpoint, and opens metrics.jsonl and eval.jsonl.
+  std::optional<int> openRunDirectory();
+  /// Trains until the last update or a signal.
+  std::optional<int> updateLoop();
+  /// The last checkpoint and the closing message.
+  int finish();
+
+private:
+  /// Runs update `update` on the next minibatch; fails on a non-finite
+  /// value with --on-nan=stop.
+  std::optional<int> runUpdate(uint64_t update);
+  /// Writes the metrics record of the updates since the last one.
+  std::optional<int> logRecord(double elapsed);
+  /// Writes the test split's record to eval.jsonl.
+  std::optional<int> evaluateTestSplit();
+  /// Writes the checkpoint, lending it the Adam moments.
+  std::optional<int> saveCheckpoint();
+  /// Reports `err` below the progress line; kExitFailure.
+  int fail(const Error &err);
+
+  const ModelEntryPoints &model;
+  const Manifest &manifest;
+  const Console &console;
+  size_t numTerms;
+
+  // readSettings
+  FlagSet flags{"", ""};
+  TrainConfig config;
+  uint64_t threads = 0;
+  bool resume = false;
+  std::string dir, checkpointPath, metricsPath, evalPath;
+  /// Everything a checkpoint holds; the parameters live here.
+  Checkpoint state;
+
+  // loadData
+  Dataset data;
+  std::vector<uint32_t> trainIndices, testIndices;
+
+  // restoreOrInitialise
+  std::vector<float> grads;
+  std::optional<Adam> adam;
+  std::optional<Minibatcher> batcher;
+
+  // openRunDirectory
+  MetricsWriter metrics, evalMetrics;
+
+  // updateLoop
+  std::optional<Progress> progress;
+  std::vector<float> x, masks, terms;
+  std::vector<uint32_t> batch;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point runStart, windowStart;
+  uint64_t firstStep = 0, savedStep = 0, windowRunUpdates = 0;
+  double lastBound = NAN;
+  /// Catches SIGINT and SIGTERM from the first update to the end of
+  /// finish(), the final checkpoint included.
+  std::optional<InterruptScope> interrupts;
+};
+
+} // namespace
+
+std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) {
+  flags = trainFlags(console.program, manifest);
   if (Error err = flags.parse(args, 2))
     return console.usage("train", err.message());
   if (flags.helpRequested()) {
     console.out << flags.usage();
     return kExitSuccess;
   }
-  TrainConfig config;
   if (Error err = readConfigFlags(flags, config))
     return console.usage("train", err.message());
-  uint64_t threads = 0;
   if (Error err = flags.getUnsigned("threads", threads, 1, 1024))
     return console.usage("train", err.message());
-  std::string dir =
-      flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
-  bool resume = flags.has("resume");
-  std::string checkpointPath = dir + "/last.safetensors";
-  std::string metricsPath = dir + "/metrics.jsonl";
-  std::string evalPath = dir + "/eval.jsonl";
+  dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
+  resume = flags.has("resume");
+  checkpointPath = dir + "/last.safetensors";
+  metricsPath = dir + "/metrics.jsonl";
+  evalPath = dir + "/eval.jsonl";
 
-  // A fresh run or a resumed one; either way nothing is written before all
-  // the inputs have been read and checked.
-  Checkpoint state;
   if (resume) {
     if (!pathExists(checkpointPath))
       return console.fail("--resume: no checkpoint '" + checkpointPath +
@@ -302,8 +379,10 @@ int impl::trainCommand(const std::vector<std::string> &args,
                         "' lacks the train or eval entry point");
   if (threads)
     setBlasThreads(static_cast<int>(threads));
+  return std::nullopt;
+}
 
-  Dataset data;
+std::optional<int> TrainRun::loadData() {
   if (Error err = loadDataset(config.data, manifest, data))
     return console.fail(err.message());
   if (resume && data.count != state.examples)
@@ -311,7 +390,6 @@ int impl::trainCommand(const std::vector<std::string> &args,
                         std::to_string(data.count) + " examples, but " +
                         "checkpoint '" + checkpointPath + "' was trained on " +
                         std::to_string(state.examples));
-  std::vector<uint32_t> trainIndices, testIndices;
   if (Error err =
           splitDataset(data, config.testFraction, trainIndices, testIndices))
     return console.fail(err.message());
@@ -325,8 +403,10 @@ int impl::trainCommand(const std::vector<std::string> &args,
                         std::to_string(config.batch) + " exceeds its " +
                         std::to_string(trainIndices.size()) +
                         " training examples");
+  return std::nullopt;
+}
 
-  auto numTerms = manifest.terms.size();
+std::optional<int> TrainRun::restoreOrInitialise() {
   AdamOptions adamOptions;
   adamOptions.learningRate = static_cast<float>(config.learningRate);
   adamOptions.beta1 = static_cast<float>(config.beta1);
@@ -335,8 +415,8 @@ int impl::trainCommand(const std::vector<std::string> &args,
   adamOptions.decayEvery = static_cast<int64_t>(config.lrDecayEvery);
   // The large buffers, each allocated once (a failure names it and its
   // size): the parameters, the gradient and the Adam moments. A resumed
-  // run moves the moments over from the checkpoint, and saveState lends
-  // them back to it, so checkpoints allocate nothing.
+  // run moves the moments over from the checkpoint, and saveCheckpoint
+  // lends them back to it, so checkpoints allocate nothing.
   if (Error err = checkParamMemory(
           manifest, 4,
           "training's parameters, gradient and two Adam moments"))
@@ -344,26 +424,25 @@ int impl::trainCommand(const std::vector<std::string> &args,
   if (!resume)
     if (Error err = initParamsChecked(manifest, config.seed, state.params))
       return console.fail(err.message());
-  std::vector<float> grads;
   if (Error err = allocateParamFloats(manifest, grads, "the gradient"))
     return console.fail(err.message());
-  Adam adam(0, adamOptions);
+  adam.emplace(0, adamOptions);
   if (resume) {
-    adam.getFirstMoment().swap(state.firstMoment);
-    adam.getSecondMoment().swap(state.secondMoment);
-    adam.setNumSteps(state.adamSteps);
+    adam->getFirstMoment().swap(state.firstMoment);
+    adam->getSecondMoment().swap(state.secondMoment);
+    adam->setNumSteps(state.adamSteps);
   } else {
-    Error err =
-        allocateParamFloats(manifest, adam.getFirstMoment(), "the Adam moments");
+    Error err = allocateParamFloats(manifest, adam->getFirstMoment(),
+                                    "the Adam moments");
     if (!err)
-      err = allocateParamFloats(manifest, adam.getSecondMoment(),
+      err = allocateParamFloats(manifest, adam->getSecondMoment(),
                                 "the Adam moments");
     if (err)
       return console.fail(err.message());
   }
-  Minibatcher batcher(trainIndices, config.batch, config.seed);
+  batcher.emplace(trainIndices, config.batch, config.seed);
   if (resume) {
-    if (Error err = batcher.restore(state.batches))
+    if (Error err = batcher->restore(state.batches))
       return console.fail("checkpoint '" + checkpointPath +
                           "': " + err.message());
   } else {
@@ -377,53 +456,60 @@ int impl::trainCommand(const std::vector<std::string> &args,
                 << "; nothing to do\n";
     return kExitSuccess;
   }
+  return std::nullopt;
+}
 
-  // The run directory. Records a crashed run wrote after its last
-  // checkpoint are dropped, so that they are not repeated.
+std::optional<int> TrainRun::openRunDirectory() {
+  // Records a crashed run wrote after its last checkpoint are dropped, so
+  // that they are not repeated, and so are the temporary files of a
+  // checkpoint it was writing.
   if (Error err = makeDirectories(dir))
     return console.fail(err.message());
   if (resume) {
+    for (const std::string *path : {&checkpointPath, &metricsPath, &evalPath})
+      removeStaleTemporaries(*path);
     if (Error err = dropRecordsAfter(metricsPath, state.step))
       return console.fail(err.message());
     if (Error err = dropRecordsAfter(evalPath, state.step))
       return console.fail(err.message());
   }
-  MetricsWriter metrics, evalMetrics;
   if (Error err = MetricsWriter::open(metricsPath, resume, metrics))
     return console.fail(err.message());
   if (Error err = MetricsWriter::open(evalPath, resume, evalMetrics))
     return console.fail(err.message());
+  return std::nullopt;
+}
 
-  auto saveState = [&]() {
-    state.firstMoment.swap(adam.getFirstMoment());
-    state.secondMoment.swap(adam.getSecondMoment());
-    state.adamSteps = adam.numSteps();
-    state.batches = batcher.state();
-    Error err = saveCheckpoint(checkpointPath, manifest, state);
-    state.firstMoment.swap(adam.getFirstMoment());
-    state.secondMoment.swap(adam.getSecondMoment());
-    return err;
-  };
+int TrainRun::fail(const Error &err) {
+  progress->message(console.program + ": error: " + err.message());
+  return kExitFailure;
+}
 
-  int nllIndex = manifest.termIndex(contract::Term::Nll);
-  int klIndex = manifest.termIndex(contract::Term::KLQP);
-  auto boundOf = [&](const std::vector<double> &means) {
-    if (nllIndex < 0 || klIndex < 0)
-      return means[0];
-    return means[nllIndex] + means[klIndex];
-  };
+std::optional<int> TrainRun::saveCheckpoint() {
+  state.firstMoment.swap(adam->getFirstMoment());
+  state.secondMoment.swap(adam->getSecondMoment());
+  state.adamSteps = adam->numSteps();
+  state.batches = batcher->state();
+  Error err = impl::saveCheckpoint(checkpointPath, manifest, state);
+  state.firstMoment.swap(adam->getFirstMoment());
+  state.secondMoment.swap(adam->getSecondMoment());
+  if (err)
+    return fail(err);
+  savedStep = state.step;
+  return std::nullopt;
+}
 
+std::optional<int> TrainRun::runUpdate(uint64_t update) {
   int64_t dim = manifest.data.dim;
   auto batchSize = static_cast<int64_t>(config.batch);
-  std::vector<float> x, masks, terms(numTerms);
-  std::string batchText = "a batch (" + std::to_string(batchSize) + " x " +
-                          std::to_string(dim) + ")";
-  if (Error err = allocateFloats(x, uint64_t(batchSize * dim), batchText))
-    return console.fail(err.message());
-  if (manifest.mask)
-    if (Error err = allocateFloats(masks, x.size(), "the masks of " + batchText))
+  batcher->next(batch);
+  for (int64_t row = 0; row < batchSize; ++row)
+    data.row(batch[row], x.data() + row * dim);
+  if (manifest.mask) {
+    PhiloxStream rng(deriveKey(config.seed, kTagTrainMasks), update << 32);
+    if (Error err = sampleMasks(manifest, rng, batchSize, masks.data()))
       return console.fail(err.message());
-  std::vector<uint32_t> batch;
+  }
   gps_memref<float, 2> xRef = matrixRef(x.data(), batchSize, dim);
   gps_memref<float, 2> maskRef =
       manifest.mask ? matrixRef(masks.data(), batchSize, dim) : xRef;
@@ -432,58 +518,114 @@ int impl::trainCommand(const std::vector<std::string> &args,
   gps_memref<float, 1> gradsRef = vectorRef(grads.data(), manifest.paramCount);
   gps_memref<float, 1> termsRef =
       vectorRef(terms.data(), static_cast<int64_t>(numTerms));
-  uint64_t maskKey = deriveKey(config.seed, kTagTrainMasks);
-  bool skipNonFinite = config.onNan == "skip";
+  std::fill(terms.begin(), terms.end(), 0.0f);
+  model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
+              update);
+  gps_rt_arena_reset();
 
-  Progress progress(console);
-  InterruptScope interrupts;
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point runStart = Clock::now(), windowStart = runStart;
-  uint64_t firstStep = state.step, savedStep = state.step;
-  uint64_t windowRunUpdates = 0;
-  double lastBound = NAN;
-  while (state.step < config.updates && !interrupts.signal()) {
-    uint64_t update = state.step + 1;
-    batcher.next(batch);
-    for (int64_t row = 0; row < batchSize; ++row)
-      data.row(batch[row], x.data() + row * dim);
-    if (manifest.mask) {
-      PhiloxStream rng(maskKey, update << 32);
-      if (Error err = sampleMasks(manifest, rng, batchSize, masks.data()))
-        return console.fail(err.message());
-    }
-    std::fill(terms.begin(), terms.end(), 0.0f);
-    model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
-                update);
-    gps_rt_arena_reset();
+  std::string bad = firstNonFinite(manifest, terms, grads);
+  if (!bad.empty() && config.onNan != "skip") {
+    progress->message(console.program + ": error: update " +
+                      std::to_string(update) + ": " + bad +
+                      "; stopped (--on-nan=stop), the last checkpoint is "
+                      "kept");
+    return kExitFailure;
+  }
+  if (!bad.empty()) {
+    progress->message(console.program + ": warning: update " +
+                      std::to_string(update) + ": " + bad +
+                      "; update skipped (--on-nan=skip)");
+    ++state.skipped;
+  } else {
+    std::vector<GradBuffer> gradBuffers = {{grads.data(), grads.size()}};
+    double norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
+                                  : globalGradNorm(gradBuffers);
+    state.window.lastLearningRate = adam->currentLearningRate();
+    adam->step(state.params.data(), grads.data());
+    for (size_t i = 0; i < numTerms; ++i)
+      state.window.termSums[i] += terms[i];
+    state.window.gradNormSum += norm;
+    ++state.window.applied;
+  }
+  ++state.window.updates;
+  ++windowRunUpdates;
+  state.step = update;
+  return std::nullopt;
+}
 
-    std::string bad = firstNonFinite(manifest, terms, grads);
-    if (!bad.empty() && !skipNonFinite) {
-      progress.message(console.program + ": error: update " +
-                       std::to_string(update) + ": " + bad +
-                       "; stopped (--on-nan=stop), the last checkpoint is "
-                       "kept");
-      return kExitFailure;
-    }
-    if (!bad.empty()) {
-      progress.message(console.program + ": warning: update " +
-                       std::to_string(update) + ": " + bad +
-                       "; update skipped (--on-nan=skip)");
-      ++state.skipped;
-    } else {
-      std::vector<GradBuffer> gradBuffers = {{grads.data(), grads.size()}};
-      double norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
-                                    : globalGradNorm(gradBuffers);
-      state.window.lastLearningRate = adam.currentLearningRate();
-      adam.step(state.params.data(), grads.data());
-      for (size_t i = 0; i < numTerms; ++i)
-        state.window.termSums[i] += terms[i];
-      state.window.gradNormSum += norm;
-      ++state.window.applied;
-    }
-    ++state.window.updates;
-    ++windowRunUpdates;
-    state.step = update;
+/// The bound the progress line shows: nll + kl(q||p) when the model has
+/// both, else the objective.
+static double boundOf(const Manifest &manifest,
+                      const std::vector<double> &means) {
+  int nllIndex = manifest.termIndex(contract::Term::Nll);
+  int klIndex = manifest.termIndex(contract::Term::KLQP);
+  if (nllIndex < 0 || klIndex < 0)
+    return means[0];
+  return means[nllIndex] + means[klIndex];
+}
+
+std::optional<int> TrainRun::logRecord(double elapsed) {
+  LogWindow &window = state.window;
+  std::vector<double> means(numTerms, NAN);
+  if (window.applied > 0)
+    for (size_t i = 0; i < numTerms; ++i)
+      means[i] = window.termSums[i] / double(window.applied);
+  MetricsRecord record = makeRecord(manifest, state.step, means);
+  double seconds =
+      std::chrono::duration<double>(Clock::now() - windowStart).count();
+  record.examplesPerSecond =
+      seconds > 0 ? double(windowRunUpdates) * double(config.batch) / seconds
+                  : 0.0;
+  record.extra.emplace_back(
+      "grad_norm",
+      window.applied ? window.gradNormSum / double(window.applied) : NAN);
+  record.extra.emplace_back("lr",
+                            window.applied ? window.lastLearningRate : NAN);
+  record.extra.emplace_back("skipped", double(state.skipped));
+  if (Error err = metrics.write(record))
+    return fail(err);
+  progress->record(formatProgress(
+      state.step, config.updates, lastBound, record.examplesPerSecond,
+      elapsed * double(state.step) / double(state.step - firstStep)));
+  window.clear(numTerms);
+  windowStart = Clock::now();
+  windowRunUpdates = 0;
+  return std::nullopt;
+}
+
+std::optional<int> TrainRun::evaluateTestSplit() {
+  EvalResult result = evaluate(model, manifest, data, testIndices,
+                               config.batch, state.params, config.seed);
+  MetricsRecord record = makeRecord(manifest, state.step, result.guided);
+  record.examplesPerSecond =
+      result.seconds > 0 ? double(result.examples) / result.seconds : 0.0;
+  if (result.hasUnguided)
+    record.extra.emplace_back("unguided_nll_missing", result.unguidedNll);
+  record.extra.emplace_back("examples", double(result.examples));
+  if (Error err = evalMetrics.write(record))
+    return fail(err);
+  return std::nullopt;
+}
+
+std::optional<int> TrainRun::updateLoop() {
+  int64_t dim = manifest.data.dim;
+  auto batchSize = static_cast<int64_t>(config.batch);
+  terms.assign(numTerms, 0.0f);
+  std::string batchText = "a batch (" + std::to_string(batchSize) + " x " +
+                          std::to_string(dim) + ")";
+  if (Error err = allocateFloats(x, uint64_t(batchSize * dim), batchText))
+    return console.fail(err.message());
+  if (manifest.mask)
+    if (Error err = allocateFloats(masks, x.size(), "the masks of " + batchText))
+      return console.fail(err.message());
+
+  progress.emplace(console);
+  interrupts.emplace();
+  runStart = windowStart = Clock::now();
+  firstStep = savedStep = state.step;
+  while (state.step < config.updates && !interrupts->signal()) {
+    if (std::optional<int> status = runUpdate(state.step + 1))
+      return status;
 
     double elapsed =
         std::chrono::duration<double>(Clock::now() - runStart).count();
@@ -494,84 +636,60 @@ int impl::trainCommand(const std::vector<std::string> &args,
       std::vector<double> means(numTerms);
       for (size_t i = 0; i < numTerms; ++i)
         means[i] = state.window.termSums[i] / double(state.window.applied);
-      lastBound = boundOf(means);
+      lastBound = boundOf(manifest, means);
     }
-    if (state.step % config.logEvery == 0) {
-      LogWindow &window = state.window;
-      std::vector<double> means(numTerms, NAN);
-      if (window.applied > 0)
-        for (size_t i = 0; i < numTerms; ++i)
-          means[i] = window.termSums[i] / double(window.applied);
-      MetricsRecord record = makeRecord(manifest, state.step, means);
-      double seconds =
-          std::chrono::duration<double>(Clock::now() - windowStart).count();
-      record.examplesPerSecond =
-          seconds > 0 ? double(windowRunUpdates) * double(batchSize) / seconds
-                      : 0.0;
-      record.extra.emplace_back(
-          "grad_norm",
-          window.applied ? window.gradNormSum / double(window.applied) : NAN);
-      record.extra.emplace_back("lr",
-                                window.applied ? window.lastLearningRate : NAN);
-      record.extra.emplace_back("skipped", double(state.skipped));
-      if (Error err = metrics.write(record)) {
-        progress.message(console.program + ": error: " + err.message());
-        return kExitFailure;
-      }
-      progress.record(formatProgress(
-          state.step, config.updates, lastBound, record.examplesPerSecond,
-          elapsed * double(state.step) / double(state.step - firstStep)));
-      window.clear(numTerms);
-      windowStart = Clock::now();
-      windowRunUpdates = 0;
-    }
-    progress.live(formatProgress(state.step, config.updates, lastBound, runRate,
-                                 elapsed * double(state.step) /
-                                     double(state.step - firstStep)),
-                  /*force=*/state.step == config.updates);
+    if (state.step % config.logEvery == 0)
+      if (std::optional<int> status = logRecord(elapsed))
+        return status;
+    progress->live(formatProgress(state.step, config.updates, lastBound,
+                                  runRate,
+                                  elapsed * double(state.step) /
+                                      double(state.step - firstStep)),
+                   /*force=*/state.step == config.updates);
 
     if (config.evalEvery && state.step % config.evalEvery == 0 &&
-        !testIndices.empty()) {
-      EvalResult result = evaluate(model, manifest, data, testIndices,
-                                   config.batch, state.params, config.seed);
-      MetricsRecord record = makeRecord(manifest, state.step, result.guided);
-      record.examplesPerSecond =
-          result.seconds > 0 ? double(result.examples) / result.seconds : 0.0;
-      if (result.hasUnguided)
-        record.extra.emplace_back("unguided_nll_missing", result.unguidedNll);
-      record.extra.emplace_back("examples", double(result.examples));
-      if (Error err = evalMetrics.write(record)) {
-        progress.message(console.program + ": error: " + err.message());
-        return kExitFailure;
-      }
-    }
-    if (config.checkpointEvery && state.step % config.checkpointEvery == 0) {
-      if (Error err = saveState()) {
-        progress.message(console.program + ": error: " + err.message());
-        return kExitFailure;
-      }
-      savedStep = state.step;
-    }
+        !testIndices.empty())
+      if (std::optional<int> status = evaluateTestSplit())
+        return status;
+    if (config.checkpointEvery && state.step % config.checkpointEvery == 0)
+      if (std::optional<int> status = saveCheckpoint())
+        return status;
   }
+  return std::nullopt;
+}
 
-  if (state.step != savedStep || !pathExists(checkpointPath)) {
-    if (Error err = saveState()) {
-      progress.message(console.program + ": error: " + err.message());
-      return kExitFailure;
-    }
-  }
-  if (int signal = interrupts.signal()) {
-    progress.message(console.program + ": interrupted (" +
-                     (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                     ") at update " + std::to_string(state.step) +
-                     "; checkpoint '" + checkpointPath + "' written");
+int TrainRun::finish() {
+  if (state.step != savedStep || !pathExists(checkpointPath))
+    if (std::optional<int> status = saveCheckpoint())
+      return *status;
+  if (int signal = interrupts->signal()) {
+    progress->message(console.program + ": interrupted (" +
+                      (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                      ") at update " + std::to_string(state.step) +
+                      "; checkpoint '" + checkpointPath + "' written");
     return 128 + signal;
   }
-  progress.endLine();
+  progress->endLine();
   console.out << "trained model '" << manifest.model << "' to update "
               << state.step;
   if (state.skipped)
     console.out << " (" << state.skipped << " skipped)";
   console.out << "; checkpoint '" << checkpointPath << "'\n";
   return kExitSuccess;
+}
+
+//===----------------------------------------------------------------------===//
+// The command
+//===----------------------------------------------------------------------===//
+
+int impl::trainCommand(const std::vector<std::string> &args,
+                       const ModelEntryPoints &model, const Manifest &manifest,
+                       const Console &console) {
+  TrainRun run(model, manifest, console);
+  std::optional<int> status;
+  if ((status = run.readSettings(args)) || (status = run.loadData()) ||
+      (status = run.restoreOrInitialise()) ||
+      (status = run.openRunDirectory()) || (status = run.updateLoop()))
+    return *status;
+  return run.finish();
 }

@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 #include <new>
 #include <stdexcept>
@@ -114,6 +115,9 @@ int gps::rt::runTrainer(const std::vector<std::string> &args,
 }
 
 int gps::rt::trainerMain(int argc, char **argv, const ModelEntryPoints &model) {
+  // A file size limit (ulimit -f) then fails a write with EFBIG, reported
+  // like a full disk with the file's name, instead of killing the trainer.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv, argv + argc);
   return runTrainer(args, model, std::cout, std::cerr,
                     ::isatty(STDERR_FILENO) != 0);

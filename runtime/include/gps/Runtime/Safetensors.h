@@ -63,11 +63,11 @@ struct SafetensorsFile {
   const Tensor *find(const std::string &name) const;
 };
 
-/// Writes `tensors` (in the given order) and `metadata` to `path`
-/// atomically: the data goes to `path.tmp.<pid>`, is fsynced and renamed over
-/// `path`, then the directory is fsynced. On failure `path` is unchanged and
-/// the temporary file is removed. Names must be unique, non-empty, valid
-/// UTF-8 and not "__metadata__".
+/// Writes `tensors` (in the given order) and `metadata` to `path` with
+/// writeFileAtomic (AtomicFile.h), whose failures it returns as they are;
+/// a bad tensor or metadata fails, naming `path`, before anything is
+/// written. Names must be unique, non-empty, valid UTF-8 and not
+/// "__metadata__".
 Error writeSafetensors(const std::string &path,
                        const std::vector<TensorRef> &tensors,
                        const std::map<std::string, std::string> &metadata = {});

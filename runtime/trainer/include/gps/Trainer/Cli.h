@@ -4,8 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A small flag parser: `--name value`, `--name=value` and boolean `--name`.
-// Every failure is a usage error whose message names the flag.
+// The flags of a trainer command: `--name value`, `--name=value` and
+// boolean `--name`, split by CLI11. Every failure is a usage error whose
+// message names the flag; the values are checked by the typed getters
+// below, so that the messages name the flag, the value and what was
+// expected ("flag '--batch': expected an integer in [1, 4294967295], got
+// 'x'").
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,7 +40,8 @@ public:
 
   /// Parses args[begin..). Fails on a positional argument, an unknown or
   /// repeated flag, a missing value or a value given to a boolean flag.
-  /// `--help` and `-h` set helpRequested() and stop parsing.
+  /// `--help` and `-h` set helpRequested(). A value may start with '-'
+  /// when it is a number (`--lr -1` is read, then refused by getDouble).
   Error parse(const std::vector<std::string> &args, size_t begin);
 
   bool helpRequested() const { return help; }

@@ -5,13 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // The trainer never truncates a file it cannot replace whole: results are
-// written to a temporary file and renamed over the old one.
+// written with writeFileAtomic (gps/Runtime/AtomicFile.h, shared with the
+// checkpoint writer).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef GPS_TRAINER_FILES_H
 #define GPS_TRAINER_FILES_H
 
+#include "gps/Runtime/AtomicFile.h"
 #include "gps/Runtime/Error.h"
 
 #include <cstdint>
@@ -25,20 +27,22 @@ bool pathExists(const std::string &path);
 /// Creates `path` and its missing parents (like mkdir -p).
 Error makeDirectories(const std::string &path);
 
-/// Writes `bytes` to `path` atomically: the data goes to a temporary file
-/// next to it, is fsynced and renamed over `path`. On failure `path` is
-/// unchanged.
-Error writeFileAtomic(const std::string &path, const std::string &bytes);
-
 /// Reads the whole file into `bytes`.
 Error readFile(const std::string &path, std::string &bytes);
 
 /// Drops the lines of the JSON Lines file `path` whose "step" is greater
 /// than `maxStep` (records a crashed run wrote after its last checkpoint),
 /// rewriting the file atomically; does nothing when there are none or the
-/// file does not exist. Lines that are not JSON objects with a step are
-/// kept.
+/// file does not exist. A last line without its newline (a record cut short
+/// by a kill or a full disk) is dropped too; other lines that are not JSON
+/// objects with a step are kept.
 Error dropRecordsAfter(const std::string &path, uint64_t maxStep);
+
+/// Removes the temporary files writeFileAtomic left next to `path` when
+/// its process was killed (`path.tmp.<pid>` of a process that no longer
+/// runs), so that repeated crashes do not fill the disk with copies of a
+/// checkpoint.
+void removeStaleTemporaries(const std::string &path);
 
 } // namespace gps::rt
 

@@ -5,7 +5,11 @@
 //===----------------------------------------------------------------------===//
 //
 // Writes 8-bit grayscale or RGB PNG files with zlib (no libpng): one IHDR,
-// one IDAT of unfiltered scanlines, IEND.
+// one IDAT of unfiltered scanlines, IEND. Not libpng because every compiled
+// trainer links the libraries that gpsc names (GPS_TRAINER_LINK in
+// lib/Target/CMakeLists.txt: openblas, z, pthread, m); libpng would add
+// -lpng16 there, and this writer is small and checked by a decoder in
+// TrainerTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 
