@@ -46,6 +46,16 @@
 
 using namespace mlir;
 
+/// LLVM's BumpPtrAllocator poisons and unpoisons its slabs when the code
+/// that includes it is built with ASan. Debian's libMLIR is not, and the
+/// allocator's templates are instantiated both there and here: a slab
+/// poisoned by an instantiation of ours is then written by libMLIR's
+/// uninstrumented Allocate (a false use-after-poison in the type uniquer).
+/// Manual poisoning is therefore off; ASan's own checks stay on.
+extern "C" const char *__asan_default_options() {
+  return "allow_user_poisoning=0";
+}
+
 /// Inputs larger than this are skipped: the front end is linear in the
 /// input, and large inputs only slow the search.
 static constexpr size_t kMaxInput = 16 * 1024;
