@@ -587,6 +587,9 @@ OwningOpRef<ModuleOp> MLIRGenImpl::run() {
   }
   modelOp = ModelOp::create(builder, l, model.name, steps);
   builder.createBlock(&modelOp.getBody());
+  // Declarations may follow the policies that use them (Sema resolves names
+  // in the whole model): data, masks, parameters and nets first, so that a
+  // policy or the objective never reads a parameter not yet declared.
   for (const DeclPtr &d : model.decls) {
     switch (d->kind) {
     case Decl::Kind::Data:
@@ -595,21 +598,23 @@ OwningOpRef<ModuleOp> MLIRGenImpl::run() {
     case Decl::Kind::Mask:
       genMask(*d);
       break;
-    case Decl::Kind::Steps:
-      break;
     case Decl::Kind::Param:
       genParam(*d);
       break;
     case Decl::Kind::Net:
       genNet(*d);
       break;
+    case Decl::Kind::Steps:
     case Decl::Kind::Policy:
-      genPolicy(*d);
-      break;
     case Decl::Kind::Objective:
-      genObjective(*d);
       break;
     }
+  }
+  for (const DeclPtr &d : model.decls) {
+    if (d->kind == Decl::Kind::Policy)
+      genPolicy(*d);
+    else if (d->kind == Decl::Kind::Objective)
+      genObjective(*d);
   }
   if (failed(mlir::verify(*module)))
     return nullptr;

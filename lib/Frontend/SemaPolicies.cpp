@@ -125,6 +125,25 @@ void Sema::checkAssign(const Stmt &s) {
       if (!lookupVar(t.name))
         defineVar(t.name, Ty::error(), t.loc);
   };
+  // Assigns `ty` to target `t`: an existing variable keeps its type (a
+  // loop carries it from step to step), a sample site is not assigned.
+  auto assignTarget = [&](const Target &t, Ty ty) {
+    if (Var *old = lookupVar(t.name)) {
+      if (old->ty.isError()) {
+        old->ty = ty;
+        return;
+      }
+      if (old->site) {
+        error(t.loc, "cannot assign to sample site '" + t.name + "'");
+        return;
+      }
+      if (!(old->ty == ty))
+        error(t.loc, "'" + t.name + "' changes type from " + old->ty.str() +
+                         " to " + ty.str());
+      return;
+    }
+    defineVar(t.name, ty, t.loc);
+  };
   const Expr &value = *s.value;
   if (s.targets.size() > 1 ||
       (value.kind == Expr::Kind::Call && value.name == "lstm_states")) {
@@ -151,7 +170,7 @@ void Sema::checkAssign(const Stmt &s) {
     if (arg.isError())
       return defineBroken();
     for (const Target &t : s.targets)
-      defineVar(t.name, Ty::state(arg.size / (2 * k)), t.loc);
+      assignTarget(t, Ty::state(arg.size / (2 * k)));
     return;
   }
 
@@ -164,24 +183,7 @@ void Sema::checkAssign(const Stmt &s) {
                         "number");
     return defineBroken();
   }
-  if (Var *old = lookupVar(t.name)) {
-    if (old->ty.isError()) {
-      old->ty = ty;
-      return;
-    }
-    if (old->site) {
-      error(t.loc, "cannot assign to sample site '" + t.name + "'");
-      return;
-    }
-    if (!(old->ty == ty)) {
-      error(t.loc, "'" + t.name + "' changes type from " + old->ty.str() +
-                       " to " + ty.str());
-      return;
-    }
-    old->ty = ty;
-    return;
-  }
-  defineVar(t.name, ty, t.loc);
+  assignTarget(t, ty);
 }
 
 void Sema::checkSample(const Stmt &s) {

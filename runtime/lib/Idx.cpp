@@ -83,6 +83,10 @@ public:
   uint64_t read(uint8_t *dst, uint64_t size) {
     if (!gzip) {
       uint64_t n = std::min<uint64_t>(size, file.size() - position);
+      // Never memcpy from or to the null data() of an empty vector (an
+      // empty file, the dims of a rank-0 header), even for zero bytes.
+      if (n == 0)
+        return 0;
       std::memcpy(dst, file.data() + position, n);
       position += n;
       return n;
