@@ -171,7 +171,6 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   SmallVector<RankedTensorType> paramTypes;
   for (BlockArgument arg : body.getArguments()) {
     unsigned i = arg.getArgNumber();
-    Value value;
     if (auto read = callee.getArgAttrOfType<StringAttr>(
             i, GPSDialect::ReadAttrHelper::getNameStr())) {
       // The data input, the mask, or a view x.known = x * m,

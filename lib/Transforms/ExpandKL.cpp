@@ -257,9 +257,9 @@ LogicalResult Expander::run() {
     loop = candidate;
   if (loop) {
     SmallVector<unsigned> carried;
-    for (auto [k, kind] : llvm::enumerate(terms))
+    for (unsigned k = 0; k < terms.size(); ++k)
       if (llvm::any_of(loop.getBody().front(), [&](Operation &op) {
-            return contributes(&op, kind);
+            return contributes(&op, terms[k]);
           }))
         carried.push_back(k);
     // kl(q||p) of each step, as batch means in one buffer indexed by the
