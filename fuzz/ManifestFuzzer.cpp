@@ -33,10 +33,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                              "manifest: ': " + err.message());
     return 0;
   }
-  for (size_t i = 0; i < manifest.terms.size(); ++i)
-    if (manifest.termIndex(manifest.terms[i]) != static_cast<int>(i))
+  if (manifest.termNames.size() != manifest.terms.size())
+    fuzz::finding(kTarget, "terms and their parsed names differ in number");
+  for (size_t i = 0; i < manifest.terms.size(); ++i) {
+    const rt::contract::TermName &name = manifest.termNames[i];
+    if (name.step) {
+      if (rt::contract::stepSpelling(name.term, *name.step) !=
+          manifest.terms[i])
+        fuzz::finding(kTarget, "a per-step term that does not spell back: '" +
+                                   manifest.terms[i] + "'");
+      continue;
+    }
+    if (manifest.termIndex(name.term) != static_cast<int>(i))
       fuzz::finding(kTarget, "termIndex misses term '" + manifest.terms[i] +
                                  "'");
+  }
   int64_t height = 0, width = 0;
   manifest.imageShape(height, width);
   if (height <= 0 || width <= 0 || height * width != manifest.data.dim)

@@ -26,12 +26,13 @@ TEST(ContractTest, TermNamesRoundTrip) {
     EXPECT_EQ(step->step, 100000);
   }
   EXPECT_EQ(stepSpelling(Term::KLQP, 3), "kl(q||p)[3]");
+  EXPECT_EQ(parseTermName("kl(q||p)[0]")->step, 0);
 }
 
 TEST(ContractTest, OtherNamesDoNotParse) {
   for (const char *name :
        {"", "l2", "kl(q||p)[", "kl(q||p)[]", "kl(q||p)[-1]", "kl(q||p)[1x]",
-        "kl(q||p)[99999999999999999999]", "kl(q || p)", "nll[1..3]", "[1]"})
+        "kl(q||p)[99999999999999999999]", "kl(q||p)[07]", "kl(q || p)", "nll[1..3]", "[1]"})
     EXPECT_FALSE(parseTermName(name).has_value()) << name;
 }
 

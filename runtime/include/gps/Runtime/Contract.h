@@ -118,13 +118,16 @@ struct TermName {
   std::optional<int64_t> step;
 };
 
-/// Parses `spelling(term)` or `stepSpelling(term, step)`; nothing for any
-/// other text.
+/// Parses `spelling(term)` or `stepSpelling(term, step)` (the step without
+/// leading zeros); nothing for any other text.
 inline std::optional<TermName> parseTermName(std::string_view name) {
   std::optional<int64_t> step;
   if (!name.empty() && name.back() == ']') {
     size_t open = name.rfind('[');
     if (open == std::string_view::npos || open + 2 > name.size() - 1)
+      return std::nullopt;
+    // Canonical numbers only: "[07]" would name step 7 a second way.
+    if (name[open + 1] == '0' && open + 2 < name.size() - 1)
       return std::nullopt;
     int64_t value = 0;
     for (char c : name.substr(open + 1, name.size() - open - 2)) {
