@@ -30,3 +30,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.gps_tools_dir, config.llvm_tools_dir]
 tools = ["gpsc", "gps-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Built with ASan and UBSan (scripts/test --sanitize): ASan reserves its
+# shadow memory up front, so a test that limits the address space cannot
+# run.
+if getattr(config, "gps_sanitize", False):
+    config.available_features.add("asan")
