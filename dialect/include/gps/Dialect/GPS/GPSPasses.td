@@ -70,8 +70,9 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
     values, so the loop stays one region. When `kl(q||p)` has sites in the
     loop, the rollout also returns its batch mean per step, in one
     `tensor<Nxf32>` that each step writes at its own index, named
-    `kl(q||p)[first..last]` after the others (the paper's per-step KL; the
-    trainer logs it and names the first step that is not finite). The IR
+    `#gps.term<kl_qp, steps first to last>` after the others (the paper's
+    per-step KL; the trainer logs it and names the first step that is not
+    finite). The IR
     does not grow with the number of steps. The objective is unchanged: its
     `gps.nll` / `gps.kl` / `gps.kl_std_normal` ops now denote the batch mean
     of the rollout's term of the same name. `gps.replay` and `gps.observe`
