@@ -2,11 +2,13 @@
 //
 // gpsc model.gps -o trainer
 // gpsc model.gps --emit=ast|mlir|mlir-paired|mlir-grad|mlir-lowered|llvm|obj
+// gpsc model.gps --target=cuda --emit=mlir-gpu|ptx [--report=launches]
 //
 // Parses a .gps model, checks it, builds the gps dialect and runs the
 // pipelines: pairing, KL expansion, the loss and its gradient, lowering to
 // linalg, bufferization and BLAS calls, the LLVM dialect, LLVM IR, an object
-// file, and a trainer executable linked with the runtime.
+// file, and a trainer executable linked with the runtime. For
+// --target=cuda, the loop nests become GPU kernels compiled to PTX.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +19,7 @@
 #include "gps/Frontend/Sema.h"
 #include "gps/Pipelines/Pipelines.h"
 #include "gps/Target/CPU.h"
+#include "gps/Target/CUDA.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -47,6 +50,8 @@ enum class Emit {
   MLIRPaired,
   MLIRGrad,
   MLIRLowered,
+  MLIRGPU,
+  PTX,
   LLVM,
   Obj,
   Exe
@@ -77,6 +82,11 @@ static cl::opt<Emit> emitAction(
                           "the loss function and its gradient"),
                clEnumValN(Emit::MLIRLowered, "mlir-lowered",
                           "entry points on buffers, fused loops, BLAS calls"),
+               clEnumValN(Emit::MLIRGPU, "mlir-gpu",
+                          "GPU kernels and the host code launching them "
+                          "(--target=cuda)"),
+               clEnumValN(Emit::PTX, "ptx",
+                          "the PTX of the kernels (--target=cuda)"),
                clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR"),
                clEnumValN(Emit::Obj, "obj", "an object file for the host"),
                clEnumValN(Emit::Exe, "exe",
@@ -94,6 +104,31 @@ static cl::opt<KLEstimator> klEstimator(
                           "the analytic KL per site and step (default)"),
                clEnumValN(KLEstimator::MonteCarlo, "monte-carlo",
                           "log q(z) - log p(z) at the guide's sample")),
+    cl::cat(gpscCategory));
+
+namespace {
+enum class Target { CPU, CUDA };
+enum class Report { None, Launches };
+} // namespace
+
+static cl::opt<Target> target(
+    "target", cl::desc("What the trainer runs on"), cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU (default)"),
+               clEnumValN(Target::CUDA, "cuda",
+                          "an NVIDIA GPU: kernels in PTX, GEMMs in cuBLAS")),
+    cl::cat(gpscCategory));
+
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
+            cl::value_desc("sm_XY"), cl::init("sm_90"), cl::cat(gpscCategory));
+
+static cl::opt<Report> report(
+    "report", cl::desc("Print a report on standard output"),
+    cl::init(Report::None),
+    cl::values(clEnumValN(Report::Launches, "launches",
+                          "kernel launches, sgemm calls and noise draws of "
+                          "one call of each entry point (--target=cuda)")),
     cl::cat(gpscCategory));
 
 static cl::opt<unsigned> abiVersion(
@@ -121,8 +156,32 @@ static int run() {
   if (!gps::checkModel(*model, diag))
     return 1;
 
-  if (emitAction == Emit::Default)
+  bool cuda = target == Target::CUDA;
+  if (emitAction == Emit::MLIRGPU || emitAction == Emit::PTX ||
+      report == Report::Launches) {
+    if (target.getNumOccurrences() && !cuda) {
+      llvm::WithColor::error(llvm::errs(), "gpsc")
+          << "GPU kernels need --target=cuda\n";
+      return 1;
+    }
+    cuda = true;
+  }
+  // A report alone stops where it is computed.
+  if (emitAction == Emit::Default && report == Report::Launches)
+    emitAction = Emit::MLIRGPU;
+  else if (emitAction == Emit::Default)
     emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
+  if (cuda && emitAction > Emit::PTX) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--target=cuda emits up to --emit=ptx: the host side of a CUDA "
+           "trainer is not built yet\n";
+    return 1;
+  }
+  if (!cuda && (emitAction == Emit::MLIRGPU || emitAction == Emit::PTX)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--emit=mlir-gpu and --emit=ptx need --target=cuda\n";
+    return 1;
+  }
   if (emitAction == Emit::Exe && outputFilename == "-") {
     llvm::WithColor::error(llvm::errs(), "gpsc")
         << "--emit=exe needs -o FILE\n";
@@ -146,6 +205,7 @@ static int run() {
   mlir::DialectRegistry registry;
   gps::registerDialects(registry);
   gps::registerLLVMTranslations(registry);
+  gps::registerCUDATranslations(registry);
   mlir::MLIRContext context(registry);
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -168,11 +228,34 @@ static int run() {
     lowering.abiVersion = abiVersion;
     gps::buildLoweringPipeline(pm, lowering);
   }
-  if (emit >= Emit::LLVM)
+  if (cuda && emit >= Emit::MLIRGPU)
+    gps::buildGPUKernelPipeline(pm);
+  if (!cuda && emit >= Emit::LLVM)
     gps::buildCPUCodegenPipeline(pm);
   if (failed(pm.run(*module)))
     return 1;
-  if (emit <= Emit::MLIRLowered) {
+  if (report == Report::Launches &&
+      failed(gps::printLaunchCounts(*module, llvm::outs())))
+    return 1;
+  if (report == Report::Launches && !emitAction.getNumOccurrences())
+    return 0;
+  if (emit == Emit::PTX) {
+    mlir::PassManager codegen(&context);
+    if (failed(mlir::applyPassManagerCLOptions(codegen)))
+      return 1;
+    gps::GPUOptions gpu;
+    gpu.chip = gpuArch;
+    gps::buildNVVMCodegenPipeline(codegen, gpu);
+    if (failed(codegen.run(*module)))
+      return 1;
+    std::optional<std::string> ptx = gps::getKernelPTX(*module);
+    if (!ptx)
+      return 1;
+    output->os() << *ptx;
+    output->keep();
+    return 0;
+  }
+  if (emit <= Emit::MLIRGPU) {
     module->print(output->os());
     output->os() << "\n";
     output->keep();

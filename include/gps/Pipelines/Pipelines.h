@@ -11,6 +11,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace gps {
 
 /// Pairs the guide and the primary of every model (gps-pair-policies), then
@@ -48,6 +50,23 @@ void buildLoweringPipeline(mlir::OpPassManager &pm,
 
 /// From bufferized code to the LLVM dialect, for the CPU.
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
+
+/// Choices of the GPU stages.
+struct GPUOptions {
+  /// The GPU the kernels are compiled for (an NVIDIA compute capability).
+  std::string chip = "sm_90";
+};
+
+/// From bufferized code to kernels (gpsc --target=cuda --emit=mlir-gpu):
+/// every loop nest becomes a kernel of one gpu.module, launched by the host
+/// code, which keeps the step loop, allocations and runtime calls.
+void buildGPUKernelPipeline(mlir::OpPassManager &pm);
+
+/// From kernels to PTX (gpsc --emit=ptx): the kernels to the NVVM dialect,
+/// then, through LLVM's NVPTX back end in process, to one PTX module held by
+/// a gpu.binary.
+void buildNVVMCodegenPipeline(mlir::OpPassManager &pm,
+                              const GPUOptions &options = {});
 
 /// Every dialect and external interface model the gps pipelines use.
 void registerDialects(mlir::DialectRegistry &registry);

@@ -347,4 +347,57 @@ def ConvertLinalgToBlasPass : Pass<"convert-linalg-to-blas", "::mlir::ModuleOp">
                            "::mlir::arith::ArithDialect"];
 }
 
+def ConvertLinalgToGPUPass : Pass<"convert-linalg-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Outline every loop nest on buffers into a GPU kernel";
+  let description = [{
+    The GPU counterpart of `convert-linalg-to-loops`: each `linalg` op on
+    memrefs outside a kernel (after `gps-fuse`, one fused elementwise chain
+    each) becomes one `gpu.func` in the module's `gpu.module @gps_kernels`
+    and one `gpu.launch_func` where the op was. `memref.copy` is a copy
+    kernel.
+
+    - A nest with parallel loops runs one thread per point of its parallel
+      iteration space (flattened, `block-size` threads per block); each
+      thread runs the reduction loops, if any, in order.
+    - A nest with only reduction loops whose body adds into its output (a
+      sum: `yield addf(f(inputs), out)`) is a block-wide reduction: one
+      block of `reduce-block-size` threads, each summing a strided share,
+      combined by `gpu.all_reduce add`. Any other reduction runs on one
+      thread, in order.
+
+    Host code that still reads or writes a buffer element (`memref.load`,
+    `memref.store` outside a kernel: the scalar tail of a loss) moves into a
+    one-thread kernel together with the scalar arithmetic it needs, so that
+    host code never touches device memory. A loaded value the host itself
+    needs (a loop bound, a call argument) is an error. Buffers of index and
+    i1 elements are the buffer deallocation's bookkeeping and stay on the
+    host.
+
+    #### Input invariant
+
+    Bufferized code after `convert-linalg-to-blas`: linalg ops with pure
+    buffer semantics whose bodies hold arith and math ops and
+    `linalg.index`, `memref.copy`, `memref.load`/`memref.store` on host.
+
+    #### Output IR
+
+    No linalg op and no `memref.copy` outside `gpu.module @gps_kernels`;
+    the module has the `gpu.container_module` attribute; host code keeps its
+    loops, allocations and runtime calls and launches the kernels with
+    `gpu.launch_func`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block of an elementwise kernel">,
+    Option<"reduceBlockSize", "reduce-block-size", "int64_t",
+           /*default=*/"1024",
+           "Threads of the one block of a full reduction">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // GPS_DIALECT_GPS_GPSPASSES_TD

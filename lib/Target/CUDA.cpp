@@ -1,0 +1,94 @@
+//===- CUDA.cpp - code generation for NVIDIA GPUs -------------------------===//
+
+#include "gps/Target/CUDA.h"
+#include "gps/Runtime/Contract.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+
+void gps::registerCUDATranslations(DialectRegistry &registry) {
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+}
+
+std::optional<std::string> gps::getKernelPTX(ModuleOp module) {
+  std::string ptx;
+  unsigned binaries = 0;
+  module.walk([&](gpu::BinaryOp binary) {
+    ++binaries;
+    for (Attribute attr : binary.getObjects())
+      if (auto object = llvm::dyn_cast<gpu::ObjectAttr>(attr))
+        ptx += object.getObject().getValue().str();
+  });
+  if (binaries == 0) {
+    module.emitError("the module has no compiled kernels (gpu.binary)");
+    return std::nullopt;
+  }
+  return ptx;
+}
+
+namespace {
+/// What one call of an entry point launches.
+struct LaunchCounts {
+  uint64_t kernels = 0, sgemms = 0, normals = 0;
+};
+} // namespace
+
+/// Adds what `block` launches, `times` over, to `counts`.
+static LogicalResult countBlock(Block &block, uint64_t times,
+                                LaunchCounts &counts) {
+  using gps::rt::contract::kNormalFn;
+  using gps::rt::contract::kSgemmFn;
+  for (Operation &op : block) {
+    if (llvm::isa<gpu::LaunchFuncOp>(op)) {
+      counts.kernels += times;
+      continue;
+    }
+    if (auto call = llvm::dyn_cast<func::CallOp>(op)) {
+      StringRef callee = call.getCallee();
+      if (callee == StringRef(kSgemmFn.data(), kSgemmFn.size()))
+        counts.sgemms += times;
+      else if (callee == StringRef(kNormalFn.data(), kNormalFn.size()))
+        counts.normals += times;
+      continue;
+    }
+    uint64_t inner = times;
+    if (auto loop = llvm::dyn_cast<scf::ForOp>(op)) {
+      std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+      std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+      std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+      if (!lb || !ub || !step || *step <= 0)
+        return loop.emitError("the launch count needs a constant trip count");
+      inner *= *ub > *lb ? (*ub - *lb + *step - 1) / *step : 0;
+    }
+    for (Region &region : op.getRegions())
+      for (Block &nested : region)
+        if (failed(countBlock(nested, inner, counts)))
+          return failure();
+  }
+  return success();
+}
+
+LogicalResult gps::printLaunchCounts(ModuleOp module, llvm::raw_ostream &os) {
+  os << llvm::format("%-26s %8s %8s %8s\n", "entry", "kernels", "sgemm",
+                     "normal");
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isDeclaration() || fn.isPrivate())
+      continue;
+    LaunchCounts counts;
+    if (failed(countBlock(fn.getBody().front(), 1, counts)))
+      return failure();
+    os << llvm::format("%-26s %8llu %8llu %8llu\n", fn.getName().str().c_str(),
+                       static_cast<unsigned long long>(counts.kernels),
+                       static_cast<unsigned long long>(counts.sgemms),
+                       static_cast<unsigned long long>(counts.normals));
+  }
+  return success();
+}
