@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeModel.h"
+#include "Subprocess.h"
 #include "TestUtil.h"
 
 #include "gps/Runtime/Idx.h"
@@ -20,10 +21,6 @@
 
 #include <nlohmann/json.hpp>
 #include <png.h>
-
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -783,35 +780,14 @@ TEST(ManifestTest, InitialisersFollowTheManifest) {
 /// sends SIGTERM as soon as that file is not empty.
 Result runExecutable(const std::vector<std::string> &args, const TempDir &dir,
                      const std::string &sigtermWhen = "") {
-  std::string outPath = dir.file("child.out"), errPath = dir.file("child.err");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
-      ::_exit(99);
-    std::vector<char *> argv;
-    std::string program = GPS_FAKE_TRAINER;
-    argv.push_back(program.data());
-    std::vector<std::string> copy = args;
-    for (std::string &arg : copy)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
-    ::_exit(98);
-  }
+  Harm harm;
   if (!sigtermWhen.empty()) {
-    for (int i = 0; i < 2000 && readFileBytes(sigtermWhen).empty(); ++i)
-      ::usleep(5000);
-    ::kill(pid, SIGTERM);
+    harm.signalWhen = sigtermWhen;
+    harm.signals = {SIGTERM};
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::vector<uint8_t> out = readFileBytes(outPath),
-                       err = readFileBytes(errPath);
-  return {code, std::string(out.begin(), out.end()),
-          std::string(err.begin(), err.end())};
+  Outcome child = runChild(GPS_FAKE_TRAINER, args, dir, harm,
+                           /*captureStdout=*/true);
+  return {child.status(), child.out, child.err};
 }
 
 TEST_F(TrainerTest, ExecutableRunsTheModelItLinks) {
