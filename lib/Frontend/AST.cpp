@@ -2,8 +2,21 @@
 
 #include "gps/Frontend/AST.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
 using namespace gps;
 using namespace gps::ast;
+
+std::optional<Activation> gps::ast::parseActivation(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Activation>>(name)
+      .Case("relu", Activation::Relu)
+      .Case("tanh", Activation::Tanh)
+      .Case("sigmoid", Activation::Sigmoid)
+      .Case("softplus", Activation::Softplus)
+      .Case("exp", Activation::Exp)
+      .Case("log", Activation::Log)
+      .Default(std::nullopt);
+}
 
 const Decl *gps::ast::findMask(const Model &model, const Decl &data) {
   for (const DeclPtr &d : model.decls)

@@ -41,15 +41,19 @@ void Dumper::dumpModel(const Model &m) {
 void Dumper::dumpDecl(const Decl &d) {
   switch (d.kind) {
   case Decl::Kind::Data:
-    indent() << "Data " << d.name << " : " << d.type.elem << "["
-             << d.type.size << "]";
+    assert(d.dataKind && "the dump shows a checked tree");
+    indent() << "Data " << d.name << " : "
+             << rt::contract::spelling(*d.dataKind) << "[" << d.type.size
+             << "]";
     if (d.range)
       os << " in [" << llvm::format("%g", d.range->first) << ", "
          << llvm::format("%g", d.range->second) << "]";
     os << "\n";
     return;
   case Decl::Kind::Mask:
-    indent() << "Mask " << d.name << " : " << d.maskKind << "("
+    assert(d.maskKind && "the dump shows a checked tree");
+    indent() << "Mask " << d.name << " : "
+             << rt::contract::spelling(*d.maskKind) << "("
              << llvm::format("%g", d.maskAmount);
     if (!d.image.empty())
       os << ", image = " << d.image[0] << "x" << d.image[1];
@@ -67,7 +71,8 @@ void Dumper::dumpDecl(const Decl &d) {
   case Decl::Kind::Param:
     indent() << "Param " << d.name << " : real[";
     llvm::interleaveComma(d.shape, os);
-    os << "] = " << d.init << "\n";
+    assert(d.initKind && "the dump shows a checked tree");
+    os << "] = " << rt::contract::spelling(*d.initKind) << "\n";
     return;
   case Decl::Kind::Policy:
     indent() << (d.isPrimary ? "Primary " : "Guide ") << d.name << "(";

@@ -1,7 +1,8 @@
 //===- MLIRGen.cpp - .gps AST to gps dialect ------------------------------===//
 //
 // Lowers a checked AST to the gps dialect. Sema has already rejected every
-// ill-formed program, so this file asserts instead of reporting.
+// ill-formed program and resolved every kind word into an enum, so this
+// file asserts instead of reporting and compares no spellings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,8 @@
 using namespace mlir;
 using namespace gps;
 using namespace gps::ast;
+
+namespace contract = gps::rt::contract;
 
 namespace {
 
@@ -54,7 +57,7 @@ private:
   /// Declares the parameter `name` at the model level, before the op the
   /// builder is in.
   void declareParam(Location l, StringRef name, ArrayRef<int64_t> shape,
-                    StringRef init);
+                    contract::Init init);
   Value readParam(Location l, StringRef name);
   void genPolicy(const Decl &d);
   void genObjective(const Decl &d);
@@ -117,7 +120,9 @@ void MLIRGenImpl::genData(const Decl &d) {
     lo = builder.getF64FloatAttr(d.range->first);
     hi = builder.getF64FloatAttr(d.range->second);
   }
-  DataKind kind = d.type.elem == "bits" ? DataKind::bits : DataKind::real;
+  assert(d.dataKind && "resolved by Sema");
+  DataKind kind =
+      *d.dataKind == contract::Data::Bits ? DataKind::bits : DataKind::real;
   DataOp::create(builder, loc(d.nameLoc), d.name, kind, batch(d.type.size), lo,
                  hi);
 }
@@ -127,28 +132,35 @@ void MLIRGenImpl::genMask(const Decl &d) {
   DenseI64ArrayAttr image;
   if (!d.image.empty())
     image = builder.getDenseI64ArrayAttr(d.image);
-  MaskOp::create(builder, loc(d.nameLoc), d.name, data,
-                 d.maskKind == "mar" ? MaskKind::mar : MaskKind::mcar,
+  assert(d.maskKind && "resolved by Sema");
+  MaskKind kind =
+      *d.maskKind == contract::Mask::Mar ? MaskKind::mar : MaskKind::mcar;
+  MaskOp::create(builder, loc(d.nameLoc), d.name, data, kind,
                  llvm::APFloat(d.maskAmount), image);
 }
 
-static InitKind initKind(StringRef init) {
-  if (init == "ones")
+static InitKind initKind(contract::Init init) {
+  switch (init) {
+  case contract::Init::Zeros:
+    return InitKind::zeros;
+  case contract::Init::Ones:
     return InitKind::ones;
-  if (init == "normal")
+  case contract::Init::Normal:
     return InitKind::normal;
-  if (init == "glorot")
+  case contract::Init::Glorot:
     return InitKind::glorot;
-  return InitKind::zeros;
+  }
+  llvm_unreachable("unknown initialiser");
 }
 
 void MLIRGenImpl::genParam(const Decl &d) {
+  assert(d.initKind && "resolved by Sema");
   params[d.name] = ParamOp::create(builder, loc(d.nameLoc), d.name,
-                                   paramType(d.shape), initKind(d.init));
+                                   paramType(d.shape), initKind(*d.initKind));
 }
 
 void MLIRGenImpl::declareParam(Location l, StringRef name,
-                               ArrayRef<int64_t> shape, StringRef init) {
+                               ArrayRef<int64_t> shape, contract::Init init) {
   params[name] = ParamOp::create(builder, l, name, paramType(shape),
                                  initKind(init));
 }
@@ -160,22 +172,25 @@ Value MLIRGenImpl::readParam(Location l, StringRef name) {
                              FlatSymbolRefAttr::get(&ctx, name));
 }
 
-static Value applyActivation(OpBuilder &b, Location l, StringRef act,
+static Value applyActivation(OpBuilder &b, Location l, Activation act,
                              Value v) {
-  if (act == "relu")
+  switch (act) {
+  case Activation::None:
+    return v;
+  case Activation::Relu:
     return ReluOp::create(b, l, v);
-  if (act == "tanh")
+  case Activation::Tanh:
     return TanhOp::create(b, l, v);
-  if (act == "sigmoid")
+  case Activation::Sigmoid:
     return SigmoidOp::create(b, l, v);
-  if (act == "softplus")
+  case Activation::Softplus:
     return SoftplusOp::create(b, l, v);
-  if (act == "exp")
+  case Activation::Exp:
     return ExpOp::create(b, l, v);
-  if (act == "log")
+  case Activation::Log:
     return LogOp::create(b, l, v);
-  assert(act.empty() && "unknown activation");
-  return v;
+  }
+  llvm_unreachable("unknown activation");
 }
 
 void MLIRGenImpl::genNet(const Decl &d) {
@@ -183,13 +198,14 @@ void MLIRGenImpl::genNet(const Decl &d) {
   Location l = loc(d.nameLoc);
   std::string prefix = d.name + ".";
 
-  if (spec.arch == "lstm") {
+  assert(spec.archKind && "resolved by Sema");
+  if (*spec.archKind == NetArch::Lstm) {
     int64_t in = spec.inputs, h = spec.hidden;
-    declareParam(l, prefix + "wx", {in, 4 * h}, "glorot");
-    declareParam(l, prefix + "wh", {h, 4 * h}, "glorot");
-    declareParam(l, prefix + "b", {4 * h}, "zeros");
+    declareParam(l, prefix + "wx", {in, 4 * h}, contract::Init::Glorot);
+    declareParam(l, prefix + "wh", {h, 4 * h}, contract::Init::Glorot);
+    declareParam(l, prefix + "b", {4 * h}, contract::Init::Zeros);
     if (spec.peephole)
-      declareParam(l, prefix + "peephole", {3, h}, "zeros");
+      declareParam(l, prefix + "peephole", {3, h}, contract::Init::Zeros);
     auto type = builder.getFunctionType({batch(in), batch(h), batch(h)},
                                         {batch(h), batch(h)});
     auto net = NetOp::create(builder, l, d.name, spec.text, type);
@@ -213,8 +229,8 @@ void MLIRGenImpl::genNet(const Decl &d) {
   for (auto [i, layer] : llvm::enumerate(spec.layers)) {
     int64_t out = layer.gauss ? 2 * layer.size : layer.size;
     std::string p = prefix + "l" + std::to_string(i);
-    declareParam(loc(layer.loc), p + ".w", {in, out}, "glorot");
-    declareParam(loc(layer.loc), p + ".b", {out}, "zeros");
+    declareParam(loc(layer.loc), p + ".w", {in, out}, contract::Init::Glorot);
+    declareParam(loc(layer.loc), p + ".b", {out}, contract::Init::Zeros);
     in = out;
   }
   const Layer &last = spec.layers.back();
@@ -233,7 +249,7 @@ void MLIRGenImpl::genNet(const Decl &d) {
     Value w = readParam(ll, p + ".w");
     Value b = readParam(ll, p + ".b");
     h = AffineOp::create(builder, ll, batch(out), h, w, b);
-    h = applyActivation(builder, ll, layer.activation, h);
+    h = applyActivation(builder, ll, layer.activationKind, h);
   }
   if (last.gauss) {
     Location ll = loc(last.loc);
@@ -295,7 +311,7 @@ void MLIRGenImpl::genStmts(const std::vector<StmtPtr> &body) {
 
 void MLIRGenImpl::genAssign(const Stmt &s) {
   const Expr &call = *s.value;
-  if (call.kind != Expr::Kind::Call || call.name != "lstm_states") {
+  if (call.kind != Expr::Kind::Call || call.callee != Callee::LstmStates) {
     assignVar(s.targets[0].name, genExpr(call));
     return;
   }
@@ -318,7 +334,7 @@ void MLIRGenImpl::genSample(const Stmt &s) {
   Location l = loc(t.loc);
   Value dist;
   const Expr &v = *s.value;
-  if (v.kind == Expr::Kind::Call && v.name == "normal")
+  if (v.kind == Expr::Kind::Call && v.callee == Callee::Normal)
     dist = StdNormalOp::create(
         builder, loc(v.loc),
         DistType::get(&ctx, DistKind::normal, s.annot->size));
@@ -479,10 +495,12 @@ SmallVector<Value> MLIRGenImpl::genExpr(const Expr &e) {
 
 SmallVector<Value> MLIRGenImpl::genCall(const Expr &e) {
   Location l = loc(e.loc);
-  if (const Decl *d = lookupDecl(e.name)) {
+  assert(e.callee != Callee::Unresolved && "resolved by Sema");
+  if (e.callee == Callee::Net) {
+    const Decl *d = lookupDecl(e.name);
     const NetSpec &spec = d->net;
     auto callee = FlatSymbolRefAttr::get(&ctx, d->name);
-    if (spec.arch == "lstm") {
+    if (*spec.archKind == NetArch::Lstm) {
       SmallVector<Value> state = genExpr(*e.args[0].value);
       Value x = genValue(*e.args[1].value);
       auto call = CallOp::create(
@@ -502,28 +520,36 @@ SmallVector<Value> MLIRGenImpl::genCall(const Expr &e) {
   SmallVector<Value> args;
   for (const Arg &a : e.args)
     args.push_back(genValue(*a.value));
-  StringRef name = e.name;
-  if (name == "concat") {
+  switch (e.callee) {
+  case Callee::Concat: {
     int64_t total = 0;
     for (Value v : args)
       total += getFeatureSize(v.getType());
     return {ConcatOp::create(builder, l, batch(total), args)};
   }
-  if (name == "fill")
+  case Callee::Fill:
     return {FillOp::create(builder, l, args[0], args[1], args[2])};
-  if (name == "bernoulli")
+  case Callee::Bernoulli:
     return {BernoulliOp::create(
         builder, l,
         DistType::get(&ctx, DistKind::bernoulli,
                       getFeatureSize(args[0].getType())),
         args[0])};
-  if (name == "gauss")
+  case Callee::Gauss:
     return {GaussianOp::create(
         builder, l,
         DistType::get(&ctx, DistKind::gaussian,
                       getFeatureSize(args[0].getType())),
         args[0], args[1])};
-  return {applyActivation(builder, l, name, args[0])};
+  case Callee::Activation:
+    return {applyActivation(builder, l, e.activation, args[0])};
+  case Callee::Unresolved:
+  case Callee::Net:
+  case Callee::LstmStates: // genAssign
+  case Callee::Normal:     // genSample
+    break;
+  }
+  llvm_unreachable("not a value-producing builtin");
 }
 
 //===----------------------------------------------------------------------===//

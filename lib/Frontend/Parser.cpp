@@ -349,7 +349,7 @@ DeclPtr Parser::parseMask() {
   llvm::SMLoc kindLoc;
   if (!parseIdent(decl->name, decl->nameLoc, "mask name") ||
       !expect(Tok::colon, " after the mask name") ||
-      !parseIdent(decl->maskKind, kindLoc, "mask kind ('mar' or 'mcar')"))
+      !parseIdent(decl->maskSpelling, kindLoc, "mask kind ('mar' or 'mcar')"))
     return nullptr;
   decl->loc = kindLoc;
   if (!expect(Tok::lparen) || !parseNumber(decl->maskAmount))

@@ -10,19 +10,13 @@
 
 #include "SemaImpl.h"
 
-#include "llvm/ADT/StringSwitch.h"
-
 #include <cmath>
 #include <optional>
 
 using namespace gps;
 using namespace gps::sema;
 
-bool gps::isActivation(llvm::StringRef name) {
-  return llvm::StringSwitch<bool>(name)
-      .Cases({"relu", "tanh", "sigmoid", "softplus", "exp", "log"}, true)
-      .Default(false);
-}
+namespace contract = gps::rt::contract;
 
 //===----------------------------------------------------------------------===//
 // Declarations
@@ -104,17 +98,21 @@ void Sema::collectDecls() {
     error(model.loc, "model '" + model.name + "' has no objective");
 }
 
-void Sema::checkData(const Decl &d) {
+void Sema::checkData(Decl &d) {
+  // The parser accepts only the two element words.
+  d.dataKind =
+      contract::parseKind<contract::Data, contract::kNumData>(d.type.elem);
+  assert(d.dataKind && "the parser reads 'real' or 'bits'");
   if (d.type.size <= 0)
     error(d.type.loc, "data '" + d.name + "' must have a positive size");
   if (d.range && !(d.range->first < d.range->second))
     error(d.rangeLoc, "data '" + d.name + "' has an empty range");
-  if (d.range && d.type.elem == "bits" &&
+  if (d.range && d.dataKind == contract::Data::Bits &&
       (d.range->first != 0 || d.range->second != 1))
     error(d.rangeLoc, "'bits' data takes values in [0, 1]; drop the range");
 }
 
-void Sema::checkMask(const Decl &d) {
+void Sema::checkMask(Decl &d) {
   const Decl *data = nullptr;
   if (!d.maskOn.empty()) {
     data = lookupDecl(d.maskOn);
@@ -135,16 +133,18 @@ void Sema::checkMask(const Decl &d) {
     diag.note(first->nameLoc, "first mask is here");
     return;
   }
-  if (d.maskKind == "mcar") {
+  d.maskKind =
+      contract::parseKind<contract::Mask, contract::kNumMasks>(d.maskSpelling);
+  if (!d.maskKind) {
+    error(d.loc, "unknown mask kind '" + d.maskSpelling +
+                     "'; expected 'mar' or 'mcar'");
+    return;
+  }
+  if (*d.maskKind == contract::Mask::Mcar) {
     if (!(d.maskAmount >= 0 && d.maskAmount < 1))
       error(d.loc, "mcar drop probability must lie in [0, 1)");
     if (!d.image.empty())
       error(d.loc, "mcar takes no image shape");
-    return;
-  }
-  if (d.maskKind != "mar") {
-    error(d.loc, "unknown mask kind '" + d.maskKind +
-                     "'; expected 'mar' or 'mcar'");
     return;
   }
   if (d.image.empty()) {
@@ -176,11 +176,12 @@ Ty Sema::netResult(const Decl &net) const {
   return Ty::tensor(last.size);
 }
 
-void Sema::checkNet(const Decl &d) {
-  const NetSpec &spec = d.net;
+void Sema::checkNet(Decl &d) {
+  NetSpec &spec = d.net;
   if (spec.inputs <= 0)
     error(spec.loc, "net '" + d.name + "' must have a positive input size");
   if (spec.arch == "lstm") {
+    spec.archKind = NetArch::Lstm;
     if (spec.hidden <= 0)
       error(spec.loc, "lstm '" + d.name + "' must have a positive hidden size");
     return;
@@ -190,6 +191,7 @@ void Sema::checkNet(const Decl &d) {
                         "'; expected mlp, affine or lstm");
     return;
   }
+  spec.archKind = spec.arch == "mlp" ? NetArch::Mlp : NetArch::Affine;
   if (spec.layers.empty()) {
     error(spec.loc, "net '" + d.name + "' has no output layer");
     return;
@@ -198,13 +200,17 @@ void Sema::checkNet(const Decl &d) {
     error(spec.layers[1].loc,
           "an affine net has exactly one layer; use mlp for more");
   for (size_t i = 0; i < spec.layers.size(); ++i) {
-    const Layer &l = spec.layers[i];
+    Layer &l = spec.layers[i];
     if (l.size <= 0)
       error(l.loc, "layer size must be positive");
-    if (!l.activation.empty() && !isActivation(l.activation))
-      error(l.activationLoc, "unknown activation '" + l.activation +
-                       "'; expected relu, tanh, sigmoid, softplus, exp or "
-                       "log");
+    if (!l.activation.empty()) {
+      if (std::optional<Activation> act = parseActivation(l.activation))
+        l.activationKind = *act;
+      else
+        error(l.activationLoc, "unknown activation '" + l.activation +
+                                   "'; expected relu, tanh, sigmoid, "
+                                   "softplus, exp or log");
+    }
     if (l.gauss && i + 1 != spec.layers.size())
       error(l.loc, "a gauss(N) head must be the last layer");
     if (spec.arch == "affine" && !l.activation.empty())
@@ -212,20 +218,18 @@ void Sema::checkNet(const Decl &d) {
   }
 }
 
-void Sema::checkParam(const Decl &d) {
+void Sema::checkParam(Decl &d) {
   if (d.shape.size() > 2)
     error(d.type.loc, "parameter '" + d.name + "' must be a vector or matrix");
   for (int64_t dim : d.shape)
     if (dim <= 0)
       error(d.type.loc, "parameter '" + d.name +
                             "' must have positive dimensions");
-  bool known = llvm::StringSwitch<bool>(d.init)
-                   .Cases({"zeros", "ones", "normal", "glorot"}, true)
-                   .Default(false);
-  if (!known)
+  d.initKind = contract::parseKind<contract::Init, contract::kNumInits>(d.init);
+  if (!d.initKind)
     error(d.initLoc, "unknown initialiser '" + d.init +
                          "'; expected zeros, ones, normal or glorot");
-  else if (d.init == "glorot" && d.shape.size() != 2)
+  else if (*d.initKind == contract::Init::Glorot && d.shape.size() != 2)
     error(d.initLoc, "glorot initialisation needs a matrix parameter");
 }
 
@@ -454,6 +458,6 @@ bool Sema::run() {
   return diag.getNumErrors() == 0;
 }
 
-bool gps::checkModel(const Model &model, DiagEngine &diag) {
+bool gps::checkModel(Model &model, DiagEngine &diag) {
   return Sema(model, diag).run();
 }

@@ -7,6 +7,7 @@
 
 #include "SemaImpl.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/Twine.h"
 
 using namespace gps;
@@ -113,8 +114,8 @@ Ty Sema::checkName(const Expr &e) {
   }
 }
 
-Ty Sema::checkMember(const Expr &e) {
-  const Expr &base = *e.base;
+Ty Sema::checkMember(Expr &e) {
+  Expr &base = *e.base;
   if (base.kind == Expr::Kind::Name && !lookupVar(base.name)) {
     const Decl *d = lookupDecl(base.name);
     if (d && d->kind == Decl::Kind::Data)
@@ -188,17 +189,29 @@ Ty Sema::checkNetCall(const Expr &e, const Decl &net) {
   return netResult(net);
 }
 
-Ty Sema::checkCall(const Expr &e) {
+Ty Sema::checkCall(Expr &e) {
   llvm::StringRef name = e.name;
   if (const Decl *d = lookupDecl(name)) {
-    if (d->kind == Decl::Kind::Net)
+    if (d->kind == Decl::Kind::Net) {
+      e.callee = Callee::Net;
       return checkNetCall(e, *d);
+    }
     error(e.loc, llvm::Twine(declKindName(d->kind)) + " '" + name +
                      "' cannot be called");
     return Ty::error();
   }
 
   // Builtins.
+  std::optional<Activation> activation = parseActivation(name);
+  e.callee = llvm::StringSwitch<Callee>(name)
+                 .Case("concat", Callee::Concat)
+                 .Case("fill", Callee::Fill)
+                 .Case("lstm_states", Callee::LstmStates)
+                 .Case("normal", Callee::Normal)
+                 .Case("bernoulli", Callee::Bernoulli)
+                 .Case("gauss", Callee::Gauss)
+                 .Default(activation ? Callee::Activation : Callee::Unresolved);
+  e.activation = activation.value_or(Activation::None);
   auto checkArgs = [&](std::vector<Ty> &tys) {
     bool ok = true;
     for (const Arg &a : e.args) {
@@ -224,7 +237,7 @@ Ty Sema::checkCall(const Expr &e) {
     return false;
   };
 
-  if (name == "normal") {
+  if (e.callee == Callee::Normal) {
     if (!positionalOnly(e, diag) || !arity(2))
       return Ty::error();
     for (const Arg &a : e.args) {
@@ -239,13 +252,13 @@ Ty Sema::checkCall(const Expr &e) {
     }
     return Ty::distribution("normal", 0);
   }
-  if (name == "lstm_states") {
+  if (e.callee == Callee::LstmStates) {
     error(e.loc, "lstm_states(...) must be assigned to one or more states, "
                  "as 's, g = lstm_states(v)'");
     return Ty::error();
   }
 
-  if (name == "bernoulli") {
+  if (e.callee == Callee::Bernoulli) {
     if (!arity(1))
       return Ty::error();
     if (!e.args[0].name.empty() && e.args[0].name != "logits") {
@@ -253,7 +266,7 @@ Ty Sema::checkCall(const Expr &e) {
                                e.args[0].name + "'");
       return Ty::error();
     }
-  } else if (name == "gauss") {
+  } else if (e.callee == Callee::Gauss) {
     if (!arity(2))
       return Ty::error();
     const char *names[] = {"mean", "logvar"};
@@ -268,7 +281,7 @@ Ty Sema::checkCall(const Expr &e) {
   }
 
   std::vector<Ty> tys;
-  if (name == "concat") {
+  if (e.callee == Callee::Concat) {
     if (e.args.empty()) {
       error(e.loc, "concat needs at least one argument");
       return Ty::error();
@@ -283,7 +296,7 @@ Ty Sema::checkCall(const Expr &e) {
     }
     return Ty::tensor(total);
   }
-  if (name == "fill") {
+  if (e.callee == Callee::Fill) {
     if (!arity(3) || !checkArgs(tys))
       return Ty::error();
     for (size_t i = 0; i < 3; ++i)
@@ -291,17 +304,17 @@ Ty Sema::checkCall(const Expr &e) {
         return Ty::error();
     return tys[0];
   }
-  if (isActivation(name)) {
+  if (e.callee == Callee::Activation) {
     if (!arity(1) || !checkArgs(tys) || !needTensor(tys[0], e.args[0], -1))
       return Ty::error();
     return tys[0];
   }
-  if (name == "bernoulli") {
+  if (e.callee == Callee::Bernoulli) {
     if (!checkArgs(tys) || !needTensor(tys[0], e.args[0], -1))
       return Ty::error();
     return Ty::distribution("bernoulli", tys[0].size);
   }
-  if (name == "gauss") {
+  if (e.callee == Callee::Gauss) {
     if (!checkArgs(tys) || !needTensor(tys[0], e.args[0], -1) ||
         !needTensor(tys[1], e.args[1], tys[0].size))
       return Ty::error();
@@ -316,7 +329,7 @@ Ty Sema::checkCall(const Expr &e) {
   return Ty::error();
 }
 
-Ty Sema::checkExpr(const Expr &e) {
+Ty Sema::checkExpr(Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Number:
     return Ty::number();

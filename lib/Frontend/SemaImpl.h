@@ -81,7 +81,7 @@ struct Var {
 
 class Sema {
 public:
-  Sema(const Model &model, DiagEngine &diag) : model(model), diag(diag) {}
+  Sema(Model &model, DiagEngine &diag) : model(model), diag(diag) {}
   bool run();
 
 private:
@@ -89,10 +89,10 @@ private:
 
   // Declarations.
   void collectDecls();
-  void checkData(const Decl &d);
-  void checkMask(const Decl &d);
-  void checkNet(const Decl &d);
-  void checkParam(const Decl &d);
+  void checkData(Decl &d);
+  void checkMask(Decl &d);
+  void checkNet(Decl &d);
+  void checkParam(Decl &d);
   void checkPolicy(const Decl &d);
   void checkSitePairing();
   /// The primary's and the guide's step loops must run over the same steps
@@ -105,18 +105,19 @@ private:
 
   // Policy bodies.
   void checkStmts(const std::vector<StmtPtr> &body);
-  void checkStmt(const Stmt &s);
-  void checkAssign(const Stmt &s);
-  void checkSample(const Stmt &s);
+  void checkStmt(Stmt &s);
+  void checkAssign(Stmt &s);
+  void checkSample(Stmt &s);
   /// Checks a `~` statement; false after an error that leaves a latent
   /// site undefined.
-  bool checkSite(const Stmt &s);
-  void checkFor(const Stmt &s);
+  bool checkSite(Stmt &s);
+  void checkFor(Stmt &s);
   bool checkLoopBound(const Expr &e, int64_t &value);
-  Ty checkExpr(const Expr &e);
+  Ty checkExpr(Expr &e);
   Ty checkName(const Expr &e);
-  Ty checkMember(const Expr &e);
-  Ty checkCall(const Expr &e);
+  Ty checkMember(Expr &e);
+  /// Checks a call and resolves its callee.
+  Ty checkCall(Expr &e);
   Ty checkNetCall(const Expr &e, const Decl &net);
   /// Reads the view `field` of `data` at `loc`; `fieldLoc` is where the
   /// field is spelt, for an unknown field.
@@ -136,7 +137,7 @@ private:
   /// The output type of an mlp/affine net; Error when malformed.
   Ty netResult(const Decl &net) const;
 
-  const Model &model;
+  Model &model;
   DiagEngine &diag;
   llvm::StringMap<const Decl *> decls;
   const Decl *dataInput = nullptr, *steps = nullptr;

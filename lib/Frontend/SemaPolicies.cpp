@@ -88,7 +88,7 @@ void Sema::checkStmts(const std::vector<StmtPtr> &body) {
   }
 }
 
-void Sema::checkStmt(const Stmt &s) {
+void Sema::checkStmt(Stmt &s) {
   switch (s.kind) {
   case Stmt::Kind::Assign:
     return checkAssign(s);
@@ -104,7 +104,7 @@ static const char *reservedKind(const Decl *d) {
   return d ? declKindName(d->kind) : nullptr;
 }
 
-void Sema::checkAssign(const Stmt &s) {
+void Sema::checkAssign(Stmt &s) {
   for (const Target &t : s.targets) {
     if (!t.field.empty() || !t.index.empty()) {
       error(t.loc, "cannot assign to '" + t.str() +
@@ -144,15 +144,16 @@ void Sema::checkAssign(const Stmt &s) {
     }
     defineVar(t.name, ty, t.loc);
   };
-  const Expr &value = *s.value;
+  Expr &value = *s.value;
   if (s.targets.size() > 1 ||
       (value.kind == Expr::Kind::Call && value.name == "lstm_states")) {
-    const Expr &v = value;
+    Expr &v = value;
     if (v.kind != Expr::Kind::Call || v.name != "lstm_states") {
       error(s.targets[1].loc, "several targets need lstm_states(...) on the "
                               "right-hand side");
       return defineBroken();
     }
+    v.callee = Callee::LstmStates;
     if (v.args.size() != 1) {
       error(v.loc, "lstm_states takes one argument");
       return defineBroken();
@@ -186,7 +187,7 @@ void Sema::checkAssign(const Stmt &s) {
   assignTarget(t, ty);
 }
 
-void Sema::checkSample(const Stmt &s) {
+void Sema::checkSample(Stmt &s) {
   if (checkSite(s))
     return;
   // Define a latent site's name anyway so that its uses report nothing
@@ -203,7 +204,7 @@ static std::string formatNumber(double value) {
   return text;
 }
 
-bool Sema::checkSite(const Stmt &s) {
+bool Sema::checkSite(Stmt &s) {
   const Target &t = s.targets[0];
   Ty dist = checkExpr(*s.value);
   if (dist.isError())
@@ -353,7 +354,7 @@ bool Sema::checkLoopBound(const Expr &e, int64_t &value) {
   return false;
 }
 
-void Sema::checkFor(const Stmt &s) {
+void Sema::checkFor(Stmt &s) {
   if (!loopVar.empty()) {
     error(s.loc, "nested step loops are not supported");
     return;

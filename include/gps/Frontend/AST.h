@@ -2,12 +2,16 @@
 //
 // The syntax tree the parser builds and Sema checks. Nodes own their
 // children through std::unique_ptr and keep the llvm::SMLoc of their first
-// token.
+// token. The parser keeps kind words as spelled (`glorot`, `mcar`, `relu`);
+// Sema resolves each once into an enum on the node, which is what MLIRGen
+// and the dump read.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef GPS_FRONTEND_AST_H
 #define GPS_FRONTEND_AST_H
+
+#include "gps/Runtime/Contract.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -21,6 +25,32 @@
 
 namespace gps {
 namespace ast {
+
+//===----------------------------------------------------------------------===//
+// Kinds resolved by Sema
+//===----------------------------------------------------------------------===//
+
+/// An elementwise function: a net layer's activation (`1000 relu`) or a call
+/// (`sigmoid(c)`).
+enum class Activation { None, Relu, Tanh, Sigmoid, Softplus, Exp, Log };
+
+/// The activation spelled `name`; none for any other word (and for "").
+std::optional<Activation> parseActivation(llvm::StringRef name);
+
+/// What a call names.
+enum class Callee {
+  Unresolved, // not (yet) resolved by Sema
+  Net,        // a declared net
+  Concat,
+  Fill,
+  LstmStates,
+  Normal, // the standard normal(0, 1)
+  Bernoulli,
+  Gauss,
+  Activation, // Expr::activation says which
+};
+
+enum class NetArch { Mlp, Affine, Lstm };
 
 //===----------------------------------------------------------------------===//
 // Expressions
@@ -60,6 +90,9 @@ struct Expr {
   char op = 0;            // Binary: + - * /
   ExprPtr lhs, rhs;       // Binary, Divergence (from || to); Negate: lhs
   unsigned height = 1;    // of the tree rooted here; bounded by the parser
+  // Call, resolved by Sema from `name`.
+  Callee callee = Callee::Unresolved;
+  Activation activation = Activation::None; // callee Activation
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
 };
@@ -117,13 +150,15 @@ struct Stmt {
 /// One layer of an mlp/affine net: `1000 relu`, `784`, `gauss(100)`.
 struct Layer {
   int64_t size = 0;
-  std::string activation; // empty, relu, tanh, sigmoid, softplus, exp
+  std::string activation; // empty, relu, tanh, sigmoid, softplus, exp, log
   bool gauss = false;     // a Gaussian head: 2*size outputs
   llvm::SMLoc loc, activationLoc;
+  Activation activationKind = Activation::None; // resolved by Sema
 };
 
 struct NetSpec {
   std::string arch; // mlp | affine | lstm
+  std::optional<NetArch> archKind; // resolved by Sema
   llvm::SMLoc loc;
   int64_t inputs = 0;
   std::vector<Layer> layers; // mlp, affine
@@ -147,11 +182,13 @@ struct Decl {
 
   // Data / Param: element kind and size.
   TypeAnnot type;
+  std::optional<rt::contract::Data> dataKind; // Data: resolved by Sema
   std::vector<int64_t> shape; // Param: [n] or [m, n]
   std::optional<std::pair<double, double>> range; // Data
   llvm::SMLoc rangeLoc;                           // Data: the '['
   // Mask: `mar(14, image = 28x28)` / `mcar(0.6)`, optional `on x`.
-  std::string maskKind;
+  std::string maskSpelling;
+  std::optional<rt::contract::Mask> maskKind; // resolved by Sema
   double maskAmount = 0;
   std::vector<int64_t> image;
   std::string maskOn;
@@ -162,6 +199,7 @@ struct Decl {
   // Param: initialiser name (zeros by default).
   std::string init;
   llvm::SMLoc initLoc;
+  std::optional<rt::contract::Init> initKind; // resolved by Sema
   // Net.
   NetSpec net;
   // Policy.

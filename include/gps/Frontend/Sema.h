@@ -2,7 +2,9 @@
 //
 // Checks names, types and shapes, loops and indices, the pairing of guide and
 // primary sample sites, and the information-flow rule (the primary reads only
-// the inputs it declares, never guide-only data). MLIRGen runs only on a
+// the inputs it declares, never guide-only data). Resolves the kind words
+// the parser kept as spelled (data, mask, initialiser, net architecture,
+// activation, callee) into the enums of the AST. MLIRGen runs only on a
 // model that passed Sema.
 //
 //===----------------------------------------------------------------------===//
@@ -16,10 +18,8 @@ namespace gps {
 class DiagEngine;
 
 /// Returns true when the model is well formed; reports every error found.
-bool checkModel(const ast::Model &model, DiagEngine &diag);
-
-/// Builtin functions of the language, shared by Sema and MLIRGen.
-bool isActivation(llvm::StringRef name);
+/// Fills in the resolved kinds of `model`'s nodes.
+bool checkModel(ast::Model &model, DiagEngine &diag);
 
 } // namespace gps
 

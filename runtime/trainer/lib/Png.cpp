@@ -1,4 +1,4 @@
-//===- Png.cpp - a minimal PNG writer ---------------------------*- C++ -*-===//
+//===- Png.cpp - PNG writing through libpng ---------------------*- C++ -*-===//
 //
 // Part of the gps project.
 //
@@ -8,28 +8,12 @@
 
 #include "gps/Trainer/Files.h"
 
-#include <zlib.h>
+#include <png.h>
 
 #include <climits>
+#include <cstring>
 
 using namespace gps::rt;
-
-static void appendU32(std::vector<uint8_t> &out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<uint8_t>(value >> shift));
-}
-
-/// Appends one chunk: length, type, data, CRC of type and data.
-static void appendChunk(std::vector<uint8_t> &out, const char type[4],
-                        const std::vector<uint8_t> &data) {
-  appendU32(out, static_cast<uint32_t>(data.size()));
-  size_t typeAt = out.size();
-  out.insert(out.end(), type, type + 4);
-  out.insert(out.end(), data.begin(), data.end());
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, out.data() + typeAt, static_cast<uInt>(4 + data.size()));
-  appendU32(out, static_cast<uint32_t>(crc));
-}
 
 Error gps::rt::encodePng(const Image &image, std::vector<uint8_t> &bytes) {
   if (image.width <= 0 || image.height <= 0 || image.width > INT32_MAX / 4 ||
@@ -43,37 +27,31 @@ Error gps::rt::encodePng(const Image &image, std::vector<uint8_t> &bytes) {
   if (image.pixels.size() != rowBytes * static_cast<size_t>(image.height))
     return Error::failure("PNG: pixel buffer does not match the image size");
 
-  // Scanlines, each led by filter type 0 (none).
-  std::vector<uint8_t> raw;
-  raw.reserve((rowBytes + 1) * static_cast<size_t>(image.height));
-  for (int64_t y = 0; y < image.height; ++y) {
-    raw.push_back(0);
-    auto row = image.pixels.begin() + static_cast<ptrdiff_t>(y * rowBytes);
-    raw.insert(raw.end(), row, row + static_cast<ptrdiff_t>(rowBytes));
+  // libpng's simplified API: an error inside libpng comes back as a zero
+  // return with the reason in `png.message`. The buffer starts at libpng's
+  // upper bound; a write that needs more says how much, and is done again.
+  png_image png;
+  std::memset(&png, 0, sizeof png);
+  png.version = PNG_IMAGE_VERSION;
+  png.width = static_cast<png_uint_32>(image.width);
+  png.height = static_cast<png_uint_32>(image.height);
+  png.format = image.channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  png_alloc_size_t size = PNG_IMAGE_PNG_SIZE_MAX(png);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bytes.resize(size);
+    if (png_image_write_to_memory(&png, bytes.data(), &size,
+                                  /*convert_to_8_bit=*/0, image.pixels.data(),
+                                  static_cast<png_int_32>(rowBytes),
+                                  /*colormap=*/nullptr)) {
+      bytes.resize(size);
+      return Error::success();
+    }
+    if ((png.warning_or_error & PNG_IMAGE_ERROR) || size <= bytes.size())
+      break;
   }
-  uLongf packedSize = compressBound(static_cast<uLong>(raw.size()));
-  std::vector<uint8_t> packed(packedSize);
-  if (compress2(packed.data(), &packedSize, raw.data(),
-                static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION) != Z_OK)
-    return Error::failure("PNG: zlib compression failed");
-  packed.resize(packedSize);
-
-  std::vector<uint8_t> header;
-  appendU32(header, static_cast<uint32_t>(image.width));
-  appendU32(header, static_cast<uint32_t>(image.height));
-  header.push_back(8);                           // bit depth
-  header.push_back(image.channels == 1 ? 0 : 2); // gray or RGB
-  header.push_back(0);                           // deflate
-  header.push_back(0);                           // adaptive filtering
-  header.push_back(0);                           // no interlace
-
-  static const uint8_t signature[8] = {0x89, 'P',  'N',  'G',
-                                       '\r', '\n', 0x1A, '\n'};
-  bytes.assign(signature, signature + 8);
-  appendChunk(bytes, "IHDR", header);
-  appendChunk(bytes, "IDAT", packed);
-  appendChunk(bytes, "IEND", {});
-  return Error::success();
+  bytes.clear();
+  return Error::failure(std::string("PNG: ") +
+                        (png.message[0] ? png.message : "libpng failed"));
 }
 
 Error gps::rt::writePng(const std::string &path, const Image &image) {

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Subprocess.h"
 #include "TestUtil.h"
 
 #include "gps/Runtime/Idx.h"
@@ -20,14 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -39,74 +35,10 @@ using nlohmann::json;
 
 namespace {
 
-/// How a child ended: its exit status, or the signal that killed it.
-struct Outcome {
-  int exitCode = -1;
-  int signal = 0;
-  std::string err;
-};
-
-/// What to do to the child while it runs.
-struct Harm {
-  /// Environment variable "NAME=VALUE" to add.
-  std::string env;
-  /// RLIMIT_FSIZE in bytes (0: none).
-  uint64_t fileSizeLimit = 0;
-  /// SIGKILL after this many microseconds (0: never).
-  long killAfterMicros = 0;
-  /// Send `signals` (one every millisecond) once this file is not empty.
-  std::string signalWhen;
-  std::vector<int> signals;
-};
-
+/// Runs the fake trainer executable with `args`, doing `harm` to it.
 Outcome runTrainer(const std::vector<std::string> &args, const TempDir &dir,
                    const Harm &harm = {}) {
-  std::string errPath = dir.file("child.err");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (null < 0 || err < 0 || ::dup2(null, 1) < 0 || ::dup2(err, 2) < 0)
-      ::_exit(99);
-    if (!harm.env.empty())
-      ::putenv(const_cast<char *>(harm.env.c_str()));
-    if (harm.fileSizeLimit) {
-      struct rlimit limit = {harm.fileSizeLimit, harm.fileSizeLimit};
-      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0)
-        ::_exit(97);
-    }
-    std::vector<char *> argv;
-    std::string program = GPS_FAKE_TRAINER;
-    argv.push_back(program.data());
-    std::vector<std::string> copy = args;
-    for (std::string &arg : copy)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
-    ::_exit(98);
-  }
-  if (harm.killAfterMicros) {
-    ::usleep(static_cast<useconds_t>(harm.killAfterMicros));
-    ::kill(pid, SIGKILL);
-  }
-  if (!harm.signalWhen.empty()) {
-    for (int i = 0; i < 4000 && readFileBytes(harm.signalWhen).empty(); ++i)
-      ::usleep(1000);
-    for (int signal : harm.signals) {
-      ::kill(pid, signal);
-      ::usleep(1000);
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  Outcome outcome;
-  if (WIFEXITED(status))
-    outcome.exitCode = WEXITSTATUS(status);
-  else
-    outcome.signal = WTERMSIG(status);
-  std::vector<uint8_t> err = readFileBytes(errPath);
-  outcome.err.assign(err.begin(), err.end());
-  return outcome;
+  return runChild(GPS_FAKE_TRAINER, args, dir, harm);
 }
 
 /// The records of a .jsonl file without the timing column; every line must

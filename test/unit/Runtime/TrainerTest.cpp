@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeModel.h"
+#include "Subprocess.h"
 #include "TestUtil.h"
 
 #include "gps/Runtime/Idx.h"
@@ -19,13 +20,10 @@
 #include "gps/Trainer/Trainer.h"
 
 #include <nlohmann/json.hpp>
-#include <zlib.h>
-
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <png.h>
 
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -538,64 +536,100 @@ TEST_F(TrainerTest, EvalPrintsMeanTerms) {
   EXPECT_NE(result.err.find("has no sample entry point"), std::string::npos);
 }
 
-/// The width, height and colour type of a PNG file, and its raw scanlines.
-bool decodePng(const std::vector<uint8_t> &bytes, uint32_t &width,
-               uint32_t &height, int &colorType, std::vector<uint8_t> &raw) {
-  static const uint8_t signature[8] = {0x89, 'P',  'N',  'G',
-                                       '\r', '\n', 0x1A, '\n'};
-  if (bytes.size() < 8 || !std::equal(signature, signature + 8, bytes.begin()))
-    return false;
-  auto u32 = [&](size_t at) {
-    return uint32_t(bytes[at]) << 24 | uint32_t(bytes[at + 1]) << 16 |
-           uint32_t(bytes[at + 2]) << 8 | bytes[at + 3];
-  };
-  std::vector<uint8_t> idat;
-  for (size_t at = 8; at + 12 <= bytes.size();) {
-    uint32_t length = u32(at);
-    std::string type(bytes.begin() + at + 4, bytes.begin() + at + 8);
-    const uint8_t *data = bytes.data() + at + 8;
-    uLong crc = crc32(crc32(0, Z_NULL, 0), bytes.data() + at + 4, length + 4);
-    if (crc != u32(at + 8 + length))
-      return false;
-    if (type == "IHDR") {
-      width = u32(at + 8);
-      height = u32(at + 12);
-      colorType = data[9];
-    } else if (type == "IDAT") {
-      idat.insert(idat.end(), data, data + length);
-    }
-    at += 12 + length;
+/// Reads a PNG file (or, with `fromMemory`, the bytes `bytes`) with libpng's
+/// simplified reader, in the format it was written in: gray stays one
+/// channel, RGB three. Returns libpng's message on failure, "" on success.
+std::string readPng(const std::string &path, Image &image,
+                    const std::vector<uint8_t> *bytes = nullptr) {
+  png_image png;
+  std::memset(&png, 0, sizeof png);
+  png.version = PNG_IMAGE_VERSION;
+  bool begun = bytes ? png_image_begin_read_from_memory(&png, bytes->data(),
+                                                        bytes->size())
+                     : png_image_begin_read_from_file(&png, path.c_str());
+  if (!begun)
+    return std::string("begin: ") + png.message;
+  if (png.format != PNG_FORMAT_GRAY && png.format != PNG_FORMAT_RGB) {
+    png_image_free(&png);
+    return "format " + std::to_string(png.format) + ", not 8-bit gray or RGB";
   }
-  int channels = colorType == 2 ? 3 : 1;
-  raw.resize(size_t(height) * (1 + width * channels));
-  uLongf rawSize = raw.size();
-  return uncompress(raw.data(), &rawSize, idat.data(), idat.size()) == Z_OK &&
-         rawSize == raw.size();
+  image = Image(png.width, png.height, PNG_IMAGE_PIXEL_CHANNELS(png.format));
+  if (!png_image_finish_read(&png, /*background=*/nullptr, image.pixels.data(),
+                             /*row_stride=*/0, /*colormap=*/nullptr))
+    return std::string("finish: ") + png.message;
+  return "";
 }
 
-TEST(PngTest, EncodesPixelsLosslessly) {
-  Image image(3, 2, 3);
-  for (size_t i = 0; i < image.pixels.size(); ++i)
-    image.pixels[i] = static_cast<uint8_t>(i * 13);
-  std::vector<uint8_t> bytes;
-  ASSERT_FALSE(static_cast<bool>(encodePng(image, bytes)));
-  uint32_t width = 0, height = 0;
-  int colorType = -1;
-  std::vector<uint8_t> raw;
-  ASSERT_TRUE(decodePng(bytes, width, height, colorType, raw));
-  EXPECT_EQ(width, 3u);
-  EXPECT_EQ(height, 2u);
-  EXPECT_EQ(colorType, 2);
-  for (uint32_t y = 0; y < 2; ++y) {
-    EXPECT_EQ(raw[y * 10], 0); // filter: none
-    for (uint32_t i = 0; i < 9; ++i)
-      EXPECT_EQ(raw[y * 10 + 1 + i], image.pixels[y * 9 + i]);
+/// An image whose bytes vary from pixel to pixel and row to row (0 and 255
+/// included), so that a lost, swapped or filtered-wrong byte shows.
+Image patternImage(int64_t width, int64_t height, int channels) {
+  Image image(width, height, channels);
+  uint32_t state = 12345;
+  for (size_t i = 0; i < image.pixels.size(); ++i) {
+    state = state * 1103515245u + 12345u;
+    image.pixels[i] = i % 7 == 0 ? 0 : i % 11 == 0 ? 255 : uint8_t(state >> 16);
   }
-  Image gray(2, 2, 1, 7);
-  ASSERT_FALSE(static_cast<bool>(encodePng(gray, bytes)));
-  ASSERT_TRUE(decodePng(bytes, width, height, colorType, raw));
-  EXPECT_EQ(colorType, 0);
-  EXPECT_TRUE(static_cast<bool>(encodePng(Image(0, 2, 1), bytes)));
+  return image;
+}
+
+void expectSameImage(const Image &actual, const Image &expected) {
+  EXPECT_EQ(actual.width, expected.width);
+  EXPECT_EQ(actual.height, expected.height);
+  EXPECT_EQ(actual.channels, expected.channels);
+  ASSERT_EQ(actual.pixels.size(), expected.pixels.size());
+  for (size_t i = 0; i < actual.pixels.size(); ++i)
+    ASSERT_EQ(int(actual.pixels[i]), int(expected.pixels[i])) << "byte " << i;
+}
+
+TEST(PngTest, WritesFilesThatLibpngReadsBackExactly) {
+  TempDir dir;
+  for (int channels : {1, 3}) {
+    for (auto [width, height] : {std::pair<int64_t, int64_t>{1, 1},
+                                 {3, 2},
+                                 {37, 29}}) {
+      SCOPED_TRACE(std::to_string(width) + "x" + std::to_string(height) + "x" +
+                   std::to_string(channels));
+      Image image = patternImage(width, height, channels);
+      std::string path = dir.file("image.png");
+      Error err = writePng(path, image);
+      ASSERT_FALSE(static_cast<bool>(err)) << err.message();
+      Image read;
+      ASSERT_EQ(readPng(path, read), "");
+      expectSameImage(read, image);
+
+      // encodePng gives the bytes writePng writes.
+      std::vector<uint8_t> bytes;
+      ASSERT_FALSE(static_cast<bool>(encodePng(image, bytes)));
+      EXPECT_EQ(bytes, readFileBytes(path));
+      Image decoded;
+      ASSERT_EQ(readPng("", decoded, &bytes), "");
+      expectSameImage(decoded, image);
+    }
+  }
+  // Only the file itself is left: the temporary file was renamed.
+  EXPECT_EQ(dir.list(), std::vector<std::string>{"image.png"});
+}
+
+TEST(PngTest, RejectsBadImages) {
+  std::vector<uint8_t> bytes;
+  Error err = encodePng(Image(0, 2, 1), bytes);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_EQ(err.message(), "PNG: bad image size 0x2");
+  err = encodePng(Image(2, 2, 2), bytes);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_EQ(err.message(), "PNG: 2 channels (1 or 3 supported)");
+  Image truncated(2, 2, 3);
+  truncated.pixels.pop_back();
+  err = encodePng(truncated, bytes);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_EQ(err.message(), "PNG: pixel buffer does not match the image size");
+
+  TempDir dir;
+  std::string path = dir.file("bad.png");
+  expectFailure(writePng(path, Image(2, 0, 3)), path, "bad image size 2x0");
+  std::string missing = dir.file("no/such/dir/image.png");
+  EXPECT_TRUE(static_cast<bool>(writePng(missing, Image(2, 2, 3))));
+  EXPECT_TRUE(dir.list().empty());
 }
 
 TEST_F(TrainerTest, SampleWritesAPngGrid) {
@@ -603,14 +637,11 @@ TEST_F(TrainerTest, SampleWritesAPngGrid) {
   ASSERT_EQ(run(model, trainArgs("run", "5")).status, 0);
   Result result = run(model, {"sample", "--out", dir.file("run"), "--n", "9"});
   ASSERT_EQ(result.status, 0) << result.err;
-  uint32_t width = 0, height = 0;
-  int colorType = -1;
-  std::vector<uint8_t> raw;
-  ASSERT_TRUE(decodePng(readFileBytes(dir.file("run/samples.png")), width,
-                        height, colorType, raw));
+  Image image;
+  ASSERT_EQ(readPng(dir.file("run/samples.png"), image), "");
   // 3 x 3 cells of 4 x 4 pixels with 2 pixels of padding.
-  EXPECT_EQ(width, 3u * 6 + 2);
-  EXPECT_EQ(height, 3u * 6 + 2);
+  EXPECT_EQ(image.width, 3 * 6 + 2);
+  EXPECT_EQ(image.height, 3 * 6 + 2);
 
   // Masked: known | imputed | original per cell.
   ModelEntryPoints masked = fakeModel(fakeManifest(
@@ -621,9 +652,9 @@ TEST_F(TrainerTest, SampleWritesAPngGrid) {
                         "--png", png});
   ASSERT_EQ(result.status, 0) << result.err;
   EXPECT_NE(result.out.find("wrote 4 imputations"), std::string::npos);
-  ASSERT_TRUE(decodePng(readFileBytes(png), width, height, colorType, raw));
-  EXPECT_EQ(width, 1u * (3 * 4 + 2 + 2) + 2);
-  EXPECT_EQ(height, 4u * 6 + 2);
+  ASSERT_EQ(readPng(png, image), "");
+  EXPECT_EQ(image.width, 1 * (3 * 4 + 2 + 2) + 2);
+  EXPECT_EQ(image.height, 4 * 6 + 2);
 }
 
 //===----------------------------------------------------------------------===//
@@ -749,35 +780,14 @@ TEST(ManifestTest, InitialisersFollowTheManifest) {
 /// sends SIGTERM as soon as that file is not empty.
 Result runExecutable(const std::vector<std::string> &args, const TempDir &dir,
                      const std::string &sigtermWhen = "") {
-  std::string outPath = dir.file("child.out"), errPath = dir.file("child.err");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
-      ::_exit(99);
-    std::vector<char *> argv;
-    std::string program = GPS_FAKE_TRAINER;
-    argv.push_back(program.data());
-    std::vector<std::string> copy = args;
-    for (std::string &arg : copy)
-      argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(program.c_str(), argv.data());
-    ::_exit(98);
-  }
+  Harm harm;
   if (!sigtermWhen.empty()) {
-    for (int i = 0; i < 2000 && readFileBytes(sigtermWhen).empty(); ++i)
-      ::usleep(5000);
-    ::kill(pid, SIGTERM);
+    harm.signalWhen = sigtermWhen;
+    harm.signals = {SIGTERM};
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::vector<uint8_t> out = readFileBytes(outPath),
-                       err = readFileBytes(errPath);
-  return {code, std::string(out.begin(), out.end()),
-          std::string(err.begin(), err.end())};
+  Outcome child = runChild(GPS_FAKE_TRAINER, args, dir, harm,
+                           /*captureStdout=*/true);
+  return {child.status(), child.out, child.err};
 }
 
 TEST_F(TrainerTest, ExecutableRunsTheModelItLinks) {

@@ -1,15 +1,12 @@
-//===- Png.h - a minimal PNG writer -----------------------------*- C++ -*-===//
+//===- Png.h - PNG output through libpng ------------------------*- C++ -*-===//
 //
 // Part of the gps project.
 //
 //===----------------------------------------------------------------------===//
 //
-// Writes 8-bit grayscale or RGB PNG files with zlib (no libpng): one IHDR,
-// one IDAT of unfiltered scanlines, IEND. Not libpng because every compiled
-// trainer links the libraries that gpsc names (GPS_TRAINER_LINK in
-// lib/Target/CMakeLists.txt: openblas, z, pthread, m); libpng would add
-// -lpng16 there, and this writer is small and checked by a decoder in
-// TrainerTest.cpp.
+// Writes 8-bit grayscale or RGB PNG files with libpng's simplified write API
+// (Debian: libpng-dev). Every compiled trainer therefore links -lpng16
+// (GPS_TRAINER_LINK in lib/Target/CMakeLists.txt).
 //
 //===----------------------------------------------------------------------===//
 
