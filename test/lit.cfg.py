@@ -2,6 +2,7 @@
 # lit configuration of the gps regression tests (check-gps).
 
 import os
+import shutil
 import sys
 
 import lit.formats
@@ -36,3 +37,15 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # run.
 if getattr(config, "gps_sanitize", False):
     config.available_features.add("asan")
+
+# The CUDA toolkit (in $CUDA_PATH, default /usr/local/cuda): --emit=ptx
+# links its libdevice (REQUIRES: libdevice), and its assembler checks the
+# PTX (REQUIRES: ptxas).
+cuda_path = os.environ.get("CUDA_PATH") or "/usr/local/cuda"
+if os.path.exists(os.path.join(cuda_path, "nvvm", "libdevice",
+                               "libdevice.10.bc")):
+    config.available_features.add("libdevice")
+ptxas = shutil.which("ptxas") or os.path.join(cuda_path, "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

@@ -202,17 +202,17 @@ LogicalResult KernelBuilder::outline(linalg::GenericOp op) {
     (type == utils::IteratorType::parallel ? parallel : reduction)
         .push_back(dim);
 
-  // Values from above: constants are rebuilt in the kernel, others passed.
-  llvm::SetVector<Value> above;
+  // The extents and the values the body uses from above: constants are
+  // rebuilt in the kernel, others passed.
+  llvm::SetVector<Value> above(sizes.begin(), sizes.end());
   getUsedValuesDefinedAbove(op.getRegion(), above);
   SmallVector<Value> args(op->getOperands());
-  llvm::append_range(args, sizes);
   SmallVector<Operation *> constants;
   for (Value value : above) {
     if (Operation *def = value.getDefiningOp();
         def && def->hasTrait<OpTrait::ConstantLike>())
       constants.push_back(def);
-    else
+    else if (!llvm::is_contained(args, value))
       args.push_back(value);
   }
 
@@ -226,8 +226,9 @@ LogicalResult KernelBuilder::outline(linalg::GenericOp op) {
     map.map(value, arg);
   for (Operation *def : constants)
     b.clone(*def, map);
-  ValueRange kernelSizes =
-      kernel.getArguments().slice(op->getNumOperands(), sizes.size());
+  SmallVector<Value> kernelSizes;
+  for (Value size : sizes)
+    kernelSizes.push_back(map.lookup(size));
   SmallVector<Value> ivs(sizes.size());
   Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
 

@@ -132,6 +132,7 @@ void gps::buildNVVMCodegenPipeline(OpPassManager &pm,
   kernels.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
+  binary.toolkitPath = options.toolkitPath;
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 

@@ -36,6 +36,8 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
+
 #ifndef GPS_VERSION
 #define GPS_VERSION "unknown"
 #endif
@@ -122,6 +124,21 @@ static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
             cl::value_desc("sm_XY"), cl::init("sm_90"), cl::cat(gpscCategory));
+
+static cl::opt<std::string> cudaPath(
+    "cuda-path",
+    cl::desc("The CUDA toolkit, for the libdevice math library of the "
+             "kernels (default: $CUDA_PATH, else /usr/local/cuda)"),
+    cl::value_desc("dir"), cl::cat(gpscCategory));
+
+/// The CUDA toolkit --cuda-path or the environment names.
+static std::string cudaToolkit() {
+  if (cudaPath.getNumOccurrences())
+    return cudaPath;
+  if (const char *env = std::getenv("CUDA_PATH"); env && *env)
+    return env;
+  return "/usr/local/cuda";
+}
 
 static cl::opt<Report> report(
     "report", cl::desc("Print a report on standard output"),
@@ -245,6 +262,15 @@ static int run() {
       return 1;
     gps::GPUOptions gpu;
     gpu.chip = gpuArch;
+    gpu.toolkitPath = cudaToolkit();
+    llvm::SmallString<128> libdevice(gpu.toolkitPath);
+    llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+    if (!llvm::sys::fs::exists(libdevice)) {
+      llvm::WithColor::error(llvm::errs(), "gpsc")
+          << "--emit=ptx needs the CUDA toolkit's libdevice, not found at '"
+          << libdevice << "' (set --cuda-path or CUDA_PATH)\n";
+      return 1;
+    }
     gps::buildNVVMCodegenPipeline(codegen, gpu);
     if (failed(codegen.run(*module)))
       return 1;

@@ -55,6 +55,9 @@ void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
 struct GPUOptions {
   /// The GPU the kernels are compiled for (an NVIDIA compute capability).
   std::string chip = "sm_90";
+  /// The CUDA toolkit whose libdevice (nvvm/libdevice/libdevice.10.bc)
+  /// provides the kernels' math functions (expf, log1pf, tanhf, ...).
+  std::string toolkitPath = "/usr/local/cuda";
 };
 
 /// From bufferized code to kernels (gpsc --target=cuda --emit=mlir-gpu):
