@@ -9,6 +9,7 @@
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
@@ -94,12 +95,15 @@ void gps::buildLoweringPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-void gps::buildCPUCodegenPipeline(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+/// Host code to the LLVM dialect; `gpu` adds the lowering of kernel
+/// launches and device buffers to the GPU runtime's calls.
+static void buildHostToLLVM(OpPassManager &pm, bool gpu) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLLVMPass());
+  if (gpu)
+    pm.addPass(createGpuToLLVMConversionPass());
   FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
   // Buffers come from the runtime's arena (Interface.h).
   memrefOptions.useGenericFunctions = true;
@@ -112,8 +116,18 @@ void gps::buildCPUCodegenPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void gps::buildCPUCodegenPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  buildHostToLLVM(pm, /*gpu=*/false);
+}
+
+void gps::buildCUDAHostCodegenPipeline(OpPassManager &pm) {
+  buildHostToLLVM(pm, /*gpu=*/true);
+}
+
 void gps::buildGPUKernelPipeline(OpPassManager &pm) {
   pm.addPass(createConvertLinalgToGPUPass());
+  pm.addPass(createDeviceBuffersPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -181,6 +195,11 @@ void gps::registerPipelines() {
       "gps-nvvm-codegen-pipeline",
       "Compile the kernels to PTX for sm_90 (gpsc --emit=ptx)",
       [](OpPassManager &pm) { buildNVVMCodegenPipeline(pm); });
+  PassPipelineRegistration<>(
+      "gps-cuda-host-codegen-pipeline",
+      "Lower the host code launching kernels to the LLVM dialect, kernel "
+      "launches to GPU runtime calls (after the NVVM codegen pipeline)",
+      [](OpPassManager &pm) { buildCUDAHostCodegenPipeline(pm); });
   PassPipelineRegistration<>(
       "gps-gradient-pipeline",
       "Expand the terms, build the loss and differentiate it (gpsc "

@@ -16,6 +16,8 @@ using namespace mlir;
 void gps::registerCUDATranslations(DialectRegistry &registry) {
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
+  // The host side: gpu.binary embedded and loaded, gpu.launch_func called.
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
 }
 
 std::optional<std::string> gps::getKernelPTX(ModuleOp module) {
@@ -37,25 +39,32 @@ std::optional<std::string> gps::getKernelPTX(ModuleOp module) {
 namespace {
 /// What one call of an entry point launches.
 struct LaunchCounts {
-  uint64_t kernels = 0, sgemms = 0, normals = 0;
+  uint64_t kernels = 0, sgemms = 0, normals = 0, copies = 0;
 };
 } // namespace
 
 /// Adds what `block` launches, `times` over, to `counts`.
 static LogicalResult countBlock(Block &block, uint64_t times,
                                 LaunchCounts &counts) {
-  using gps::rt::contract::kNormalFn;
-  using gps::rt::contract::kSgemmFn;
+  namespace contract = gps::rt::contract;
+  auto is = [](StringRef callee, std::string_view symbol) {
+    return callee == StringRef(symbol.data(), symbol.size());
+  };
   for (Operation &op : block) {
     if (llvm::isa<gpu::LaunchFuncOp>(op)) {
       counts.kernels += times;
       continue;
     }
+    if (llvm::isa<gpu::MemcpyOp>(op)) {
+      counts.copies += times;
+      continue;
+    }
     if (auto call = llvm::dyn_cast<func::CallOp>(op)) {
       StringRef callee = call.getCallee();
-      if (callee == StringRef(kSgemmFn.data(), kSgemmFn.size()))
+      if (is(callee, contract::kSgemmFn) || is(callee, contract::kCudaSgemmFn))
         counts.sgemms += times;
-      else if (callee == StringRef(kNormalFn.data(), kNormalFn.size()))
+      else if (is(callee, contract::kNormalFn) ||
+               is(callee, contract::kCudaNormalFn))
         counts.normals += times;
       continue;
     }
@@ -77,18 +86,20 @@ static LogicalResult countBlock(Block &block, uint64_t times,
 }
 
 LogicalResult gps::printLaunchCounts(ModuleOp module, llvm::raw_ostream &os) {
-  os << llvm::format("%-26s %8s %8s %8s\n", "entry", "kernels", "sgemm",
-                     "normal");
+  os << llvm::format("%-26s %8s %8s %8s %8s\n", "entry", "kernels", "sgemm",
+                     "normal", "copies");
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isDeclaration() || fn.isPrivate())
       continue;
     LaunchCounts counts;
     if (failed(countBlock(fn.getBody().front(), 1, counts)))
       return failure();
-    os << llvm::format("%-26s %8llu %8llu %8llu\n", fn.getName().str().c_str(),
+    os << llvm::format("%-26s %8llu %8llu %8llu %8llu\n",
+                       fn.getName().str().c_str(),
                        static_cast<unsigned long long>(counts.kernels),
                        static_cast<unsigned long long>(counts.sgemms),
-                       static_cast<unsigned long long>(counts.normals));
+                       static_cast<unsigned long long>(counts.normals),
+                       static_cast<unsigned long long>(counts.copies));
   }
   return success();
 }

@@ -71,6 +71,12 @@ void buildGPUKernelPipeline(mlir::OpPassManager &pm);
 void buildNVVMCodegenPipeline(mlir::OpPassManager &pm,
                               const GPUOptions &options = {});
 
+/// From the host code of --target=cuda, once its kernels are compiled, to
+/// the LLVM dialect: launches and device buffers become calls of the GPU
+/// runtime (`mgpuLaunchKernel`, `mgpuMemAlloc`, ...; runtime/cuda/), and
+/// the PTX is embedded, loaded by a constructor.
+void buildCUDAHostCodegenPipeline(mlir::OpPassManager &pm);
+
 /// Every dialect and external interface model the gps pipelines use.
 void registerDialects(mlir::DialectRegistry &registry);
 

@@ -26,8 +26,8 @@ void registerCUDATranslations(mlir::DialectRegistry &registry);
 std::optional<std::string> getKernelPTX(mlir::ModuleOp module);
 
 /// Prints, for each entry point of `module` after the GPU kernel pipeline,
-/// how many kernel launches, sgemm calls (cuBLAS on the GPU) and noise
-/// draws one call makes: each op counts once per iteration of the loops
+/// how many kernel launches, sgemm calls (cuBLAS on the GPU), noise draws
+/// and copies between host and device one call makes: each op counts once per iteration of the loops
 /// around it, whose trip counts are constants. Returns failure, with an
 /// error on the loop, for a loop whose trip count is not a constant.
 mlir::LogicalResult printLaunchCounts(mlir::ModuleOp module,

@@ -40,6 +40,12 @@ inline constexpr std::string_view kSgemmFn = "gps_rt_sgemm";
 inline constexpr std::string_view kNormalFn = "gps_rt_normal";
 inline constexpr std::string_view kCheckAbiFn = "gps_rt_check_abi";
 
+/// Their counterparts for code compiled with --target=cuda, on device
+/// buffers (runtime/cuda/): the same signatures, cuBLAS and the same Philox
+/// streams.
+inline constexpr std::string_view kCudaSgemmFn = "gps_rt_cuda_sgemm";
+inline constexpr std::string_view kCudaNormalFn = "gps_rt_cuda_normal";
+
 /// The model's entry points (Interface.h declares their signatures).
 inline constexpr std::string_view kTrainEntry = "gps_model_train";
 inline constexpr std::string_view kEvalEntry = "gps_model_eval";

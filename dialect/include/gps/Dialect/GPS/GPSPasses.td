@@ -400,4 +400,32 @@ def ConvertLinalgToGPUPass : Pass<"convert-linalg-to-gpu", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
+  let summary = "Put the buffers of code launching GPU kernels on the device";
+  let description = [{
+    After `convert-linalg-to-gpu`: every buffer of float elements that the
+    host code allocates becomes a device buffer (`gpu.alloc`,
+    `gpu.dealloc`), and each entry point copies its memref arguments, which
+    the trainer passes in host memory, into device buffers on entry
+    (`gpu.memcpy`) and the ones it writes back before it returns. An
+    argument counts as written when a kernel stores to it, when it is the
+    output of an sgemm or noise call, or when it is passed to anything else.
+    Calls of the runtime's host functions become calls of their device
+    counterparts (`gps_rt_cuda_sgemm`, `gps_rt_cuda_normal`).
+
+    #### Input invariant
+
+    The output of `convert-linalg-to-gpu`: host code that only allocates,
+    calls the runtime and launches kernels.
+
+    #### Output IR
+
+    Host code whose float buffers are all device buffers; `memref.alloc` is
+    left only for the buffer deallocation's index and i1 bookkeeping.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // GPS_DIALECT_GPS_GPSPASSES_TD
