@@ -22,8 +22,11 @@ static constexpr float kLambda = 1e-3f;
 
 std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
                                         const std::string &kind,
-                                        const std::string &mask) {
+                                        const std::string &mask,
+                                        bool guideBias) {
   std::string d = std::to_string(dim);
+  std::string bias = guideBias ? R"j("name": "enc.b", "net": "enc", "policies": ["guide"])j"
+                               : R"j("name": "dec.b", "net": "dec", "policies": ["primary"])j";
   return R"j({"abi": )j" + std::to_string(GPS_RUNTIME_API_VERSION) +
          R"j(, "model": ")j" + name + R"j(", "steps": 0,
     "data": {"name": "x", "kind": ")j" +
@@ -32,10 +35,10 @@ std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
     "mask": )j" +
          mask + R"j(,
     "params": [
-      {"name": "dec.w", "shape": [)j" +
+      {"name": "dec.w", "net": "dec", "policies": ["primary"], "shape": [)j" +
          d + ", " + d +
          R"j(], "init": "glorot", "offset": 0},
-      {"name": "dec.b", "shape": [)j" +
+      {)j" + bias + R"j(, "shape": [)j" +
          d + R"j(], "init": "zeros", "offset": )j" + std::to_string(dim * dim) +
          R"j(}],
     "param_count": )j" +

@@ -52,10 +52,14 @@ struct FakeModelState {
 extern FakeModelState fakeState;
 
 /// The manifest of a fake model `name` with data dim `dim` (a square),
-/// data kind `kind` and the mask JSON `mask` ("null" for none).
+/// data kind `kind` and the mask JSON `mask` ("null" for none). Both
+/// parameters belong to the net `dec`, which the primary reads; with
+/// `guideBias` the bias is `enc.b` instead, of a net `enc` only the guide
+/// reads.
 std::string fakeManifest(const std::string &name = "fake", int64_t dim = 16,
                          const std::string &kind = "real",
-                         const std::string &mask = "null");
+                         const std::string &mask = "null",
+                         bool guideBias = false);
 
 /// The entry points of the fake model with `manifest` (kept until the next
 /// call); resets fakeState.

@@ -659,6 +659,38 @@ TEST(ManifestTest, ParsesTheFakeManifest) {
   EXPECT_NE(other.hash, manifest.hash);
 }
 
+TEST(ManifestTest, RecordsWhichPolicyReadsEachParameter) {
+  Manifest manifest;
+  Error err = parseManifest(fakeManifest("fake", 16, "real", "null",
+                                         /*guideBias=*/true),
+                            manifest);
+  ASSERT_FALSE(static_cast<bool>(err)) << err.message();
+  EXPECT_TRUE(manifest.recordsPolicies);
+  auto primary = static_cast<int>(contract::Role::Primary);
+  auto guide = static_cast<int>(contract::Role::Guide);
+  const ParamSpec &w = manifest.params[0], &b = manifest.params[1];
+  EXPECT_EQ(w.owner(), "dec");
+  EXPECT_TRUE(w.usedBy[primary]);
+  EXPECT_FALSE(w.usedBy[guide]);
+  EXPECT_EQ(b.owner(), "enc");
+  EXPECT_FALSE(b.usedBy[primary]);
+  EXPECT_TRUE(b.usedBy[guide]);
+
+  // Both keys are optional: a parameter without a net is its own owner,
+  // and a manifest without 'policies' does not record them.
+  std::string text = fakeManifest();
+  for (const std::string cut :
+       {R"("net": "dec", "policies": ["primary"], )"}) {
+    size_t at = text.find(cut);
+    ASSERT_NE(at, std::string::npos);
+    text.erase(at, cut.size());
+  }
+  ASSERT_FALSE(static_cast<bool>(parseManifest(text, manifest)));
+  EXPECT_FALSE(manifest.recordsPolicies);
+  EXPECT_EQ(manifest.params[0].owner(), "dec.w");
+  EXPECT_EQ(manifest.params[1].owner(), "dec");
+}
+
 TEST(ManifestTest, RejectsBadManifests) {
   struct Case {
     std::string edit;
@@ -689,6 +721,13 @@ TEST(ManifestTest, RejectsBadManifests) {
       {R"j("kl(p||normal)"])j", R"("nll"])", "duplicate term 'nll'"},
       {R"j("kl(p||normal)"])j", R"("l2"])", "unknown term 'l2'"},
       {R"(["objective", )", R"([)", "the first term must be 'objective'"},
+      {R"("net": "dec")", R"("net": 3)", "'net' must be a non-empty string"},
+      {R"("policies": ["primary"])", R"("policies": "primary")",
+       "'policies' must be an array of roles"},
+      {R"("policies": ["primary"])", R"("policies": ["critic"])",
+       "'policies' must hold 'primary' or 'guide'"},
+      {R"("policies": ["primary"])", R"("policies": ["guide", "guide"])",
+       "'policies' names 'guide' twice"},
   };
   for (const Case &c : cases) {
     std::string text = fakeManifest();
