@@ -150,6 +150,13 @@ struct TrainConfig {
   /// "stop" or "skip".
   std::string onNan = "stop";
   double testFraction = 0.1;
+  /// Which parameters train: "all", or those only the "guide" (or only the
+  /// "primary") reads; shared ones stay fixed.
+  std::string only = "all";
+  /// Nets (or `param`s) whose parameters stay fixed.
+  std::vector<std::string> freeze;
+  /// The checkpoint a fresh run took its initial parameters from, or "".
+  std::string initFrom;
 
   nlohmann::json toJson() const;
   /// Reads the fields present in `json`; fails on a wrong type.

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -498,6 +499,108 @@ TEST_F(TrainerTest, UsageErrors) {
   result = run(broken, {"train"});
   EXPECT_EQ(result.status, 1);
   EXPECT_NE(result.err.find("model manifest: ABI version 99"), std::string::npos)
+      << result.err;
+}
+
+TEST_F(TrainerTest, FrozenParametersDoNotMove) {
+  // dec.w is the primary's, enc.b the guide's.
+  ModelEntryPoints model =
+      fakeModel(fakeManifest("fake", 16, "real", "null", /*guideBias=*/true));
+  ASSERT_EQ(run(model, trainArgs("init", "0")).status, 0);
+  std::string init = dir.file("init/last.safetensors");
+  auto tensor = [&](const std::string &path, const std::string &name) {
+    SafetensorsFile file = readCheckpoint(path);
+    const Tensor *found = file.find(name);
+    EXPECT_NE(found, nullptr) << name;
+    return found ? found->bytes : std::vector<uint8_t>();
+  };
+  auto zeros = [](const std::vector<uint8_t> &bytes) {
+    return std::all_of(bytes.begin(), bytes.end(),
+                       [](uint8_t b) { return b == 0; });
+  };
+
+  // --only guide with a clip small enough to scale every update: the
+  // primary's dec.w and its moments stay as they were, the guide's enc.b
+  // moves.
+  std::vector<std::string> args = trainArgs("guide", "20");
+  args.insert(args.end(), {"--init-from", init, "--only", "guide", "--clip",
+                           "0.01", "--log-every", "5"});
+  Result result = run(model, args);
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("training 16 of 272 parameter values; fixed: dec"),
+            std::string::npos)
+      << result.err;
+  std::string guide = dir.file("guide/last.safetensors");
+  EXPECT_TRUE(tensor(guide, "dec.w") == tensor(init, "dec.w"));
+  EXPECT_FALSE(tensor(guide, "enc.b") == tensor(init, "enc.b"));
+  EXPECT_TRUE(zeros(tensor(guide, "adam.m.dec.w")));
+  EXPECT_TRUE(zeros(tensor(guide, "adam.v.dec.w")));
+  EXPECT_FALSE(zeros(tensor(guide, "adam.v.enc.b")));
+  // The norm counts the trained parameters only: with the 16 values of
+  // enc.b's gradient (each below 1/10 of a mean over rows of a sigmoid
+  // difference) it stays below 4.
+  for (const json &record : readRecords(dir.file("guide/metrics.jsonl")))
+    EXPECT_LT(double(record["grad_norm"]), 4.0);
+
+  // --freeze dec is the same run, bit for bit.
+  args = trainArgs("frozen", "20");
+  args.insert(args.end(), {"--init-from", init, "--freeze", "dec", "--clip",
+                           "0.01", "--log-every", "5"});
+  ASSERT_EQ(run(model, args).status, 0);
+  expectSameTensors(guide, dir.file("frozen/last.safetensors"));
+
+  // A resumed run keeps the freeze; flags given again replace it.
+  result = run(model, {"train", "--resume", "--updates", "30", "--out",
+                       dir.file("guide")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("fixed: dec"), std::string::npos);
+  EXPECT_TRUE(tensor(guide, "dec.w") == tensor(init, "dec.w"));
+  std::vector<uint8_t> bias = tensor(guide, "enc.b");
+  result = run(model, {"train", "--resume", "--updates", "40", "--only",
+                       "all", "--freeze", "enc", "--out", dir.file("guide")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("fixed: enc"), std::string::npos);
+  EXPECT_FALSE(tensor(guide, "dec.w") == tensor(init, "dec.w"));
+  EXPECT_TRUE(tensor(guide, "enc.b") == bias);
+  result = run(model, {"train", "--resume", "--updates", "50", "--freeze",
+                       "none", "--out", dir.file("guide")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(result.err.find("fixed:"), std::string::npos) << result.err;
+  EXPECT_FALSE(tensor(guide, "enc.b") == bias);
+
+  // Usage errors name the flag and the value.
+  struct Case {
+    std::vector<std::string> extra;
+    std::string message;
+  } cases[] = {
+      {{"--freeze", "dec,nope"},
+       "flag '--freeze': model 'fake' has no net or parameter 'nope' (it "
+       "has: dec, enc)"},
+      {{"--freeze", "dec", "--freeze", "enc"},
+       "--only all and --freeze leave no parameter of model 'fake' to train"},
+      {{"--freeze", "dec,"}, "flag '--freeze': expected a comma-separated"},
+      {{"--only", "both"}, "flag '--only': expected all or guide or primary"},
+      {{"--resume", "--init-from", init}, "flag '--init-from' starts a fresh"},
+  };
+  for (const Case &c : cases) {
+    args = trainArgs("bad", "5");
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    result = run(model, args);
+    EXPECT_EQ(result.status, 2) << c.message;
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << result.err;
+  }
+  // A manifest that does not record the policies cannot select by them.
+  std::string text = fakeManifest();
+  std::string cut = R"("policies": ["primary"], )";
+  text.erase(text.find(cut), cut.size());
+  ModelEntryPoints old = fakeModel(text);
+  args = trainArgs("old", "5");
+  args.insert(args.end(), {"--only", "guide"});
+  result = run(old, args);
+  EXPECT_EQ(result.status, 2);
+  EXPECT_NE(result.err.find("does not record which policy reads each "
+                            "parameter"),
+            std::string::npos)
       << result.err;
 }
 
