@@ -158,8 +158,9 @@ struct BuildEntriesPass
 
 namespace {
 /// What an entry point writes: terms and gradients (train), terms (eval,
-/// eval_primary), or a batch of rows (sample).
-enum class EntryKind { Train, Eval, Sample };
+/// eval_primary), a batch of rows (sample), or one value per example
+/// (log_weights).
+enum class EntryKind { Train, Eval, Sample, PerExample };
 } // namespace
 
 /// Builds `name(x, m, params, [grads,] terms|out, key, stream)` that calls
@@ -252,6 +253,18 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   for (Operation &op : body.without_terminator())
     b.clone(op, mapping);
   auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
+  if (kind == EntryKind::PerExample) {
+    // tensor<?x1xf32> into the vector of `rows` floats.
+    Value flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({dyn}, f32),
+        mapping.lookup(ret.getOperand(0)),
+        ArrayRef<ReassociationIndices>{{0, 1}});
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, flat, terms, /*restrict=*/true,
+        /*writable=*/true);
+    func::ReturnOp::create(b, loc);
+    return;
+  }
   if (kind == EntryKind::Sample) {
     Value rowsOut = tensor::CastOp::create(
         b, loc, RankedTensorType::get({dyn, dyn}, f32),
@@ -318,6 +331,11 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
     buildEntry(b, loc, str(contract::kEvalPrimaryEntry), primary, maskName, offsets, 1,
                EntryKind::Eval);
     primary.erase();
+  }
+  if (auto weights = module.lookupSymbol<func::FuncOp>(kLogWeightsFn)) {
+    buildEntry(b, loc, str(contract::kLogWeightsEntry), weights, maskName,
+               offsets, 0, EntryKind::PerExample);
+    weights.erase();
   }
   if (auto sample = module.lookupSymbol<func::FuncOp>(kSampleFn)) {
     buildEntry(b, loc, str(contract::kSampleEntry), sample, maskName, offsets, 0,

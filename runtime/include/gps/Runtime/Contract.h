@@ -45,6 +45,7 @@ inline constexpr std::string_view kTrainEntry = "gps_model_train";
 inline constexpr std::string_view kEvalEntry = "gps_model_eval";
 inline constexpr std::string_view kEvalPrimaryEntry = "gps_model_eval_primary";
 inline constexpr std::string_view kSampleEntry = "gps_model_sample";
+inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
 inline constexpr std::string_view kManifestFn = "gps_model_manifest";
 inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
 
