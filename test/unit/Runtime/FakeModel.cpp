@@ -172,6 +172,21 @@ static void fakeModelSample(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     }
 }
 
+void gps::rt::test::fakeModelLogWeights(gps_memref<float, 2> *x,
+                                        gps_memref<float, 2> *,
+                                        gps_memref<float, 1> *,
+                                        gps_memref<float, 1> *out, uint64_t,
+                                        uint64_t stream) {
+  int64_t rows = x->sizes[0], dim = x->sizes[1];
+  double draw = std::log(double(stream % kFakeIwDraws + 1));
+  for (int64_t r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (int64_t d = 0; d < dim; ++d)
+      sum += (*x)({r, d});
+    (*out)({r}) = static_cast<float>(-sum + draw);
+  }
+}
+
 ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,
                                           bool withPrimary, bool withSample) {
   currentManifest = manifest;
@@ -183,5 +198,6 @@ ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,
   model.eval = fakeModelEval;
   model.evalPrimary = withPrimary ? fakeModelEvalPrimary : nullptr;
   model.sample = withSample ? fakeModelSample : nullptr;
+  model.logWeights = fakeModelLogWeights;
   return model;
 }

@@ -66,6 +66,13 @@ std::string fakeManifest(const std::string &name = "fake", int64_t dim = 16,
 ModelEntryPoints fakeModel(const std::string &manifest = fakeManifest(),
                            bool withPrimary = true, bool withSample = true);
 
+/// The fake log_weights: log w = -sum_d x_d + log(k + 1) for draw
+/// k = stream mod 2^20 (the trainer's draw number on an evaluation batch).
+constexpr uint64_t kFakeIwDraws = uint64_t(1) << 20;
+void fakeModelLogWeights(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+                         gps_memref<float, 1> *params, gps_memref<float, 1> *out,
+                         uint64_t key, uint64_t stream);
+
 // The entry points themselves, for a trainer executable.
 const char *fakeModelManifest();
 void fakeModelTrain(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,

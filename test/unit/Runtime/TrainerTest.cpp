@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -699,6 +700,52 @@ TEST(PngTest, EncodesPixelsLosslessly) {
   ASSERT_TRUE(decodePng(bytes, width, height, colorType, raw));
   EXPECT_EQ(colorType, 0);
   EXPECT_TRUE(static_cast<bool>(encodePng(Image(0, 2, 1), bytes)));
+}
+
+TEST_F(TrainerTest, EvalIwAveragesTheWeightsOfEachExample) {
+  ModelEntryPoints model = fakeModel();
+  ASSERT_EQ(run(model, trainArgs("run", "0")).status, 0);
+  // The fake log w of draw k is -sum(x) + log(k + 1) (FakeModel.h), so
+  // with K draws an example's bound is sum(x) - log((K + 1) / 2) and its
+  // mean of -log w is sum(x) - log(K!) / K.
+  IdxArray images;
+  ASSERT_FALSE(static_cast<bool>(readIdx(data, images)));
+  double meanSum = 0.0;
+  for (uint8_t byte : images.data)
+    meanSum += double(float(byte / 255.0f));
+  meanSum /= double(images.dims[0]);
+  for (uint64_t k : {1, 4}) {
+    Result result = run(model, {"eval", "--out", dir.file("run"), "--split",
+                                "all", "--batch", "16", "--iw",
+                                std::to_string(k)});
+    ASSERT_EQ(result.status, 0) << result.err;
+    json iw = json::parse(result.out)["iw"];
+    EXPECT_EQ(iw["k"], k);
+    double logFactorial = std::lgamma(double(k) + 1.0);
+    EXPECT_NEAR(double(iw["bound"]),
+                meanSum - std::log((double(k) + 1.0) / 2.0), 1e-4);
+    EXPECT_NEAR(double(iw["mean_neg_log_w"]),
+                meanSum - logFactorial / double(k), 1e-4);
+    if (k == 1) {
+      EXPECT_TRUE(iw["draw_sd"].is_null());
+      continue;
+    }
+    // The spread over the draws: the sample deviation of log 1..log 4.
+    double mean = logFactorial / 4.0, squares = 0.0;
+    for (int i = 1; i <= 4; ++i)
+      squares += (std::log(double(i)) - mean) * (std::log(double(i)) - mean);
+    EXPECT_NEAR(double(iw["draw_sd"]), std::sqrt(squares / 3.0), 1e-5);
+  }
+  Result result = run(model, {"eval", "--out", dir.file("run"), "--iw",
+                              "2000000"});
+  EXPECT_EQ(result.status, 2);
+  ModelEntryPoints noWeights = fakeModel();
+  noWeights.logWeights = nullptr;
+  result = run(noWeights, {"eval", "--out", dir.file("run"), "--iw", "2"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("has no log_weights entry point"),
+            std::string::npos)
+      << result.err;
 }
 
 TEST_F(TrainerTest, SampleWritesAPngGrid) {
