@@ -7,8 +7,9 @@
 // libFuzzer target for parseManifest (runtime/trainer/lib/Manifest.cpp), the
 // JSON a compiled model describes itself with. A manifest that parses must
 // be usable as the trainer uses it: every term found by its name, a
-// parameter layout that initParams can fill, an image shape with `dim`
-// pixels, and the same hash when its own text is parsed again.
+// parameter layout that initParams can fill, an owner (net or parameter)
+// and a consistent policy record for each parameter, an image shape with
+// `dim` pixels, and the same hash when its own text is parsed again.
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,11 +53,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   manifest.imageShape(height, width);
   if (height <= 0 || width <= 0 || height * width != manifest.data.dim)
     fuzz::finding(kTarget, "an image shape without dim pixels");
-  for (const rt::ParamSpec &param : manifest.params)
+  bool allRecorded = true;
+  for (const rt::ParamSpec &param : manifest.params) {
     if (param.offset < 0 || param.numElements <= 0 ||
         param.offset + param.numElements > manifest.paramCount)
       fuzz::finding(kTarget, "parameter '" + param.name +
                                  "' outside the parameter vector");
+    // --freeze names a parameter by its owner, --only by its policies.
+    if (param.owner().empty())
+      fuzz::finding(kTarget, "parameter '" + param.name + "' has no owner");
+    if (!param.hasPolicies && (param.usedBy[0] || param.usedBy[1]))
+      fuzz::finding(kTarget, "parameter '" + param.name +
+                                 "' is read by policies the manifest does "
+                                 "not list");
+    allRecorded = allRecorded && param.hasPolicies;
+  }
+  if (allRecorded != manifest.recordsPolicies)
+    fuzz::finding(kTarget, "recordsPolicies disagrees with the parameters");
   if (manifest.paramCount <= kMaxInitElements) {
     std::vector<float> params;
     rt::initParams(manifest, 1, params);

@@ -78,12 +78,14 @@ write("safetensors", "no-tensors.safetensors", safetensors([], {}))
 write("safetensors", "bare.safetensors", struct.pack("<Q", 2) + b"{}")
 
 # gps-manifest-fuzzer: variants of the schema in docs/trainer.md.
-base = {"abi": 1, "model": "m", "steps": 2,
+base = {"abi": 2, "model": "m", "steps": 2,
         "data": {"name": "x", "kind": "bits", "dim": 16},
         "mask": {"name": "m", "kind": "mcar", "amount": 0.5},
         "params": [{"name": "w", "shape": [4, 4], "init": "normal",
-                    "std": 0.1, "offset": 0},
-                   {"name": "b", "shape": [4], "init": "ones", "offset": 16}],
+                    "std": 0.1, "offset": 0, "net": "f",
+                    "policies": ["primary", "guide"]},
+                   {"name": "b", "shape": [4], "init": "ones", "offset": 16,
+                    "policies": ["guide"]}],
         "param_count": 20,
         "terms": ["objective", "nll", "kl(q||p)", "kl(q||p)[1]",
                   "kl(q||p)[2]"]}
@@ -91,7 +93,7 @@ write("manifest", "mcar.json", json.dumps(base))
 mar = dict(base, mask={"name": "m", "kind": "mar", "amount": 2,
                        "image": [2, 8]}, steps=0)
 write("manifest", "mar-image.json", json.dumps(mar, indent=1))
-bare = {"abi": 1, "model": "tiny", "data": {"name": "x", "kind": "real",
+bare = {"abi": 2, "model": "tiny", "data": {"name": "x", "kind": "real",
                                             "dim": 3, "lo": -1, "hi": 1},
         "params": [], "param_count": 0, "terms": ["objective"]}
 write("manifest", "no-params.json", json.dumps(bare))

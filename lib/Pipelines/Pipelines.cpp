@@ -55,6 +55,8 @@ void gps::buildGradientPipeline(OpPassManager &pm,
                                 const GradientOptions &options) {
   ExpandKLPassOptions expand;
   expand.monteCarlo = options.monteCarloKL;
+  // The per-example log w of the importance-weighted bound (trainer eval --iw).
+  expand.logWeights = true;
   pm.addNestedPass<ModelOp>(createExpandKLPass(expand));
   pm.addPass(createBuildLossPass());
   pm.addNestedPass<func::FuncOp>(createDecomposePass());

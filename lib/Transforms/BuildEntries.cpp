@@ -12,6 +12,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
 namespace gps {
@@ -38,10 +39,43 @@ static_assert(static_cast<int32_t>(MaskKind::mcar) ==
               static_cast<int32_t>(contract::Mask::Mcar));
 static_assert(static_cast<int32_t>(DataKind::bits) ==
               static_cast<int32_t>(contract::Data::Bits));
+static_assert(static_cast<int32_t>(Role::guide) ==
+              static_cast<int32_t>(contract::Role::Guide));
 
 template <typename Contract, typename Kind>
 static std::string spell(Kind kind) {
   return std::string(contract::spelling(static_cast<Contract>(kind)));
+}
+
+namespace {
+/// Who uses a parameter: the net that reads it (none for a `param`), and
+/// the roles of the policies that read it, through a net or directly.
+struct ParamUse {
+  StringRef net;
+  bool byPolicy[contract::kNumRoles] = {false, false};
+};
+} // namespace
+
+/// The users of each parameter of `model`, by name.
+static llvm::StringMap<ParamUse> paramUses(ModelOp model) {
+  llvm::StringMap<ParamUse> uses;
+  llvm::StringMap<SmallVector<StringRef>> netParams;
+  for (NetOp net : model.getBody().getOps<NetOp>())
+    net.getBody().walk([&](ReadParamOp read) {
+      uses[read.getParam()].net = net.getSymName();
+      netParams[net.getSymName()].push_back(read.getParam());
+    });
+  for (PolicyOp policy : model.getBody().getOps<PolicyOp>()) {
+    auto role = static_cast<int32_t>(policy.getRole());
+    policy.getBody().walk([&](Operation *op) {
+      if (auto read = llvm::dyn_cast<ReadParamOp>(op))
+        uses[read.getParam()].byPolicy[role] = true;
+      if (auto call = llvm::dyn_cast<CallOp>(op))
+        for (StringRef param : netParams.lookup(call.getCallee()))
+          uses[param].byPolicy[role] = true;
+    });
+  }
+  return uses;
 }
 
 /// The manifest of `model` (format: docs/trainer.md).
@@ -76,12 +110,22 @@ static std::string buildManifest(ModelOp model, ArrayAttr terms,
     break;
   }
   llvm::json::Array params;
+  llvm::StringMap<ParamUse> uses = paramUses(model);
   for (auto [i, param] : llvm::enumerate(model.getBody().getOps<ParamOp>())) {
     llvm::json::Object p;
     p[str(key::kName)] = param.getSymName().str();
     p[str(key::kShape)] = llvm::json::Array(param.getType().getShape());
     p[str(key::kInit)] = spell<contract::Init>(param.getInit());
     p[str(key::kOffset)] = offsets[i];
+    ParamUse use = uses.lookup(param.getSymName());
+    if (!use.net.empty())
+      p[str(key::kNet)] = use.net.str();
+    llvm::json::Array roles;
+    for (int32_t role = 0; role < contract::kNumRoles; ++role)
+      if (use.byPolicy[role])
+        roles.push_back(
+            std::string(contract::spelling(static_cast<contract::Role>(role))));
+    p[str(key::kPolicies)] = std::move(roles);
     params.push_back(std::move(p));
   }
   root[str(key::kParams)] = std::move(params);
@@ -114,8 +158,9 @@ struct BuildEntriesPass
 
 namespace {
 /// What an entry point writes: terms and gradients (train), terms (eval,
-/// eval_primary), or a batch of rows (sample).
-enum class EntryKind { Train, Eval, Sample };
+/// eval_primary), a batch of rows (sample), or one value per example
+/// (log_weights).
+enum class EntryKind { Train, Eval, Sample, PerExample };
 } // namespace
 
 /// Builds `name(x, m, params, [grads,] terms|out, key, stream)` that calls
@@ -208,6 +253,18 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   for (Operation &op : body.without_terminator())
     b.clone(op, mapping);
   auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
+  if (kind == EntryKind::PerExample) {
+    // tensor<?x1xf32> into the vector of `rows` floats.
+    Value flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({dyn}, f32),
+        mapping.lookup(ret.getOperand(0)),
+        ArrayRef<ReassociationIndices>{{0, 1}});
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, flat, terms, /*restrict=*/true,
+        /*writable=*/true);
+    func::ReturnOp::create(b, loc);
+    return;
+  }
   if (kind == EntryKind::Sample) {
     Value rowsOut = tensor::CastOp::create(
         b, loc, RankedTensorType::get({dyn, dyn}, f32),
@@ -274,6 +331,11 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
     buildEntry(b, loc, str(contract::kEvalPrimaryEntry), primary, maskName, offsets, 1,
                EntryKind::Eval);
     primary.erase();
+  }
+  if (auto weights = module.lookupSymbol<func::FuncOp>(kLogWeightsFn)) {
+    buildEntry(b, loc, str(contract::kLogWeightsEntry), weights, maskName,
+               offsets, 0, EntryKind::PerExample);
+    weights.erase();
   }
   if (auto sample = module.lookupSymbol<func::FuncOp>(kSampleFn)) {
     buildEntry(b, loc, str(contract::kSampleEntry), sample, maskName, offsets, 0,

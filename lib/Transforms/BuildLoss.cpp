@@ -49,6 +49,7 @@ struct BuildLossPass : public gps::impl::BuildLossPassBase<BuildLossPass> {
   void runOnOperation() override;
   LogicalResult build(ModelOp model);
   LogicalResult buildPrimary(ModelOp model, bool forSample);
+  LogicalResult buildLogWeights(ModelOp model, RolloutOp rollout);
 };
 } // namespace
 
@@ -190,11 +191,72 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
   return success();
 }
 
+/// A function `name(data views, parameters, key, stream) -> results` whose
+/// body is `rollout`'s with its nets inlined and its parameters bound;
+/// `mapping` maps the rollout's values to the function's. The builder is
+/// left at the end of the body, before any terminator.
+static FailureOr<func::FuncOp> buildRolloutFunc(OpBuilder &b, ModelOp model,
+                                                RolloutOp rollout,
+                                                StringRef name,
+                                                TypeRange results,
+                                                IRMapping &mapping) {
+  Block &rolloutBody = rollout.getBody().front();
+  SmallVector<Type> inputs(rolloutBody.getArgumentTypes());
+  SmallVector<Attribute> argAttrs;
+  for (Attribute read : rollout.getReads())
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(GPSDialect::ReadAttrHelper::getNameStr(), read)));
+  SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
+  appendParamAndRngArgs(b, params, inputs, argAttrs);
+  auto module = model->getParentOfType<ModuleOp>();
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(b, model.getLoc(), name,
+                                   b.getFunctionType(inputs, results));
+  func.setAllArgAttrs(argAttrs);
+  func->setAttr(GPSDialect::ModelAttrHelper::getNameStr(), model.getSymNameAttr());
+  Block *entry = func.addEntryBlock();
+  mapping.map(rolloutBody.getArguments(),
+              entry->getArguments().take_front(rolloutBody.getNumArguments()));
+  b.setInsertionPointToEnd(entry);
+  for (Operation &op : rolloutBody.without_terminator())
+    b.clone(op, mapping);
+  if (failed(inlineNets(func, model)) ||
+      failed(bindParams(func, params, rolloutBody.getNumArguments())))
+    return failure();
+  b.setInsertionPointToEnd(entry);
+  return func;
+}
+
+/// `@gps_log_weights`: log w = -(nll + kl(q||p)) per example, from the
+/// rollout gps-expand-kl expanded with Monte Carlo terms at every site.
+LogicalResult BuildLossPass::buildLogWeights(ModelOp model,
+                                             RolloutOp rollout) {
+  MLIRContext *ctx = model.getContext();
+  auto terms = rollout.getTerms();
+  auto perExample = getBatchTensorType(ctx, 1);
+  if (!terms || terms->size() != 2)
+    return rollout.emitOpError("is not expanded into nll and kl(q||p)");
+  OpBuilder b(ctx);
+  IRMapping mapping;
+  FailureOr<func::FuncOp> func = buildRolloutFunc(
+      b, model, rollout, kLogWeightsFn, TypeRange{perExample}, mapping);
+  if (failed(func))
+    return failure();
+  Location loc = rollout.getLoc();
+  auto ret = rollout.getBody().front().getTerminator();
+  Value negLogW = AddOp::create(b, loc, mapping.lookup(ret->getOperand(0)),
+                                mapping.lookup(ret->getOperand(1)));
+  Value logW =
+      SubOp::create(b, loc, ZerosOp::create(b, loc, perExample), negLogW);
+  func::ReturnOp::create(b, loc, logW);
+  return success();
+}
+
 LogicalResult BuildLossPass::build(ModelOp model) {
   MLIRContext *ctx = model.getContext();
   RolloutOp rollout;
   for (RolloutOp r : model.getBody().getOps<RolloutOp>())
-    rollout = r;
+    if (r.getSymName() != kLogWeightsRollout)
+      rollout = r;
   if (!rollout || !rollout.getTerms())
     return model.emitOpError("has no expanded gps.rollout; run "
                              "gps-pair-policies and gps-expand-kl first");
@@ -207,14 +269,6 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   OpBuilder b(ctx);
   Block &rolloutBody = rollout.getBody().front();
   Type f32 = b.getF32Type();
-
-  // Signature: data views, parameters, key and stream.
-  SmallVector<Type> inputs(rolloutBody.getArgumentTypes());
-  SmallVector<Attribute> argAttrs;
-  for (Attribute read : rollout.getReads())
-    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(GPSDialect::ReadAttrHelper::getNameStr(), read)));
-  SmallVector<ParamOp> params(model.getBody().getOps<ParamOp>());
-  appendParamAndRngArgs(b, params, inputs, argAttrs);
   ArrayAttr terms = *rollout.getTerms();
   // Per-example terms become batch means; per-step terms are means already.
   SmallVector<Type> results{f32};
@@ -225,31 +279,18 @@ LogicalResult BuildLossPass::build(ModelOp model) {
   SmallVector<Attribute> names{TermAttr::get(ctx, TermKind::objective)};
   names.append(terms.begin(), terms.end());
 
-  auto module = model->getParentOfType<ModuleOp>();
-  b.setInsertionPointToEnd(module.getBody());
-  auto func = func::FuncOp::create(b, model.getLoc(), kLossFn,
-                                   b.getFunctionType(inputs, results));
-  func.setAllArgAttrs(argAttrs);
-  func->setAttr(GPSDialect::ModelAttrHelper::getNameStr(), model.getSymNameAttr());
-  func->setAttr(GPSDialect::TermsAttrHelper::getNameStr(),
-                b.getArrayAttr(names));
-  func->setAttr(GPSDialect::DifferentiateAttrHelper::getNameStr(),
-                b.getUnitAttr());
-  Block *entry = func.addEntryBlock();
-
   // The rollout body, then its nets inlined and its parameters bound.
   IRMapping mapping;
-  mapping.map(rolloutBody.getArguments(),
-              entry->getArguments().take_front(rolloutBody.getNumArguments()));
-  b.setInsertionPointToEnd(entry);
-  for (Operation &op : rolloutBody.without_terminator())
-    b.clone(op, mapping);
-  if (failed(inlineNets(func, model)) ||
-      failed(bindParams(func, params, rolloutBody.getNumArguments())))
+  FailureOr<func::FuncOp> func =
+      buildRolloutFunc(b, model, rollout, kLossFn, results, mapping);
+  if (failed(func))
     return failure();
+  (*func)->setAttr(GPSDialect::TermsAttrHelper::getNameStr(),
+                   b.getArrayAttr(names));
+  (*func)->setAttr(GPSDialect::DifferentiateAttrHelper::getNameStr(),
+                   b.getUnitAttr());
 
   // Batch means of the terms, then the objective on them.
-  b.setInsertionPointToEnd(entry);
   llvm::DenseMap<TermKind, Value> means;
   SmallVector<Value> returned{Value()};
   for (auto [term, value] : llvm::zip(terms.getAsRange<TermAttr>(),
@@ -297,5 +338,9 @@ void BuildLossPass::runOnOperation() {
         (masked && failed(buildPrimary(model, /*forSample=*/false))) ||
         failed(buildPrimary(model, /*forSample=*/true)))
       return signalPassFailure();
+    for (RolloutOp rollout : model.getBody().getOps<RolloutOp>())
+      if (rollout.getSymName() == kLogWeightsRollout &&
+          failed(buildLogWeights(model, rollout)))
+        return signalPassFailure();
   }
 }

@@ -37,9 +37,10 @@ static bool isStdNormal(Value dist) {
 
 class Expander {
 public:
-  Expander(RolloutOp rollout, ArrayRef<TermKind> terms, bool monteCarlo)
+  Expander(RolloutOp rollout, ArrayRef<TermKind> terms, bool monteCarlo,
+           bool perStepRecord = true)
       : rollout(rollout), terms(terms), monteCarlo(monteCarlo),
-        b(rollout.getContext()) {
+        perStepRecord(perStepRecord), b(rollout.getContext()) {
     rollout.getBody().walk(
         [&](ReplayOp replay) { guideSamples.insert(replay.getValue()); });
   }
@@ -87,6 +88,8 @@ private:
   ArrayRef<TermKind> terms;
   /// kl(q||p) by Monte Carlo even where a closed form exists.
   bool monteCarlo;
+  /// Whether kl(q||p) is also returned per step.
+  bool perStepRecord;
   OpBuilder b;
   llvm::DenseSet<Value> guideSamples;
 };
@@ -267,7 +270,8 @@ LogicalResult Expander::run() {
     // where a value stops being finite.
     auto klqp = llvm::find(terms, TermKind::kl_qp);
     int64_t numSteps = 0;
-    if (klqp != terms.end() && llvm::is_contained(carried, klqp - terms.begin()))
+    if (perStepRecord && klqp != terms.end() &&
+        llvm::is_contained(carried, klqp - terms.begin()))
       numSteps = loop.getUpper() - loop.getLower() + 1;
     auto stepsType = RankedTensorType::get({numSteps}, b.getF32Type());
     if (!carried.empty()) {
@@ -392,6 +396,17 @@ void ExpandKLPass::runOnOperation() {
   RolloutOp rollout = *rollouts.begin();
   if (rollout.getTerms())
     return;
+  // log w = -(nll + kl(q||p)) per example, with the Monte Carlo term at
+  // every site: a copy expanded before the rollout itself is.
+  RolloutOp weights;
+  if (logWeights &&
+      rollout.getBody().walk([](ObserveOp) { return WalkResult::interrupt(); })
+          .wasInterrupted()) {
+    OpBuilder b(rollout);
+    b.setInsertionPointAfter(rollout);
+    weights = llvm::cast<RolloutOp>(b.clone(*rollout));
+    weights.setSymName(kLogWeightsRollout);
+  }
 
   // The terms the objective uses, in order of first use.
   SmallVector<TermKind> terms;
@@ -411,6 +426,11 @@ void ExpandKLPass::runOnOperation() {
     return WalkResult::interrupt();
   });
   if (walk.wasInterrupted() || failed(Expander(rollout, terms, monteCarlo).run()))
+    return signalPassFailure();
+  TermKind logWeightTerms[] = {TermKind::nll, TermKind::kl_qp};
+  if (weights && failed(Expander(weights, logWeightTerms, /*monteCarlo=*/true,
+                                 /*perStepRecord=*/false)
+                            .run()))
     return signalPassFailure();
   LLVM_DEBUG(llvm::dbgs() << "expanded " << terms.size() << " terms\n");
 }

@@ -6,6 +6,7 @@
 
 #include "gps/Runtime/Adam.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace gps::rt;
@@ -22,6 +23,11 @@ float Adam::currentLearningRate() const {
 }
 
 void Adam::step(float *params, const float *grads) {
+  step(params, grads, {{size_t(0), firstMoment.size()}});
+}
+
+void Adam::step(float *params, const float *grads,
+                const std::vector<std::pair<size_t, size_t>> &ranges) {
   float lr = currentLearningRate();
   ++steps;
   // Bias corrections in double: beta^t underflows gracefully for large t.
@@ -31,14 +37,15 @@ void Adam::step(float *params, const float *grads) {
   float correction2 =
       static_cast<float>(1.0 - std::pow(double(options.beta2), t));
   float beta1 = options.beta1, beta2 = options.beta2, eps = options.epsilon;
-  for (size_t i = 0, e = firstMoment.size(); i < e; ++i) {
-    float g = grads[i];
-    float m = beta1 * firstMoment[i] + (1.0f - beta1) * g;
-    float v = beta2 * secondMoment[i] + (1.0f - beta2) * g * g;
-    firstMoment[i] = m;
-    secondMoment[i] = v;
-    params[i] -= lr * (m / correction1) / (std::sqrt(v / correction2) + eps);
-  }
+  for (auto [begin, end] : ranges)
+    for (size_t i = begin, e = std::min(end, firstMoment.size()); i < e; ++i) {
+      float g = grads[i];
+      float m = beta1 * firstMoment[i] + (1.0f - beta1) * g;
+      float v = beta2 * secondMoment[i] + (1.0f - beta2) * g * g;
+      firstMoment[i] = m;
+      secondMoment[i] = v;
+      params[i] -= lr * (m / correction1) / (std::sqrt(v / correction2) + eps);
+    }
 }
 
 double gps::rt::globalGradNorm(const std::vector<GradBuffer> &grads) {

@@ -10,7 +10,20 @@ gps.model @imp steps = 2 {
   gps.mask @m on @x : mcar(5.000000e-01)
   gps.param @w : tensor<2x3xf32> init glorot
   gps.param @b : tensor<3xf32> init zeros
-  gps.policy primary @p reads [] {}
+  gps.net @f "affine(2 -> 3)" : (tensor<?x2xf32>) -> tensor<?x3xf32> {
+  ^bb0(%a: tensor<?x2xf32>):
+    %w = gps.read_param @w : tensor<2x3xf32>
+    %b = gps.read_param @b : tensor<3xf32>
+    %y = gps.affine %a, %w, %b : tensor<?x2xf32>, tensor<2x3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    gps.return %y : tensor<?x3xf32>
+  }
+  gps.policy primary @p reads [] {
+    %b = gps.read_param @b : tensor<3xf32>
+  }
+  gps.policy guide @q reads ["x"] {
+  ^bb0(%x: tensor<?x2xf32>):
+    %y = gps.call @f(%x) : (tensor<?x2xf32>) -> tensor<?x3xf32>
+  }
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
 func.func @gps_loss(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor<?x2xf32> {gps.read = "m"}, %xm: tensor<?x2xf32> {gps.read = "x.missing"}, %w: tensor<2x3xf32> {gps.param = "w"}, %b: tensor<3xf32> {gps.param = "b"}, %key: i64 {gps.rng = "key"}, %stream: i64 {gps.rng = "stream"}) -> (f32, f32) attributes {gps.terms = [#gps.term<objective>, #gps.term<nll>]} {
@@ -87,14 +100,16 @@ func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor
 // CHECK-NOT:     materialize_in_destination
 // CHECK:         return
 
-// The manifest: data, mask, parameters with their offsets, terms.
+// The manifest: data, mask, parameters with their offsets, the net that
+// owns each and the policies that read it (b: the guide through the net f,
+// the primary directly), terms.
 // CHECK:       llvm.mlir.global internal constant @gps_manifest("{
 // CHECK-SAME:    \22abi\22:2,
 // CHECK-SAME:    \22data\22:{\22dim\22:2,\22hi\22:1,\22kind\22:\22real\22,\22lo\22:0,\22name\22:\22x\22},
 // CHECK-SAME:    \22mask\22:{\22amount\22:0.5,\22kind\22:\22mcar\22,\22name\22:\22m\22},
 // CHECK-SAME:    \22model\22:\22imp\22,
 // CHECK-SAME:    \22param_count\22:9,
-// CHECK-SAME:    \22params\22:[{\22init\22:\22glorot\22,\22name\22:\22w\22,\22offset\22:0,\22shape\22:[2,3]},{\22init\22:\22zeros\22,\22name\22:\22b\22,\22offset\22:6,\22shape\22:[3]}],
+// CHECK-SAME:    \22params\22:[{\22init\22:\22glorot\22,\22name\22:\22w\22,\22net\22:\22f\22,\22offset\22:0,\22policies\22:[\22guide\22],\22shape\22:[2,3]},{\22init\22:\22zeros\22,\22name\22:\22b\22,\22net\22:\22f\22,\22offset\22:6,\22policies\22:[\22primary\22,\22guide\22],\22shape\22:[3]}],
 // CHECK-SAME:    \22steps\22:2,
 // CHECK-SAME:    \22terms\22:[\22objective\22,\22nll\22]}\00")
 // CHECK:       llvm.func @gps_model_manifest() -> !llvm.ptr {

@@ -43,7 +43,7 @@ static constexpr const char *kCheckpointFormat = "gps-trainer-checkpoint/1";
 //===----------------------------------------------------------------------===//
 
 json TrainConfig::toJson() const {
-  return json{{"data", data},
+  json object{{"data", data},
               {"batch", batch},
               {"updates", updates},
               {"seed", seed},
@@ -57,7 +57,12 @@ json TrainConfig::toJson() const {
               {"checkpoint_every", checkpointEvery},
               {"log_every", logEvery},
               {"on_nan", onNan},
-              {"test_fraction", testFraction}};
+              {"test_fraction", testFraction},
+              {"only", only},
+              {"freeze", freeze}};
+  if (!initFrom.empty())
+    object["init_from"] = initFrom;
+  return object;
 }
 
 namespace {
@@ -93,8 +98,25 @@ Error TrainConfig::fromJson(const json &object) {
   reader.read("log_every", logEvery);
   reader.read("on_nan", onNan);
   reader.read("test_fraction", testFraction);
+  reader.read("only", only);
+  reader.read("init_from", initFrom);
   if (reader.failure)
     return Error::failure("options: " + reader.failure.message());
+  // Checkpoints written before --freeze existed have no list.
+  auto frozen = object.find("freeze");
+  if (frozen != object.end()) {
+    if (!frozen->is_array())
+      return Error::failure("options: 'freeze' must be an array of names");
+    freeze.clear();
+    for (const json &name : *frozen) {
+      if (!name.is_string() || name.get_ref<const std::string &>().empty())
+        return Error::failure("options: 'freeze' must hold non-empty names");
+      freeze.push_back(name.get<std::string>());
+    }
+  }
+  if (only != "all" && only != "guide" && only != "primary")
+    return Error::failure("options: 'only' is '" + only +
+                          "', not all, guide or primary");
   if (batch == 0 || logEvery == 0)
     return Error::failure("options: batch and log_every must be positive");
   return Error::success();

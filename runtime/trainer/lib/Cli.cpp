@@ -22,6 +22,11 @@ void FlagSet::add(const std::string &name, const std::string &valueName,
   flags.push_back({name, valueName, help});
 }
 
+void FlagSet::addList(const std::string &name, const std::string &valueName,
+                      const std::string &help) {
+  flags.push_back({name, valueName, help, /*repeatable=*/true});
+}
+
 const FlagSet::Flag *FlagSet::find(const std::string &name) const {
   for (const Flag &flag : flags)
     if (flag.name == name)
@@ -74,7 +79,7 @@ Error FlagSet::parse(const std::vector<std::string> &args, size_t begin) {
     const std::vector<std::string> &given = options[i]->results();
     if (options[i]->count() == 0)
       continue;
-    if (options[i]->count() > 1)
+    if (options[i]->count() > 1 && !flag.repeatable)
       return Error::failure("flag '--" + flag.name + "' given twice");
     if (flag.valueName.empty()) {
       if (given.size() != 1 || given[0] != kGiven)
@@ -83,10 +88,16 @@ Error FlagSet::parse(const std::vector<std::string> &args, size_t begin) {
       continue;
     }
     // CLI11 records a value left out, and `--name=`, as an empty one.
-    if (given.empty() || given[0].empty())
+    if (given.size() != options[i]->count() ||
+        std::any_of(given.begin(), given.end(),
+                    [](const std::string &v) { return v.empty(); }))
       return Error::failure("flag '--" + flag.name + "' needs a value (" +
                             flag.valueName + ")");
-    values[flag.name] = given[0];
+    // CLI11 took the arguments last to first.
+    std::string joined;
+    for (auto it = given.rbegin(); it != given.rend(); ++it)
+      joined += (joined.empty() ? "" : ",") + *it;
+    values[flag.name] = joined;
   }
   return Error::success();
 }
@@ -163,6 +174,27 @@ Error FlagSet::getDouble(const std::string &name, double &out, double lo,
       (loOpen && parsed == lo))
     return badValue(name, text, expected);
   out = parsed;
+  return Error::success();
+}
+
+Error FlagSet::getList(const std::string &name,
+                       std::vector<std::string> &out) const {
+  if (!has(name))
+    return Error::success();
+  const std::string &text = value(name);
+  std::vector<std::string> items;
+  size_t begin = 0;
+  while (true) {
+    size_t comma = text.find(',', begin);
+    std::string item = text.substr(begin, comma - begin);
+    if (item.empty())
+      return badValue(name, text, "a comma-separated list of names");
+    items.push_back(item);
+    if (comma == std::string::npos)
+      break;
+    begin = comma + 1;
+  }
+  out = std::move(items);
   return Error::success();
 }
 

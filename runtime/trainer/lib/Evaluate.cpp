@@ -79,6 +79,88 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
   return result;
 }
 
+IwResult impl::evaluateIw(const ModelEntryPoints &model,
+                          const Manifest &manifest, const Dataset &data,
+                          const std::vector<uint32_t> &indices,
+                          uint64_t batch, std::vector<float> &params,
+                          uint64_t seed, uint64_t samples) {
+  auto start = std::chrono::steady_clock::now();
+  IwResult result;
+  result.samples = samples;
+  int64_t dim = manifest.data.dim;
+  std::vector<float> x(static_cast<size_t>(batch * dim));
+  std::vector<float> masks(manifest.mask ? x.size() : 0);
+  // logW[k * batch + row]: draw k of the batch's example `row`.
+  std::vector<float> logW(static_cast<size_t>(samples * batch));
+  gps_memref<float, 1> paramsRef =
+      vectorRef(params.data(), manifest.paramCount);
+  uint64_t maskKey = deriveKey(0, kTagEvalMasks);
+  double boundSum = 0.0, boundSquares = 0.0, meanSum = 0.0, meanSquares = 0.0;
+  double varianceSum = 0.0;
+  for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
+    auto rows =
+        static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
+    for (int64_t row = 0; row < rows; ++row)
+      data.row(indices[begin + row], x.data() + row * dim);
+    gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
+    gps_memref<float, 2> maskRef = xRef;
+    if (manifest.mask) {
+      PhiloxStream rng(maskKey, b << 32);
+      (void)sampleMasks(manifest, rng, rows, masks.data());
+      maskRef = matrixRef(masks.data(), rows, dim);
+    }
+    for (uint64_t k = 0; k < samples; ++k) {
+      gps_memref<float, 1> outRef = vectorRef(logW.data() + k * batch, rows);
+      model.logWeights(&xRef, &maskRef, &paramsRef, &outRef, seed,
+                       kIwStreamBase + b * kIwMaxSamples + k);
+      gps_rt_arena_reset();
+    }
+    for (int64_t row = 0; row < rows; ++row) {
+      double largest = -HUGE_VAL, sum = 0.0, meanNeg = 0.0, squares = 0.0;
+      for (uint64_t k = 0; k < samples; ++k)
+        largest = std::max(largest, double(logW[k * batch + row]));
+      for (uint64_t k = 0; k < samples; ++k) {
+        double value = logW[k * batch + row];
+        sum += std::exp(value - largest);
+        meanNeg -= value;
+        squares += value * value;
+      }
+      meanNeg /= double(samples);
+      if (samples > 1)
+        varianceSum += std::max(0.0, (squares - double(samples) * meanNeg *
+                                                   meanNeg) /
+                                         double(samples - 1));
+      // A row whose weights are all zero (log w = -inf) has an infinite
+      // bound, and one with a NaN a NaN bound; both show in the result.
+      double negBound = std::isfinite(largest)
+                            ? -(largest + std::log(sum / double(samples)))
+                            : -largest;
+      boundSum += negBound;
+      boundSquares += negBound * negBound;
+      meanSum += meanNeg;
+      meanSquares += meanNeg * meanNeg;
+    }
+    result.examples += static_cast<uint64_t>(rows);
+  }
+  double n = result.examples ? double(result.examples) : NAN;
+  auto stderrOf = [&](double sum, double squares) -> double {
+    if (result.examples < 2)
+      return NAN;
+    double mean = sum / n;
+    double variance = std::max(0.0, (squares - n * mean * mean) / (n - 1));
+    return std::sqrt(variance / n);
+  };
+  result.bound = boundSum / n;
+  result.boundStderr = stderrOf(boundSum, boundSquares);
+  result.meanNegLogW = meanSum / n;
+  result.meanNegLogWStderr = stderrOf(meanSum, meanSquares);
+  result.drawSd = samples > 1 ? std::sqrt(varianceSum / n) : NAN;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return result;
+}
+
 MetricsRecord impl::makeRecord(const Manifest &manifest, uint64_t step,
                                const std::vector<double> &means) {
   MetricsRecord record;
@@ -158,17 +240,21 @@ int impl::evalCommand(const std::vector<std::string> &args,
   flags.add("batch", "N", "examples per call (default 100)");
   flags.add("json", "FILE", "also write the JSON to FILE");
   flags.add("threads", "N", "OpenBLAS threads");
+  flags.add("iw", "K",
+            "also the importance-weighted bound with K guide samples per "
+            "example (\"iw\")");
   if (Error err = flags.parse(args, 2))
     return console.usage("eval", err.message());
   if (flags.helpRequested()) {
     console.out << flags.usage();
     return kExitSuccess;
   }
-  uint64_t batch = 100, threads = 0;
+  uint64_t batch = 100, threads = 0, iwSamples = 0;
   std::string split = "test";
   double testFraction = 0.0;
   Error err;
   if ((err = flags.getUnsigned("batch", batch, 1, UINT32_MAX)) ||
+      (err = flags.getUnsigned("iw", iwSamples, 1, kIwMaxSamples)) ||
       (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
       (err = flags.getChoice("split", {"test", "train", "all"}, split)) ||
       (err = flags.getDouble("test-fraction", testFraction, 0.0, 0.99)))
@@ -178,6 +264,11 @@ int impl::evalCommand(const std::vector<std::string> &args,
   if (!model.eval)
     return console.fail("model '" + manifest.model +
                         "' lacks the eval entry point");
+  if (iwSamples && !model.logWeights)
+    return console.fail("--iw: model '" + manifest.model +
+                        "' has no log_weights entry point (gpsc builds it "
+                        "for a model that observes its data; compile the "
+                        "model with this gps)");
 
   std::string checkpointPath = checkpointPathOf(flags, manifest);
   Checkpoint checkpoint;
@@ -214,6 +305,20 @@ int impl::evalCommand(const std::vector<std::string> &args,
   report["guided"] = guided;
   if (result.hasUnguided)
     report["unguided"] = {{"nll_missing", result.unguidedNll}};
+  if (iwSamples) {
+    IwResult iw = evaluateIw(model, manifest, data, indices, batch,
+                             checkpoint.params, checkpoint.config.seed,
+                             iwSamples);
+    ordered_json entry;
+    entry["k"] = iw.samples;
+    entry["bound"] = iw.bound;
+    entry["bound_stderr"] = iw.boundStderr;
+    entry["mean_neg_log_w"] = iw.meanNegLogW;
+    entry["mean_neg_log_w_stderr"] = iw.meanNegLogWStderr;
+    entry["draw_sd"] = iw.drawSd;
+    entry["seconds"] = iw.seconds;
+    report["iw"] = entry;
+  }
   std::string text =
       report.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
   if (flags.has("json"))

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The only file that names the model's symbols (Interface.h). The optional
-// entry points are weak references: null when the model does not define
+// entry points (eval_primary, sample, log_weights) are weak references: null when the model does not define
 // them.
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +16,10 @@ extern "C" {
 __attribute__((weak)) void _mlir_ciface_gps_model_eval_primary(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 1> *terms, uint64_t key,
+    uint64_t stream);
+__attribute__((weak)) void _mlir_ciface_gps_model_log_weights(
+    gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+    gps_memref<float, 1> *params, gps_memref<float, 1> *out, uint64_t key,
     uint64_t stream);
 __attribute__((weak)) void _mlir_ciface_gps_model_sample(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
@@ -31,5 +35,6 @@ int main(int argc, char **argv) {
   model.eval = _mlir_ciface_gps_model_eval;
   model.evalPrimary = _mlir_ciface_gps_model_eval_primary;
   model.sample = _mlir_ciface_gps_model_sample;
+  model.logWeights = _mlir_ciface_gps_model_log_weights;
   return gps::rt::trainerMain(argc, argv, model);
 }

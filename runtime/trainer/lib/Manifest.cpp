@@ -180,6 +180,27 @@ static Error parseParams(const json &root, int64_t paramCount,
       return fail(at + "'std' is negative");
     if (Error err = get(entry, key::kOffset, at, param.offset))
       return err;
+    if (Error err = get(entry, key::kNet, at, param.net, /*required=*/false))
+      return err;
+    auto roles = entry.find(std::string(key::kPolicies));
+    if (roles != entry.end()) {
+      if (!roles->is_array())
+        return fail(at + "'policies' must be an array of roles");
+      param.hasPolicies = true;
+      for (const json &role : *roles) {
+        std::optional<contract::Role> parsed;
+        if (role.is_string())
+          parsed = contract::parseKind<contract::Role, contract::kNumRoles>(
+              role.get_ref<const std::string &>());
+        if (!parsed)
+          return fail(at + "'policies' must hold 'primary' or 'guide'");
+        bool &used = param.usedBy[static_cast<int32_t>(*parsed)];
+        if (used)
+          return fail(at + "'policies' names '" + role.get<std::string>() +
+                      "' twice");
+        used = true;
+      }
+    }
     if (param.offset < 0 || param.offset > paramCount ||
         param.numElements > paramCount - param.offset)
       return fail(at + "elements [" + std::to_string(param.offset) + ", " +
@@ -246,6 +267,8 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
                 " is not in [0, 2^34]");
   if (Error err = parseParams(root, manifest.paramCount, manifest.params))
     return err;
+  for (const ParamSpec &param : manifest.params)
+    manifest.recordsPolicies = manifest.recordsPolicies && param.hasPolicies;
   auto terms = root.find(std::string(key::kTerms));
   if (terms == root.end() || !terms->is_array() || terms->empty())
     return fail("'terms' must be a non-empty array of names");

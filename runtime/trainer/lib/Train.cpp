@@ -21,6 +21,7 @@
 #include "gps/Runtime/Blas.h"
 #include "gps/Trainer/Files.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -157,6 +158,15 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m) {
             "update");
   flags.add("test-fraction", "F",
             "fraction of the data held out as the test split (default 0.1)");
+  flags.add("only", "guide|primary|all",
+            "train only the parameters that only this policy reads (shared "
+            "ones stay fixed; default all)");
+  flags.addList("freeze", "NET[,NET...]",
+                "keep these nets' (or params') parameters fixed; repeatable; "
+                "'none' clears a resumed run's list");
+  flags.add("init-from", "FILE",
+            "a fresh run starts from this checkpoint's parameters (not its "
+            "Adam moments or counters)");
   return flags;
 }
 
@@ -182,8 +192,66 @@ static Error readConfigFlags(const FlagSet &flags, TrainConfig &config) {
       (err = flags.getUnsigned("checkpoint-every", config.checkpointEvery)) ||
       (err = flags.getUnsigned("log-every", config.logEvery, 1)) ||
       (err = flags.getChoice("on-nan", {"stop", "skip"}, config.onNan)) ||
-      (err = flags.getDouble("test-fraction", config.testFraction, 0.0, 0.99)))
+      (err = flags.getDouble("test-fraction", config.testFraction, 0.0, 0.99)) ||
+      (err = flags.getChoice("only", {"all", "guide", "primary"}, config.only)) ||
+      (err = flags.getList("freeze", config.freeze)))
     return err;
+  if (config.freeze.size() == 1 && config.freeze[0] == "none")
+    config.freeze.clear();
+  return Error::success();
+}
+
+/// The element ranges of the parameters that train under --only and
+/// --freeze, and the names of the frozen nets (and params) for the
+/// message. Fails, as a usage error, on a name the model does not have.
+static Error trainableRanges(const Manifest &manifest,
+                             const TrainConfig &config,
+                             std::vector<std::pair<size_t, size_t>> &ranges,
+                             std::vector<std::string> &frozenOwners) {
+  std::vector<std::string> owners;
+  for (const ParamSpec &param : manifest.params)
+    if (std::find(owners.begin(), owners.end(), param.owner()) == owners.end())
+      owners.push_back(param.owner());
+  for (const std::string &name : config.freeze)
+    if (std::find(owners.begin(), owners.end(), name) == owners.end()) {
+      std::string known;
+      for (const std::string &owner : owners)
+        known += (known.empty() ? "" : ", ") + owner;
+      return Error::failure("flag '--freeze': model '" + manifest.model +
+                            "' has no net or parameter '" + name +
+                            "' (it has: " + known + ")");
+    }
+  if (config.only != "all" && !manifest.recordsPolicies)
+    return Error::failure("flag '--only': the manifest of model '" +
+                          manifest.model +
+                          "' does not record which policy reads each "
+                          "parameter; compile the model with this gps");
+  ranges.clear();
+  frozenOwners.clear();
+  auto primary = static_cast<int32_t>(contract::Role::Primary);
+  auto guide = static_cast<int32_t>(contract::Role::Guide);
+  for (const ParamSpec &param : manifest.params) {
+    bool trains = true;
+    if (config.only == "guide")
+      trains = param.usedBy[guide] && !param.usedBy[primary];
+    else if (config.only == "primary")
+      trains = param.usedBy[primary] && !param.usedBy[guide];
+    if (std::find(config.freeze.begin(), config.freeze.end(),
+                  param.owner()) != config.freeze.end())
+      trains = false;
+    if (trains) {
+      ranges.emplace_back(size_t(param.offset),
+                          size_t(param.offset + param.numElements));
+      continue;
+    }
+    if (std::find(frozenOwners.begin(), frozenOwners.end(), param.owner()) ==
+        frozenOwners.end())
+      frozenOwners.push_back(param.owner());
+  }
+  if (ranges.empty() && !manifest.params.empty())
+    return Error::failure("--only " + config.only + " and --freeze leave no "
+                          "parameter of model '" + manifest.model +
+                          "' to train");
   return Error::success();
 }
 
@@ -293,6 +361,10 @@ private:
   std::string dir, checkpointPath, metricsPath, evalPath;
   /// Everything a checkpoint holds; the parameters live here.
   Checkpoint state;
+  /// The elements Adam updates ([begin, end) of the parameter vector), and
+  /// the frozen ones, whose gradient is zeroed before the checks and the
+  /// norm.
+  std::vector<std::pair<size_t, size_t>> trainable, frozen;
 
   // loadData
   Dataset data;
@@ -335,6 +407,9 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", err.message());
   dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
   resume = flags.has("resume");
+  if (resume && flags.has("init-from"))
+    return console.usage("train", "flag '--init-from' starts a fresh run; "
+                                  "a resumed run continues its checkpoint");
   checkpointPath = dir + "/last.safetensors";
   metricsPath = dir + "/metrics.jsonl";
   evalPath = dir + "/eval.jsonl";
@@ -374,6 +449,28 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
   if (config.lrDecay != 1.0 && config.lrDecayEvery == 0)
     return console.usage("train",
                          "flag '--lr-decay' needs '--lr-decay-every N'");
+  if (flags.has("init-from"))
+    config.initFrom = flags.value("init-from");
+  std::vector<std::string> frozenOwners;
+  if (Error err = trainableRanges(manifest, config, trainable, frozenOwners))
+    return console.usage("train", err.message());
+  if (!frozenOwners.empty()) {
+    size_t end = 0, values = 0;
+    for (auto [begin, stop] : trainable) {
+      if (begin > end)
+        frozen.emplace_back(end, begin);
+      end = stop;
+      values += stop - begin;
+    }
+    if (end < size_t(manifest.paramCount))
+      frozen.emplace_back(end, size_t(manifest.paramCount));
+    std::string names;
+    for (const std::string &owner : frozenOwners)
+      names += (names.empty() ? "" : ", ") + owner;
+    console.err << console.program << ": training " << values << " of "
+                << manifest.paramCount << " parameter values; fixed: " << names
+                << "\n";
+  }
   if (model.train == nullptr || model.eval == nullptr)
     return console.fail("model '" + manifest.model +
                         "' lacks the train or eval entry point");
@@ -421,9 +518,16 @@ std::optional<int> TrainRun::restoreOrInitialise() {
           manifest, 4,
           "training's parameters, gradient and two Adam moments"))
     return console.fail(err.message());
-  if (!resume)
+  if (!resume && !config.initFrom.empty()) {
+    Checkpoint initial;
+    if (Error err = loadCheckpoint(config.initFrom, manifest,
+                                   /*withMoments=*/false, initial))
+      return console.fail("--init-from: " + err.message());
+    state.params.swap(initial.params);
+  } else if (!resume) {
     if (Error err = initParamsChecked(manifest, config.seed, state.params))
       return console.fail(err.message());
+  }
   if (Error err = allocateParamFloats(manifest, grads, "the gradient"))
     return console.fail(err.message());
   adam.emplace(0, adamOptions);
@@ -522,6 +626,11 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
               update);
   gps_rt_arena_reset();
+  // Frozen parameters: their gradient is dropped, so it neither stops the
+  // run nor counts in the norm and the clipping.
+  for (auto [begin, end] : frozen)
+    std::fill(grads.begin() + std::ptrdiff_t(begin),
+              grads.begin() + std::ptrdiff_t(end), 0.0f);
 
   std::string bad = firstNonFinite(manifest, terms, grads);
   if (!bad.empty() && config.onNan != "skip") {
@@ -541,7 +650,10 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
     double norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
                                   : globalGradNorm(gradBuffers);
     state.window.lastLearningRate = adam->currentLearningRate();
-    adam->step(state.params.data(), grads.data());
+    if (frozen.empty())
+      adam->step(state.params.data(), grads.data());
+    else
+      adam->step(state.params.data(), grads.data(), trainable);
     for (size_t i = 0; i < numTerms; ++i)
       state.window.termSums[i] += terms[i];
     state.window.gradNormSum += norm;

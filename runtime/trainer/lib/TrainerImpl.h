@@ -15,7 +15,8 @@
 //     counter u * 2^32;
 //   - minibatch order: the Minibatcher keyed by the seed;
 //   - the model: key = seed, stream = u for update u (1-based), 2^62 + b for
-//     evaluation batch b, 2^63 for sampling.
+//     evaluation batch b, 2^63 for sampling, 3 * 2^62 + b * 2^20 + k for
+//     draw k of the importance-weighted bound on evaluation batch b.
 // The train/test split (kSplitSeed), the evaluation masks and the
 // binarisation of `bits` data do not depend on the seed, so test numbers of
 // runs with different seeds are comparable.
@@ -53,6 +54,10 @@ constexpr uint64_t kSplitSeed = 0;
 /// Model streams of evaluation batches and of sampling.
 constexpr uint64_t kEvalStreamBase = uint64_t(1) << 62;
 constexpr uint64_t kSampleStream = uint64_t(1) << 63;
+/// Model streams of the importance-weighted bound: draw k of evaluation
+/// batch b uses kIwStreamBase + b * 2^20 + k (k < kIwMaxSamples).
+constexpr uint64_t kIwStreamBase = uint64_t(3) << 62;
+constexpr uint64_t kIwMaxSamples = uint64_t(1) << 20;
 
 //===----------------------------------------------------------------------===//
 // Memory
@@ -150,6 +155,13 @@ struct TrainConfig {
   /// "stop" or "skip".
   std::string onNan = "stop";
   double testFraction = 0.1;
+  /// Which parameters train: "all", or those only the "guide" (or only the
+  /// "primary") reads; shared ones stay fixed.
+  std::string only = "all";
+  /// Nets (or `param`s) whose parameters stay fixed.
+  std::vector<std::string> freeze;
+  /// The checkpoint a fresh run took its initial parameters from, or "".
+  std::string initFrom;
 
   nlohmann::json toJson() const;
   /// Reads the fields present in `json`; fails on a wrong type.
@@ -222,6 +234,33 @@ struct EvalResult {
 EvalResult evaluate(const ModelEntryPoints &model, const Manifest &manifest,
                     const Dataset &data, const std::vector<uint32_t> &indices,
                     uint64_t batch, std::vector<float> &params, uint64_t seed);
+
+/// The importance-weighted bound with `samples` draws per example.
+struct IwResult {
+  uint64_t examples = 0;
+  uint64_t samples = 0;
+  /// The mean over examples of -log (1/K sum_k w_k), and its standard error.
+  double bound = 0.0, boundStderr = 0.0;
+  /// The mean of -log w over examples and draws (the K = 1 bound, the
+  /// Monte Carlo estimate of nll + kl(q||p)), and its standard error (over
+  /// examples, of each example's mean over draws).
+  double meanNegLogW = 0.0, meanNegLogWStderr = 0.0;
+  /// The spread of log w over the draws of one example: the root of the
+  /// mean over examples of its sample variance (NaN for K = 1). The Monte
+  /// Carlo error of meanNegLogW alone is drawSd / sqrt(examples * K).
+  double drawSd = NAN;
+  double seconds = 0.0;
+};
+
+/// Calls the log_weights entry point `samples` times on each batch (the
+/// batches, masks and key of evaluate(); draw k of batch b on model stream
+/// kIwStreamBase + b * 2^20 + k) and averages per example in double:
+/// log (1/K sum_k w_k) = m + log (1/K sum_k exp(log w_k - m)), m the
+/// largest log w_k.
+IwResult evaluateIw(const ModelEntryPoints &model, const Manifest &manifest,
+                    const Dataset &data, const std::vector<uint32_t> &indices,
+                    uint64_t batch, std::vector<float> &params, uint64_t seed,
+                    uint64_t samples);
 
 /// A metrics record of `means` (one per term): total_cost is terms[0],
 /// nll_term "nll", kld_q2p "kl(q||p)", kld_p2q "kl(p||q)", nll_bound their

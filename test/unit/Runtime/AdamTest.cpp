@@ -95,4 +95,27 @@ TEST(AdamTest, GradientNormClipping) {
   EXPECT_DOUBLE_EQ(globalGradNorm({}), 0.0);
 }
 
+TEST(AdamTest, RangesLeaveOtherParametersAndMomentsAlone) {
+  AdamOptions options;
+  options.learningRate = 0.1f;
+  Adam full(6, options), partial(6, options);
+  float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {1, 2, 3, 4, 5, 6};
+  const float grads[6] = {0.5f, -1.0f, 0.25f, 2.0f, -0.5f, 1.0f};
+  for (int step = 0; step < 3; ++step) {
+    full.step(a, grads);
+    partial.step(b, grads, {{0, 2}, {4, 5}});
+  }
+  EXPECT_EQ(partial.numSteps(), 3);
+  for (int i : {0, 1, 4}) {
+    EXPECT_EQ(a[i], b[i]) << i;
+    EXPECT_EQ(full.getFirstMoment()[i], partial.getFirstMoment()[i]) << i;
+    EXPECT_EQ(full.getSecondMoment()[i], partial.getSecondMoment()[i]) << i;
+  }
+  for (int i : {2, 3, 5}) {
+    EXPECT_EQ(b[i], float(i + 1)) << i;
+    EXPECT_EQ(partial.getFirstMoment()[i], 0.0f) << i;
+    EXPECT_EQ(partial.getSecondMoment()[i], 0.0f) << i;
+  }
+}
+
 } // namespace

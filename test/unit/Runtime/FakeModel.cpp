@@ -22,8 +22,11 @@ static constexpr float kLambda = 1e-3f;
 
 std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
                                         const std::string &kind,
-                                        const std::string &mask) {
+                                        const std::string &mask,
+                                        bool guideBias) {
   std::string d = std::to_string(dim);
+  std::string bias = guideBias ? R"j("name": "enc.b", "net": "enc", "policies": ["guide"])j"
+                               : R"j("name": "dec.b", "net": "dec", "policies": ["primary"])j";
   return R"j({"abi": )j" + std::to_string(GPS_RUNTIME_API_VERSION) +
          R"j(, "model": ")j" + name + R"j(", "steps": 0,
     "data": {"name": "x", "kind": ")j" +
@@ -32,10 +35,10 @@ std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
     "mask": )j" +
          mask + R"j(,
     "params": [
-      {"name": "dec.w", "shape": [)j" +
+      {"name": "dec.w", "net": "dec", "policies": ["primary"], "shape": [)j" +
          d + ", " + d +
          R"j(], "init": "glorot", "offset": 0},
-      {"name": "dec.b", "shape": [)j" +
+      {)j" + bias + R"j(, "shape": [)j" +
          d + R"j(], "init": "zeros", "offset": )j" + std::to_string(dim * dim) +
          R"j(}],
     "param_count": )j" +
@@ -169,6 +172,21 @@ static void fakeModelSample(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     }
 }
 
+void gps::rt::test::fakeModelLogWeights(gps_memref<float, 2> *x,
+                                        gps_memref<float, 2> *,
+                                        gps_memref<float, 1> *,
+                                        gps_memref<float, 1> *out, uint64_t,
+                                        uint64_t stream) {
+  int64_t rows = x->sizes[0], dim = x->sizes[1];
+  double draw = std::log(double(stream % kFakeIwDraws + 1));
+  for (int64_t r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (int64_t d = 0; d < dim; ++d)
+      sum += (*x)({r, d});
+    (*out)({r}) = static_cast<float>(-sum + draw);
+  }
+}
+
 ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,
                                           bool withPrimary, bool withSample) {
   currentManifest = manifest;
@@ -180,5 +198,6 @@ ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,
   model.eval = fakeModelEval;
   model.evalPrimary = withPrimary ? fakeModelEvalPrimary : nullptr;
   model.sample = withSample ? fakeModelSample : nullptr;
+  model.logWeights = fakeModelLogWeights;
   return model;
 }

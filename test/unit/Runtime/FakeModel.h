@@ -52,15 +52,26 @@ struct FakeModelState {
 extern FakeModelState fakeState;
 
 /// The manifest of a fake model `name` with data dim `dim` (a square),
-/// data kind `kind` and the mask JSON `mask` ("null" for none).
+/// data kind `kind` and the mask JSON `mask` ("null" for none). Both
+/// parameters belong to the net `dec`, which the primary reads; with
+/// `guideBias` the bias is `enc.b` instead, of a net `enc` only the guide
+/// reads.
 std::string fakeManifest(const std::string &name = "fake", int64_t dim = 16,
                          const std::string &kind = "real",
-                         const std::string &mask = "null");
+                         const std::string &mask = "null",
+                         bool guideBias = false);
 
 /// The entry points of the fake model with `manifest` (kept until the next
 /// call); resets fakeState.
 ModelEntryPoints fakeModel(const std::string &manifest = fakeManifest(),
                            bool withPrimary = true, bool withSample = true);
+
+/// The fake log_weights: log w = -sum_d x_d + log(k + 1) for draw
+/// k = stream mod 2^20 (the trainer's draw number on an evaluation batch).
+constexpr uint64_t kFakeIwDraws = uint64_t(1) << 20;
+void fakeModelLogWeights(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+                         gps_memref<float, 1> *params, gps_memref<float, 1> *out,
+                         uint64_t key, uint64_t stream);
 
 // The entry points themselves, for a trainer executable.
 const char *fakeModelManifest();

@@ -22,6 +22,8 @@
 #include <nlohmann/json.hpp>
 #include <png.h>
 
+#include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -499,6 +501,108 @@ TEST_F(TrainerTest, UsageErrors) {
       << result.err;
 }
 
+TEST_F(TrainerTest, FrozenParametersDoNotMove) {
+  // dec.w is the primary's, enc.b the guide's.
+  ModelEntryPoints model =
+      fakeModel(fakeManifest("fake", 16, "real", "null", /*guideBias=*/true));
+  ASSERT_EQ(run(model, trainArgs("init", "0")).status, 0);
+  std::string init = dir.file("init/last.safetensors");
+  auto tensor = [&](const std::string &path, const std::string &name) {
+    SafetensorsFile file = readCheckpoint(path);
+    const Tensor *found = file.find(name);
+    EXPECT_NE(found, nullptr) << name;
+    return found ? found->bytes : std::vector<uint8_t>();
+  };
+  auto zeros = [](const std::vector<uint8_t> &bytes) {
+    return std::all_of(bytes.begin(), bytes.end(),
+                       [](uint8_t b) { return b == 0; });
+  };
+
+  // --only guide with a clip small enough to scale every update: the
+  // primary's dec.w and its moments stay as they were, the guide's enc.b
+  // moves.
+  std::vector<std::string> args = trainArgs("guide", "20");
+  args.insert(args.end(), {"--init-from", init, "--only", "guide", "--clip",
+                           "0.01", "--log-every", "5"});
+  Result result = run(model, args);
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("training 16 of 272 parameter values; fixed: dec"),
+            std::string::npos)
+      << result.err;
+  std::string guide = dir.file("guide/last.safetensors");
+  EXPECT_TRUE(tensor(guide, "dec.w") == tensor(init, "dec.w"));
+  EXPECT_FALSE(tensor(guide, "enc.b") == tensor(init, "enc.b"));
+  EXPECT_TRUE(zeros(tensor(guide, "adam.m.dec.w")));
+  EXPECT_TRUE(zeros(tensor(guide, "adam.v.dec.w")));
+  EXPECT_FALSE(zeros(tensor(guide, "adam.v.enc.b")));
+  // The norm counts the trained parameters only: with the 16 values of
+  // enc.b's gradient (each below 1/10 of a mean over rows of a sigmoid
+  // difference) it stays below 4.
+  for (const json &record : readRecords(dir.file("guide/metrics.jsonl")))
+    EXPECT_LT(double(record["grad_norm"]), 4.0);
+
+  // --freeze dec is the same run, bit for bit.
+  args = trainArgs("frozen", "20");
+  args.insert(args.end(), {"--init-from", init, "--freeze", "dec", "--clip",
+                           "0.01", "--log-every", "5"});
+  ASSERT_EQ(run(model, args).status, 0);
+  expectSameTensors(guide, dir.file("frozen/last.safetensors"));
+
+  // A resumed run keeps the freeze; flags given again replace it.
+  result = run(model, {"train", "--resume", "--updates", "30", "--out",
+                       dir.file("guide")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("fixed: dec"), std::string::npos);
+  EXPECT_TRUE(tensor(guide, "dec.w") == tensor(init, "dec.w"));
+  std::vector<uint8_t> bias = tensor(guide, "enc.b");
+  result = run(model, {"train", "--resume", "--updates", "40", "--only",
+                       "all", "--freeze", "enc", "--out", dir.file("guide")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.err.find("fixed: enc"), std::string::npos);
+  EXPECT_FALSE(tensor(guide, "dec.w") == tensor(init, "dec.w"));
+  EXPECT_TRUE(tensor(guide, "enc.b") == bias);
+  result = run(model, {"train", "--resume", "--updates", "50", "--freeze",
+                       "none", "--out", dir.file("guide")});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(result.err.find("fixed:"), std::string::npos) << result.err;
+  EXPECT_FALSE(tensor(guide, "enc.b") == bias);
+
+  // Usage errors name the flag and the value.
+  struct Case {
+    std::vector<std::string> extra;
+    std::string message;
+  } cases[] = {
+      {{"--freeze", "dec,nope"},
+       "flag '--freeze': model 'fake' has no net or parameter 'nope' (it "
+       "has: dec, enc)"},
+      {{"--freeze", "dec", "--freeze", "enc"},
+       "--only all and --freeze leave no parameter of model 'fake' to train"},
+      {{"--freeze", "dec,"}, "flag '--freeze': expected a comma-separated"},
+      {{"--only", "both"}, "flag '--only': expected all or guide or primary"},
+      {{"--resume", "--init-from", init}, "flag '--init-from' starts a fresh"},
+  };
+  for (const Case &c : cases) {
+    args = trainArgs("bad", "5");
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    result = run(model, args);
+    EXPECT_EQ(result.status, 2) << c.message;
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << result.err;
+  }
+  // A manifest that does not record the policies cannot select by them.
+  std::string text = fakeManifest();
+  std::string cut = R"("policies": ["primary"], )";
+  text.erase(text.find(cut), cut.size());
+  ModelEntryPoints old = fakeModel(text);
+  args = trainArgs("old", "5");
+  args.insert(args.end(), {"--only", "guide"});
+  result = run(old, args);
+  EXPECT_EQ(result.status, 2);
+  EXPECT_NE(result.err.find("does not record which policy reads each "
+                            "parameter"),
+            std::string::npos)
+      << result.err;
+}
+
 //===----------------------------------------------------------------------===//
 // eval and sample
 //===----------------------------------------------------------------------===//
@@ -632,6 +736,52 @@ TEST(PngTest, RejectsBadImages) {
   EXPECT_TRUE(dir.list().empty());
 }
 
+TEST_F(TrainerTest, EvalIwAveragesTheWeightsOfEachExample) {
+  ModelEntryPoints model = fakeModel();
+  ASSERT_EQ(run(model, trainArgs("run", "0")).status, 0);
+  // The fake log w of draw k is -sum(x) + log(k + 1) (FakeModel.h), so
+  // with K draws an example's bound is sum(x) - log((K + 1) / 2) and its
+  // mean of -log w is sum(x) - log(K!) / K.
+  IdxArray images;
+  ASSERT_FALSE(static_cast<bool>(readIdx(data, images)));
+  double meanSum = 0.0;
+  for (uint8_t byte : images.data)
+    meanSum += double(float(byte / 255.0f));
+  meanSum /= double(images.dims[0]);
+  for (uint64_t k : {1, 4}) {
+    Result result = run(model, {"eval", "--out", dir.file("run"), "--split",
+                                "all", "--batch", "16", "--iw",
+                                std::to_string(k)});
+    ASSERT_EQ(result.status, 0) << result.err;
+    json iw = json::parse(result.out)["iw"];
+    EXPECT_EQ(iw["k"], k);
+    double logFactorial = std::lgamma(double(k) + 1.0);
+    EXPECT_NEAR(double(iw["bound"]),
+                meanSum - std::log((double(k) + 1.0) / 2.0), 1e-4);
+    EXPECT_NEAR(double(iw["mean_neg_log_w"]),
+                meanSum - logFactorial / double(k), 1e-4);
+    if (k == 1) {
+      EXPECT_TRUE(iw["draw_sd"].is_null());
+      continue;
+    }
+    // The spread over the draws: the sample deviation of log 1..log 4.
+    double mean = logFactorial / 4.0, squares = 0.0;
+    for (int i = 1; i <= 4; ++i)
+      squares += (std::log(double(i)) - mean) * (std::log(double(i)) - mean);
+    EXPECT_NEAR(double(iw["draw_sd"]), std::sqrt(squares / 3.0), 1e-5);
+  }
+  Result result = run(model, {"eval", "--out", dir.file("run"), "--iw",
+                              "2000000"});
+  EXPECT_EQ(result.status, 2);
+  ModelEntryPoints noWeights = fakeModel();
+  noWeights.logWeights = nullptr;
+  result = run(noWeights, {"eval", "--out", dir.file("run"), "--iw", "2"});
+  EXPECT_EQ(result.status, 1);
+  EXPECT_NE(result.err.find("has no log_weights entry point"),
+            std::string::npos)
+      << result.err;
+}
+
 TEST_F(TrainerTest, SampleWritesAPngGrid) {
   ModelEntryPoints model = fakeModel();
   ASSERT_EQ(run(model, trainArgs("run", "5")).status, 0);
@@ -690,6 +840,38 @@ TEST(ManifestTest, ParsesTheFakeManifest) {
   EXPECT_NE(other.hash, manifest.hash);
 }
 
+TEST(ManifestTest, RecordsWhichPolicyReadsEachParameter) {
+  Manifest manifest;
+  Error err = parseManifest(fakeManifest("fake", 16, "real", "null",
+                                         /*guideBias=*/true),
+                            manifest);
+  ASSERT_FALSE(static_cast<bool>(err)) << err.message();
+  EXPECT_TRUE(manifest.recordsPolicies);
+  auto primary = static_cast<int>(contract::Role::Primary);
+  auto guide = static_cast<int>(contract::Role::Guide);
+  const ParamSpec &w = manifest.params[0], &b = manifest.params[1];
+  EXPECT_EQ(w.owner(), "dec");
+  EXPECT_TRUE(w.usedBy[primary]);
+  EXPECT_FALSE(w.usedBy[guide]);
+  EXPECT_EQ(b.owner(), "enc");
+  EXPECT_FALSE(b.usedBy[primary]);
+  EXPECT_TRUE(b.usedBy[guide]);
+
+  // Both keys are optional: a parameter without a net is its own owner,
+  // and a manifest without 'policies' does not record them.
+  std::string text = fakeManifest();
+  for (const std::string cut :
+       {R"("net": "dec", "policies": ["primary"], )"}) {
+    size_t at = text.find(cut);
+    ASSERT_NE(at, std::string::npos);
+    text.erase(at, cut.size());
+  }
+  ASSERT_FALSE(static_cast<bool>(parseManifest(text, manifest)));
+  EXPECT_FALSE(manifest.recordsPolicies);
+  EXPECT_EQ(manifest.params[0].owner(), "dec.w");
+  EXPECT_EQ(manifest.params[1].owner(), "dec");
+}
+
 TEST(ManifestTest, RejectsBadManifests) {
   struct Case {
     std::string edit;
@@ -720,6 +902,13 @@ TEST(ManifestTest, RejectsBadManifests) {
       {R"j("kl(p||normal)"])j", R"("nll"])", "duplicate term 'nll'"},
       {R"j("kl(p||normal)"])j", R"("l2"])", "unknown term 'l2'"},
       {R"(["objective", )", R"([)", "the first term must be 'objective'"},
+      {R"("net": "dec")", R"("net": 3)", "'net' must be a non-empty string"},
+      {R"("policies": ["primary"])", R"("policies": "primary")",
+       "'policies' must be an array of roles"},
+      {R"("policies": ["primary"])", R"("policies": ["critic"])",
+       "'policies' must hold 'primary' or 'guide'"},
+      {R"("policies": ["primary"])", R"("policies": ["guide", "guide"])",
+       "'policies' names 'guide' twice"},
   };
   for (const Case &c : cases) {
     std::string text = fakeManifest();

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gps::rt {
@@ -41,6 +42,11 @@ public:
 
   /// Applies one update to `params` from `grads`, both of `size()` floats.
   void step(float *params, const float *grads);
+  /// The same update restricted to the elements [begin, end) of `ranges`:
+  /// the other parameters and their moments are left exactly as they are
+  /// (frozen parameters). The update count still advances.
+  void step(float *params, const float *grads,
+            const std::vector<std::pair<size_t, size_t>> &ranges);
 
   /// The learning rate the next update will use.
   float currentLearningRate() const;

@@ -51,6 +51,7 @@ inline constexpr std::string_view kTrainEntry = "gps_model_train";
 inline constexpr std::string_view kEvalEntry = "gps_model_eval";
 inline constexpr std::string_view kEvalPrimaryEntry = "gps_model_eval_primary";
 inline constexpr std::string_view kSampleEntry = "gps_model_sample";
+inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
 inline constexpr std::string_view kManifestFn = "gps_model_manifest";
 inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
 
@@ -79,6 +80,11 @@ inline constexpr std::string_view kInit = "init";
 inline constexpr std::string_view kOffset = "offset";
 /// Optional, read by the trainer only: the `normal` initialiser's std.
 inline constexpr std::string_view kStd = "std";
+/// Optional per parameter: the net that owns it (absent for a parameter
+/// declared with `param`), and the roles of the policies that read it,
+/// through a net or directly (`--only` and `--freeze` of train).
+inline constexpr std::string_view kNet = "net";
+inline constexpr std::string_view kPolicies = "policies";
 } // namespace key
 
 /// The values an entry point writes to its terms vector, in the order the
@@ -179,6 +185,13 @@ enum class Data : int32_t { Real = 0, Bits = 1 };
 inline constexpr int32_t kNumData = 2;
 constexpr std::string_view spelling(Data data) {
   return data == Data::Real ? "real" : "bits";
+}
+
+/// Roles of a policy; values as the gps dialect's Role.
+enum class Role : int32_t { Primary = 0, Guide = 1 };
+inline constexpr int32_t kNumRoles = 2;
+constexpr std::string_view spelling(Role role) {
+  return role == Role::Primary ? "primary" : "guide";
 }
 
 /// The enumerator of `Kind` spelled `text`, if any.

@@ -232,6 +232,12 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 //   sample: rolls out the primary for each row of x/mask (x.known, m are
 //           its only inputs), writes the mean of the observed site's
 //           distribution (sigmoid of the logits) into `out` [batch, dim].
+//   log_weights (models that observe their data): one guided rollout, and
+//           for each example b, into `out` [batch],
+//           log w_b = log p(x_b, tau_b) - log q(tau_b | x_b) at the guide's
+//           sampled trajectory tau_b (every latent site and step, plus the
+//           observation): the summand of the importance-weighted bound.
+//           Another `stream` draws another trajectory.
 
 extern "C" {
 const char *gps_model_manifest(void);
@@ -254,6 +260,11 @@ void _mlir_ciface_gps_model_eval_primary(gps_memref<float, 2> *x,
                                          gps_memref<float, 1> *params,
                                          gps_memref<float, 1> *terms,
                                          uint64_t key, uint64_t stream);
+void _mlir_ciface_gps_model_log_weights(gps_memref<float, 2> *x,
+                                        gps_memref<float, 2> *mask,
+                                        gps_memref<float, 1> *params,
+                                        gps_memref<float, 1> *out,
+                                        uint64_t key, uint64_t stream);
 void _mlir_ciface_gps_model_sample(gps_memref<float, 2> *x,
                                    gps_memref<float, 2> *mask,
                                    gps_memref<float, 1> *params,

@@ -82,18 +82,31 @@ def ExpandKLPass : Pass<"gps-expand-kl", "::gps::ModelOp"> {
     Gaussian or not: an unbiased estimate of the same KL with more variance,
     for checking the closed forms and for comparison with the paper.
 
+    With `log-weights`, a model that observes its data also gets a copy of
+    the rollout, `gps.rollout @log_weights`, expanded into the per-example
+    `nll` and Monte Carlo `kl(q||p)` (`log q(z) - log p(z)` at every site,
+    no per-step record): their sum is `-log w`, with `log w = log p(x, tau)
+    - log q(tau | x)` for the guide's sampled trajectory, the summand of
+    the importance-weighted bound (`gps-build-loss` makes it
+    `@gps_log_weights`).
+
     #### Input invariant
 
     The output of `gps-pair-policies` (one `gps.rollout`).
 
     #### Output IR
 
-    `gps.rollout ... terms [...]` whose body returns the terms.
+    `gps.rollout ... terms [...]` whose body returns the terms (and, with
+    `log-weights`, `gps.rollout @log_weights ... terms [nll, kl_qp]`).
   }];
   let options = [
     Option<"monteCarlo", "monte-carlo", "bool", /*default=*/"false",
            "Estimate kl(q||p) by log q(z) - log p(z) at the guide's sample "
-           "even where a closed form exists">
+           "even where a closed form exists">,
+    Option<"logWeights", "log-weights", "bool", /*default=*/"false",
+           "Also expand a copy of the rollout into the per-example terms of "
+           "log w (nll and Monte Carlo kl(q||p)), for the "
+           "importance-weighted bound">
   ];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];
@@ -124,7 +137,10 @@ def BuildLossPass : Pass<"gps-build-loss", "::mlir::ModuleOp"> {
     describe the trainer's data and parameters). It also gains the primary
     alone: `@gps_sample`, returning the mean of the observed site's
     distribution, and, for a model with a mask, `@gps_primary_loss`, the
-    batch mean of `-log p(x.missing | x.known, m)` without the guide.
+    batch mean of `-log p(x.missing | x.known, m)` without the guide. From
+    a `gps.rollout @log_weights` (`gps-expand-kl` with `log-weights`) it
+    builds `@gps_log_weights`, returning `log w = -(nll + kl(q||p))` per
+    example (`tensor<?x1xf32>`), which is not differentiated.
   }];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect"];
@@ -217,7 +233,9 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
     computed from `x` and the mask. Where `gps-build-loss` made them,
     `@gps_primary_loss` becomes `@gps_model_eval_primary` (the unguided
     result) and `@gps_sample` becomes `@gps_model_sample`, which writes a
-    batch of rows instead of terms.
+    batch of rows instead of terms; `@gps_log_weights` becomes
+    `@gps_model_log_weights`, which writes one value per example into a
+    vector.
 
     The manifest, a JSON description of the model (data, mask, parameters
     and their offsets, terms), becomes the string returned by

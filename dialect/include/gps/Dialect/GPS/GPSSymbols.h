@@ -24,6 +24,12 @@ inline constexpr llvm::StringLiteral kPrimaryLossFn = "gps_primary_loss";
 /// gps-build-loss: the primary's observation mean.
 inline constexpr llvm::StringLiteral kSampleFn = "gps_sample";
 
+/// gps-expand-kl (log-weights): the copy of the rollout that computes
+/// log w = log p(x, tau) - log q(tau | x) per example; gps-build-loss makes
+/// it the function below.
+inline constexpr llvm::StringLiteral kLogWeightsRollout = "log_weights";
+inline constexpr llvm::StringLiteral kLogWeightsFn = "gps_log_weights";
+
 /// gps-build-loss: the values of a loss function's `gps.rng` arguments.
 inline constexpr llvm::StringLiteral kRngKey = "key";
 inline constexpr llvm::StringLiteral kRngStream = "stream";

@@ -37,9 +37,13 @@ public:
   /// empty) with a one-line help text.
   void add(const std::string &name, const std::string &valueName,
            const std::string &help);
+  /// Declares `--name VALUE[,VALUE...]`, which may be given more than once;
+  /// value() joins the values given with ','.
+  void addList(const std::string &name, const std::string &valueName,
+               const std::string &help);
 
-  /// Parses args[begin..). Fails on a positional argument, an unknown or
-  /// repeated flag, a missing value or a value given to a boolean flag.
+  /// Parses args[begin..). Fails on a positional argument, an unknown flag,
+  /// a repeated one (but for addList flags), a missing value or a value given to a boolean flag.
   /// `--help` and `-h` set helpRequested(). A value may start with '-'
   /// when it is a number (`--lr -1` is read, then refused by getDouble).
   Error parse(const std::vector<std::string> &args, size_t begin);
@@ -65,6 +69,9 @@ public:
   /// A finite number in [lo, hi] (with `loOpen`: greater than lo).
   Error getDouble(const std::string &name, double &out, double lo, double hi,
                   bool loOpen = false) const;
+  /// A list: the comma-separated items of the value (or values, for an
+  /// addList flag). Fails on an empty item.
+  Error getList(const std::string &name, std::vector<std::string> &out) const;
   /// One of `choices`.
   Error getChoice(const std::string &name,
                   const std::vector<std::string> &choices,
@@ -75,6 +82,7 @@ private:
     std::string name;
     std::string valueName;
     std::string help;
+    bool repeatable = false;
   };
 
   const Flag *find(const std::string &name) const;

@@ -62,6 +62,16 @@ struct ParamSpec {
   double stddev = 1.0;
   int64_t offset = 0;
   int64_t numElements = 1;
+  /// The net that owns the parameter; empty for one declared with `param`
+  /// (or when the manifest does not say).
+  std::string net;
+  /// Whether the manifest lists the policies that read the parameter, and
+  /// which: usedBy[role] for contract::Role.
+  bool hasPolicies = false;
+  bool usedBy[contract::kNumRoles] = {false, false};
+
+  /// The unit that --freeze names: the net, else the parameter itself.
+  const std::string &owner() const { return net.empty() ? name : net; }
 };
 
 /// A parsed and validated manifest.
@@ -73,6 +83,9 @@ struct Manifest {
   std::optional<MaskSpec> mask;
   std::vector<ParamSpec> params;
   int64_t paramCount = 0;
+  /// Whether every parameter lists the policies that read it (manifests of
+  /// older compilers do not).
+  bool recordsPolicies = true;
   /// Names of terms[0..); terms[0] is the objective.
   std::vector<std::string> terms;
   /// The same names taken apart (Contract.h): a term, and the step of a

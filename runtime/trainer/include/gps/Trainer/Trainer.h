@@ -41,14 +41,16 @@ using ModelSampleFn = void (*)(gps_memref<float, 2> *x,
                                gps_memref<float, 2> *out, uint64_t key,
                                uint64_t stream);
 
-/// The entry points of a compiled model (Interface.h). `evalPrimary` and
-/// `sample` are optional (null when the model does not define them).
+/// The entry points of a compiled model (Interface.h). `evalPrimary`,
+/// `sample` and `logWeights` are optional (null when the model does not
+/// define them). `logWeights` writes one value per example into its vector.
 struct ModelEntryPoints {
   ModelManifestFn manifest = nullptr;
   ModelTrainFn train = nullptr;
   ModelEvalFn eval = nullptr;
   ModelEvalFn evalPrimary = nullptr;
   ModelSampleFn sample = nullptr;
+  ModelEvalFn logWeights = nullptr;
 };
 
 /// Exit statuses of the trainer.
