@@ -49,3 +49,17 @@ ptxas = shutil.which("ptxas") or os.path.join(cuda_path, "bin", "ptxas")
 if os.access(ptxas, os.X_OK):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# gpsc links trainers for --target=cuda (the CUDA runtime was built:
+# REQUIRES: cuda-runtime), and this machine has a GPU to run them on
+# (REQUIRES: cuda; nvidia-smi lists one).
+if getattr(config, "gps_cuda_runtime", False):
+    config.available_features.add("cuda-runtime")
+    import subprocess
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                                text=True, timeout=60)
+        if listed.returncode == 0 and "GPU" in listed.stdout:
+            config.available_features.add("cuda")
+    except (OSError, subprocess.TimeoutExpired):
+        pass

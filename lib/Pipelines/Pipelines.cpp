@@ -40,6 +40,10 @@
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -104,8 +108,6 @@ static void buildHostToLLVM(OpPassManager &pm, bool gpu) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLLVMPass());
-  if (gpu)
-    pm.addPass(createGpuToLLVMConversionPass());
   FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
   // Buffers come from the runtime's arena (Interface.h).
   memrefOptions.useGenericFunctions = true;
@@ -114,6 +116,10 @@ static void buildHostToLLVM(OpPassManager &pm, bool gpu) {
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  // Kernel launches, device buffers and copies, on LLVM's memref
+  // descriptors.
+  if (gpu)
+    pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -124,6 +130,10 @@ void gps::buildCPUCodegenPipeline(OpPassManager &pm) {
 }
 
 void gps::buildCUDAHostCodegenPipeline(OpPassManager &pm) {
+  // Launches, allocations and copies become asynchronous on one stream,
+  // synchronised before the host calls the runtime (cuBLAS, noise) and at
+  // the end of each entry point.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   buildHostToLLVM(pm, /*gpu=*/true);
 }
 
@@ -166,6 +176,12 @@ void gps::registerDialects(DialectRegistry &registry) {
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  // gpu-module-to-binary translates the kernels to LLVM IR.
+  registerBuiltinDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   // convert-gpu-to-nvvm lowers the kernels' ops through these interfaces
   // of the dialects they are in.
   arith::registerConvertArithToLLVMInterface(registry);

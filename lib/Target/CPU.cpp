@@ -97,10 +97,28 @@ bool gps::writeObjectFile(llvm::Module &module, const std::string &path,
   return true;
 }
 
+bool gps::hasCUDATrainer() {
+#ifdef GPS_CUDA_TRAINER_LINK
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool gps::linkTrainer(const std::string &objectPath,
-                      const std::string &outputPath, std::string &error) {
-  // GPS_TRAINER_LINK lists the runtime's libraries (build-tree paths) and
-  // system libraries, separated by '|'.
+                      const std::string &outputPath, TrainerKind kind,
+                      std::string &error) {
+  // GPS_TRAINER_LINK (GPS_CUDA_TRAINER_LINK) lists the runtime's libraries
+  // (build-tree paths) and system libraries, separated by '|'.
+  StringRef link = GPS_TRAINER_LINK;
+  if (kind == TrainerKind::CUDA) {
+#ifdef GPS_CUDA_TRAINER_LINK
+    link = GPS_CUDA_TRAINER_LINK;
+#else
+    error = "this gpsc was built without the CUDA runtime";
+    return false;
+#endif
+  }
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("c++");
   if (!driver) {
     error = "cannot find the C++ compiler driver 'c++' to link the trainer";
@@ -108,7 +126,7 @@ bool gps::linkTrainer(const std::string &objectPath,
   }
   SmallVector<std::string> args{*driver, objectPath, "-o", outputPath};
   SmallVector<StringRef> libs;
-  StringRef(GPS_TRAINER_LINK).split(libs, '|', -1, false);
+  link.split(libs, '|', -1, false);
   for (StringRef lib : libs)
     args.push_back(lib.str());
   SmallVector<StringRef> argRefs(args.begin(), args.end());

@@ -35,31 +35,64 @@ static std::string shapeText(const gps_memref_2d &m) {
          "]";
 }
 
-[[noreturn]] static void sgemmFailure(const std::string &message) {
-  std::fprintf(stderr, "gps runtime: gps_rt_sgemm: %s\n", message.c_str());
-  std::abort();
-}
+namespace {
+/// Reports malformed calls of one sgemm function.
+struct GemmChecker {
+  const char *function;
 
-/// The CBLAS leading dimension of `m` as a row-major matrix: strides[0],
-/// which must be at least the number of columns. Strides that address
-/// nothing (of a dimension of extent 1, or of an empty matrix) are ignored.
-/// Aborts on a layout CBLAS cannot take.
-static int leadingDim(const gps_memref_2d &m, const char *name) {
-  int64_t rows = m.sizes[0], cols = m.sizes[1];
-  if (rows < 0 || cols < 0)
-    sgemmFailure(std::string("operand ") + name + " has negative sizes " +
-                 shapeText(m));
-  if (cols > 1 && m.strides[1] != 1)
-    sgemmFailure(std::string("operand ") + name + " " + shapeText(m) +
-                 " has strides [" + std::to_string(m.strides[0]) + ", " +
-                 std::to_string(m.strides[1]) + "]; the last stride must be 1");
-  int64_t minLd = std::max<int64_t>(cols, 1);
-  int64_t ld = rows > 1 && cols > 0 ? m.strides[0] : minLd;
-  if (ld < minLd || ld > INT_MAX)
-    sgemmFailure(std::string("operand ") + name + " " + shapeText(m) +
-                 " has row stride " + std::to_string(m.strides[0]) +
-                 ", outside [" + std::to_string(minLd) + ", INT_MAX]");
-  return static_cast<int>(ld);
+  [[noreturn]] void fail(const std::string &message) const {
+    std::fprintf(stderr, "gps runtime: %s: %s\n", function, message.c_str());
+    std::abort();
+  }
+
+  /// The BLAS leading dimension of `m` as a row-major matrix: strides[0],
+  /// which must be at least the number of columns. Strides that address
+  /// nothing (of a dimension of extent 1, or of an empty matrix) are
+  /// ignored. Aborts on a layout BLAS cannot take.
+  int leadingDim(const gps_memref_2d &m, const char *name) const {
+    int64_t rows = m.sizes[0], cols = m.sizes[1];
+    if (rows < 0 || cols < 0)
+      fail(std::string("operand ") + name + " has negative sizes " +
+           shapeText(m));
+    if (cols > 1 && m.strides[1] != 1)
+      fail(std::string("operand ") + name + " " + shapeText(m) +
+           " has strides [" + std::to_string(m.strides[0]) + ", " +
+           std::to_string(m.strides[1]) + "]; the last stride must be 1");
+    int64_t minLd = std::max<int64_t>(cols, 1);
+    int64_t ld = rows > 1 && cols > 0 ? m.strides[0] : minLd;
+    if (ld < minLd || ld > INT_MAX)
+      fail(std::string("operand ") + name + " " + shapeText(m) +
+           " has row stride " + std::to_string(m.strides[0]) +
+           ", outside [" + std::to_string(minLd) + ", INT_MAX]");
+    return static_cast<int>(ld);
+  }
+};
+} // namespace
+
+gps::rt::GemmShape gps::rt::checkGemm(const char *function, int32_t transA,
+                                      int32_t transB, const gps_memref_2d &a,
+                                      const gps_memref_2d &b,
+                                      const gps_memref_2d &c) {
+  GemmChecker check{function};
+  GemmShape shape;
+  shape.lda = check.leadingDim(a, "A");
+  shape.ldb = check.leadingDim(b, "B");
+  shape.ldc = check.leadingDim(c, "C");
+  shape.m = transA ? a.sizes[1] : a.sizes[0];
+  shape.k = transA ? a.sizes[0] : a.sizes[1];
+  int64_t kb = transB ? b.sizes[1] : b.sizes[0];
+  shape.n = transB ? b.sizes[0] : b.sizes[1];
+  if (shape.k != kb || c.sizes[0] != shape.m || c.sizes[1] != shape.n)
+    check.fail(std::string("shape mismatch: op(A) of A ") + shapeText(a) +
+               (transA ? " transposed" : "") + " is " +
+               std::to_string(shape.m) + "x" + std::to_string(shape.k) +
+               ", op(B) of B " + shapeText(b) +
+               (transB ? " transposed" : "") + " is " + std::to_string(kb) +
+               "x" + std::to_string(shape.n) + ", C is " + shapeText(c) +
+               "; need op(A) MxK, op(B) KxN, C MxN");
+  if (shape.m > INT_MAX || shape.n > INT_MAX || shape.k > INT_MAX)
+    check.fail("dimensions exceed INT_MAX");
+  return shape;
 }
 
 /// With GPS_RT_GEMM_TRACE=FILE in the environment, every product appends
@@ -77,23 +110,10 @@ extern "C" void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
                                           float alpha, gps_memref_2d *a,
                                           gps_memref_2d *b, float beta,
                                           gps_memref_2d *c) {
-  int lda = leadingDim(*a, "A");
-  int ldb = leadingDim(*b, "B");
-  int ldc = leadingDim(*c, "C");
-  // op(A) is M x K, op(B) is K x N, C is M x N.
-  int64_t m = transA ? a->sizes[1] : a->sizes[0];
-  int64_t k = transA ? a->sizes[0] : a->sizes[1];
-  int64_t kb = transB ? b->sizes[1] : b->sizes[0];
-  int64_t n = transB ? b->sizes[0] : b->sizes[1];
-  if (k != kb || c->sizes[0] != m || c->sizes[1] != n)
-    sgemmFailure(std::string("shape mismatch: op(A) of A ") + shapeText(*a) +
-                 (transA ? " transposed" : "") + " is " + std::to_string(m) +
-                 "x" + std::to_string(k) + ", op(B) of B " + shapeText(*b) +
-                 (transB ? " transposed" : "") + " is " + std::to_string(kb) +
-                 "x" + std::to_string(n) + ", C is " + shapeText(*c) +
-                 "; need op(A) MxK, op(B) KxN, C MxN");
-  if (m > INT_MAX || n > INT_MAX || k > INT_MAX)
-    sgemmFailure("dimensions exceed INT_MAX");
+  gps::rt::GemmShape shape =
+      gps::rt::checkGemm("gps_rt_sgemm", transA, transB, *a, *b, *c);
+  int64_t m = shape.m, n = shape.n, k = shape.k;
+  int lda = shape.lda, ldb = shape.ldb, ldc = shape.ldc;
   if (m == 0 || n == 0)
     return;
   float *cData = c->aligned + c->offset;

@@ -2,13 +2,15 @@
 //
 // gpsc model.gps -o trainer
 // gpsc model.gps --emit=ast|mlir|mlir-paired|mlir-grad|mlir-lowered|llvm|obj
-// gpsc model.gps --target=cuda --emit=mlir-gpu|ptx [--report=launches]
+// gpsc model.gps --target=cuda -o trainer
+// gpsc model.gps --target=cuda --emit=mlir-gpu|ptx|llvm|obj [--report=launches]
 //
 // Parses a .gps model, checks it, builds the gps dialect and runs the
 // pipelines: pairing, KL expansion, the loss and its gradient, lowering to
 // linalg, bufferization and BLAS calls, the LLVM dialect, LLVM IR, an object
 // file, and a trainer executable linked with the runtime. For
-// --target=cuda, the loop nests become GPU kernels compiled to PTX.
+// --target=cuda, the loop nests become GPU kernels compiled to PTX, embedded
+// in host code that launches them through the CUDA runtime (runtime/cuda/).
 //
 //===----------------------------------------------------------------------===//
 
@@ -188,10 +190,11 @@ static int run() {
     emitAction = Emit::MLIRGPU;
   else if (emitAction == Emit::Default)
     emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
-  if (cuda && emitAction > Emit::PTX) {
+  if (cuda && emitAction == Emit::Exe && !gps::hasCUDATrainer()) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
-        << "--target=cuda emits up to --emit=ptx: the host side of a CUDA "
-           "trainer is not built yet\n";
+        << "this gpsc was built without the CUDA runtime (runtime/cuda/ needs "
+           "the CUDA toolkit when gps is configured); --target=cuda can emit "
+           "up to --emit=obj\n";
     return 1;
   }
   if (!cuda && (emitAction == Emit::MLIRGPU || emitAction == Emit::PTX)) {
@@ -256,7 +259,8 @@ static int run() {
     return 1;
   if (report == Report::Launches && !emitAction.getNumOccurrences())
     return 0;
-  if (emit == Emit::PTX) {
+  if (cuda && emit >= Emit::PTX) {
+    // The kernels to PTX, then (past --emit=ptx) the host code to LLVM.
     mlir::PassManager codegen(&context);
     if (failed(mlir::applyPassManagerCLOptions(codegen)))
       return 1;
@@ -267,19 +271,23 @@ static int run() {
     llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
     if (!llvm::sys::fs::exists(libdevice)) {
       llvm::WithColor::error(llvm::errs(), "gpsc")
-          << "--emit=ptx needs the CUDA toolkit's libdevice, not found at '"
+          << "--target=cuda needs the CUDA toolkit's libdevice, not found at '"
           << libdevice << "' (set --cuda-path or CUDA_PATH)\n";
       return 1;
     }
     gps::buildNVVMCodegenPipeline(codegen, gpu);
+    if (emit > Emit::PTX)
+      gps::buildCUDAHostCodegenPipeline(codegen);
     if (failed(codegen.run(*module)))
       return 1;
-    std::optional<std::string> ptx = gps::getKernelPTX(*module);
-    if (!ptx)
-      return 1;
-    output->os() << *ptx;
-    output->keep();
-    return 0;
+    if (emit == Emit::PTX) {
+      std::optional<std::string> ptx = gps::getKernelPTX(*module);
+      if (!ptx)
+        return 1;
+      output->os() << *ptx;
+      output->keep();
+      return 0;
+    }
   }
   if (emit <= Emit::MLIRGPU) {
     module->print(output->os());
@@ -321,7 +329,9 @@ static int run() {
   }
   llvm::FileRemover removeObject(objectPath);
   if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error) ||
-      !gps::linkTrainer(objectPath.str().str(), outputFilename, error)) {
+      !gps::linkTrainer(objectPath.str().str(), outputFilename,
+                        cuda ? gps::TrainerKind::CUDA : gps::TrainerKind::CPU,
+                        error)) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
     return 1;
   }

@@ -33,11 +33,19 @@ std::unique_ptr<llvm::Module> translateForHost(mlir::ModuleOp module,
 bool writeObjectFile(llvm::Module &module, const std::string &path,
                      std::string &error);
 
+/// What a trainer's generated code runs on: it decides the runtime
+/// libraries the trainer links.
+enum class TrainerKind { CPU, CUDA };
+
 /// Links `objectPath` with the runtime's trainer into the executable
-/// `outputPath`, calling the system C++ compiler driver. On failure returns
-/// false and sets `error`.
+/// `outputPath`, calling the system C++ compiler driver; a CUDA trainer also
+/// links the CUDA runtime (runtime/cuda/), cuBLAS and the driver. On failure
+/// returns false and sets `error`.
 bool linkTrainer(const std::string &objectPath, const std::string &outputPath,
-                 std::string &error);
+                 TrainerKind kind, std::string &error);
+
+/// True when this build has the CUDA runtime to link CUDA trainers with.
+bool hasCUDATrainer();
 
 } // namespace gps
 

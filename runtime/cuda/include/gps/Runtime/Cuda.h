@@ -1,0 +1,99 @@
+//===- Cuda.h - the CUDA runtime of generated code --------------*- C++ -*-===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Code compiled with `gpsc --target=cuda` calls two sets of functions,
+// defined by GPSRuntimeCUDA (runtime/cuda/):
+//
+// - the GPU runtime ABI that MLIR's gpu-to-llvm lowering emits (`mgpu*`:
+//   module loading, kernel launches, device buffers, copies, streams), over
+//   the CUDA runtime API;
+// - the device counterparts of the runtime's own functions
+//   (`gps_rt_cuda_sgemm` through cuBLAS, `gps_rt_cuda_normal`), with the
+//   signatures of their host versions in Interface.h.
+//
+// Everything runs on one stream of device 0, created at the first call that
+// needs the GPU: a trainer that never reaches the GPU (`--help`) needs no
+// driver, and one on a machine without a GPU stops at that call with one
+// line naming the CUDA error (status 1). Device buffers
+// come from the device's stream-ordered memory pool, which keeps freed
+// memory for the next step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GPS_RUNTIME_CUDA_H
+#define GPS_RUNTIME_CUDA_H
+
+#include "gps/Runtime/Interface.h"
+
+#include <cstdint>
+
+extern "C" {
+
+//===----------------------------------------------------------------------===//
+// The GPU runtime ABI of MLIR's gpu-to-llvm lowering
+//===----------------------------------------------------------------------===//
+
+/// Records the kernels' PTX (NUL-terminated) for loading at the first
+/// launch, JIT-compiled at `optLevel`; called by a constructor of the
+/// generated code.
+GPS_RT_EXPORT void *mgpuModuleLoadJIT(void *ptx, int optLevel);
+GPS_RT_EXPORT void mgpuModuleUnload(void *module);
+/// The kernel `name` of `module`, loading the module on first use.
+GPS_RT_EXPORT void *mgpuModuleGetFunction(void *module, const char *name);
+GPS_RT_EXPORT void mgpuLaunchKernel(void *function, intptr_t gridX,
+                                    intptr_t gridY, intptr_t gridZ,
+                                    intptr_t blockX, intptr_t blockY,
+                                    intptr_t blockZ, int32_t sharedMemBytes,
+                                    void *stream, void **params, void **extra,
+                                    size_t paramsCount);
+/// The one stream; destroying it is a no-op.
+GPS_RT_EXPORT void *mgpuStreamCreate();
+GPS_RT_EXPORT void mgpuStreamDestroy(void *stream);
+GPS_RT_EXPORT void mgpuStreamSynchronize(void *stream);
+/// A device buffer from the stream-ordered pool (managed memory when
+/// `isHostShared`); `sizeBytes` 0 gives null.
+GPS_RT_EXPORT void *mgpuMemAlloc(uint64_t sizeBytes, void *stream,
+                                 bool isHostShared);
+GPS_RT_EXPORT void mgpuMemFree(void *ptr, void *stream);
+/// Copies between any two of host and device memory, in stream order.
+GPS_RT_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
+                              void *stream);
+
+//===----------------------------------------------------------------------===//
+// The runtime's functions on device buffers
+//===----------------------------------------------------------------------===//
+
+/// _mlir_ciface_gps_rt_sgemm (Interface.h) on device buffers, through
+/// cuBLAS in FP32 (no TF32).
+GPS_RT_EXPORT void _mlir_ciface_gps_rt_cuda_sgemm(int32_t transA,
+                                                  int32_t transB, float alpha,
+                                                  gps_memref<float, 2> *a,
+                                                  gps_memref<float, 2> *b,
+                                                  float beta,
+                                                  gps_memref<float, 2> *c);
+
+/// _mlir_ciface_gps_rt_normal (Interface.h) into a device buffer whose rows
+/// are contiguous: exactly the CPU's normals, drawn on the host and copied.
+GPS_RT_EXPORT void _mlir_ciface_gps_rt_cuda_normal(gps_memref<float, 2> *out,
+                                                   uint64_t seed,
+                                                   uint64_t stream,
+                                                   uint64_t site,
+                                                   uint64_t step);
+}
+
+namespace gps::rt::cuda {
+
+/// The stream every launch, copy and cuBLAS call runs on, creating the
+/// context first; exits with one line when there is no usable GPU.
+void *stream();
+
+/// Exits with "gps runtime: error: CUDA: <what>: <the runtime's message>"
+/// (status 1) unless `result` is cudaSuccess (0).
+void check(int result, const char *what);
+
+} // namespace gps::rt::cuda
+
+#endif // GPS_RUNTIME_CUDA_H
