@@ -9,6 +9,12 @@
   metrics.py close EXACT.json ESTIMATE.json TERM RTOL
       The guided TERM of two `eval`s differs, but by at most RTOL of the
       first: a Monte Carlo estimate against its closed form.
+  metrics.py agree A.json B.json RTOL
+      Every guided term of two `eval`s (of one checkpoint, by two builds)
+      agrees to RTOL relative (absolute below 1).
+  metrics.py track A.jsonl B.jsonl RTOL
+      Two runs log the same updates, and at each the objective and every
+      term agree to RTOL relative (absolute below 1).
 """
 import json
 import sys
@@ -59,6 +65,44 @@ def main(argv):
             print(f"relative error {error:.4f} above {rtol}")
             return 1
         print(f"relative error below {rtol}")
+        return 0
+    if argv[1] in ("agree", "track"):
+        if argv[1] == "agree":
+            pairs = [(json.load(open(argv[2]))["guided"],
+                      json.load(open(argv[3]))["guided"])]
+        else:
+            a, b = records(argv[2]), records(argv[3])
+            if [r.get("step") for r in a] != [r.get("step") for r in b]:
+                print(f"the runs log different updates: {len(a)} vs {len(b)}")
+                return 1
+            pairs = list(zip(a, b))
+        rtol = float(argv[4])
+        worst, where = 0.0, None
+        for i, (x, y) in enumerate(pairs):
+            for key, value in x.items():
+                if key in ("step", "lr", "skipped", "examples_per_s"):
+                    continue
+                other = y.get(key)
+                # Per-step terms are lists of numbers.
+                values = value if isinstance(value, list) else [value]
+                others = other if isinstance(other, list) else [other]
+                if len(values) != len(others):
+                    print(f"record {i}: '{key}' differs in length")
+                    return 1
+                for v, o in zip(values, others):
+                    if not isinstance(v, (int, float)) or isinstance(v, bool):
+                        continue
+                    if not isinstance(o, (int, float)):
+                        print(f"record {i}: '{key}' is missing from the second")
+                        return 1
+                    error = abs(v - o) / max(1.0, abs(v))
+                    if error > worst:
+                        worst, where = error, (i, key, v, o)
+        print(f"{len(pairs)} records, largest relative difference {worst:.2e}")
+        if worst > rtol:
+            i, key, value, other = where
+            print(f"record {i} '{key}': {value} vs {other}, above {rtol}")
+            return 1
         return 0
     print(__doc__)
     return 2
