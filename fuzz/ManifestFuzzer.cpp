@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < manifest.terms.size(); ++i) {
     const rt::contract::TermName &name = manifest.termNames[i];
     if (name.step) {
-      if (rt::contract::stepSpelling(name.term, *name.step) !=
+      if (rt::contract::stepSpelling(name.term, name.site, *name.step) !=
           manifest.terms[i])
         fuzz::finding(kTarget, "a per-step term that does not spell back: '" +
                                    manifest.terms[i] + "'");

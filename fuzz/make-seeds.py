@@ -87,8 +87,8 @@ base = {"abi": 2, "model": "m", "steps": 2,
                    {"name": "b", "shape": [4], "init": "ones", "offset": 16,
                     "policies": ["guide"]}],
         "param_count": 20,
-        "terms": ["objective", "nll", "kl(q||p)", "kl(q||p)[1]",
-                  "kl(q||p)[2]"]}
+        "terms": ["objective", "nll", "kl(q||p)", "kl(q||p)[z,1]",
+                  "kl(q||p)[z,2]"]}
 write("manifest", "mcar.json", json.dumps(base))
 mar = dict(base, mask={"name": "m", "kind": "mar", "amount": 2,
                        "image": [2, 8]}, steps=0)

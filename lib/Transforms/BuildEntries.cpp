@@ -138,7 +138,8 @@ static std::string buildManifest(ModelOp model, ArrayAttr terms,
       continue;
     }
     for (int64_t t = *term.getFirst(); t <= *term.getLast(); ++t)
-      names.push_back(contract::stepSpelling(kind, t));
+      names.push_back(
+          contract::stepSpelling(kind, term.getSite().getValue().str(), t));
   }
   root[str(key::kTerms)] = std::move(names);
   std::string text;

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "gps-expand-kl"
@@ -33,6 +34,15 @@ static bool isGaussian(Value dist) {
 
 static bool isStdNormal(Value dist) {
   return llvm::cast<DistType>(dist.getType()).getKind() == DistKind::normal;
+}
+
+/// The sample site `op` (a replay or a sample) draws at.
+static StringRef siteOf(Operation *op) {
+  if (auto replay = llvm::dyn_cast<ReplayOp>(op))
+    return replay.getSite();
+  if (auto sample = llvm::dyn_cast<SampleOp>(op))
+    return sample.getSite();
+  return {};
 }
 
 class Expander {
@@ -78,11 +88,11 @@ private:
   /// Whether `op` contributes to `kind` (without building anything).
   bool contributes(Operation *op, TermKind kind);
   /// Adds the contributions of the ops of `block` to `running` (one value
-  /// per term, null when nothing was added yet).
-  /// Adds the contributions of the ops of `block` to `running`; with
-  /// `stepSums`, also sums them per term in it (the block's own share).
+  /// per term, null when nothing was added yet); with `siteSums`, also sums
+  /// each site's kl(q||p) in it (the block's own share).
   LogicalResult accumulate(Block &block, SmallVectorImpl<Value> &running,
-                           SmallVectorImpl<Value> *stepSums = nullptr);
+                           llvm::MapVector<StringRef, Value> *siteSums =
+                               nullptr);
 
   RolloutOp rollout;
   ArrayRef<TermKind> terms;
@@ -227,7 +237,7 @@ bool Expander::closedFormValid(ReplayOp replay) {
 
 LogicalResult Expander::accumulate(Block &block,
                                    SmallVectorImpl<Value> &running,
-                                   SmallVectorImpl<Value> *stepSums) {
+                                   llvm::MapVector<StringRef, Value> *siteSums) {
   for (Operation &op : llvm::make_early_inc_range(block)) {
     b.setInsertionPointAfter(&op);
     for (auto [k, kind] : llvm::enumerate(terms)) {
@@ -239,8 +249,8 @@ LogicalResult Expander::accumulate(Block &block,
       running[k] = running[k]
                        ? Value(AddOp::create(b, op.getLoc(), running[k], *c))
                        : *c;
-      if (stepSums && kind == TermKind::kl_qp) {
-        Value &sum = (*stepSums)[k];
+      if (siteSums && kind == TermKind::kl_qp) {
+        Value &sum = (*siteSums)[siteOf(&op)];
         sum = sum ? Value(AddOp::create(b, op.getLoc(), sum, *c)) : *c;
       }
     }
@@ -252,7 +262,8 @@ LogicalResult Expander::run() {
   Block &top = rollout.getBody().front();
   unsigned n = terms.size();
   SmallVector<Value> totals(n);
-  SmallVector<Value> stepTerms;
+  // Per-step records: (site, tensor of its kl(q||p) at each step).
+  SmallVector<std::pair<StringRef, Value>> stepTerms;
 
   // The step loop: its terms accumulate in new loop-carried values.
   ForOp loop;
@@ -265,21 +276,27 @@ LogicalResult Expander::run() {
             return contributes(&op, terms[k]);
           }))
         carried.push_back(k);
-    // kl(q||p) of each step, as batch means in one buffer indexed by the
-    // step, for the trainer's per-step KL columns and for naming the step
-    // where a value stops being finite.
+    // kl(q||p) of each site at each step, as batch means in one buffer per
+    // site indexed by the step, for the trainer's per-step KL columns and
+    // for naming the site and step where a value stops being finite.
     auto klqp = llvm::find(terms, TermKind::kl_qp);
     int64_t numSteps = 0;
+    SmallVector<StringRef> sites;
     if (perStepRecord && klqp != terms.end() &&
-        llvm::is_contained(carried, klqp - terms.begin()))
+        llvm::is_contained(carried, klqp - terms.begin())) {
       numSteps = loop.getUpper() - loop.getLower() + 1;
+      for (Operation &op : loop.getBody().front())
+        if (contributes(&op, TermKind::kl_qp) &&
+            !llvm::is_contained(sites, siteOf(&op)))
+          sites.push_back(siteOf(&op));
+    }
     auto stepsType = RankedTensorType::get({numSteps}, b.getF32Type());
     if (!carried.empty()) {
       b.setInsertionPoint(loop);
       SmallVector<Value> inits(loop.getInits());
       for (unsigned i = 0; i < carried.size(); ++i)
         inits.push_back(zeros(loop.getLoc()));
-      if (numSteps)
+      for (unsigned i = 0; i < sites.size(); ++i)
         inits.push_back(arith::ConstantOp::create(
             b, loop.getLoc(),
             DenseElementsAttr::get(stepsType, b.getF32FloatAttr(0.0f))));
@@ -291,38 +308,42 @@ LogicalResult Expander::run() {
       SmallVector<Value> running(n);
       for (unsigned k : carried)
         running[k] = body.addArgument(perExample(), loop.getLoc());
-      Value perStep;
-      if (numSteps)
-        perStep = body.addArgument(stepsType, loop.getLoc());
+      SmallVector<Value> perSite;
+      for (unsigned i = 0; i < sites.size(); ++i)
+        perSite.push_back(body.addArgument(stepsType, loop.getLoc()));
       for (auto [i, r] : llvm::enumerate(loop.getResults()))
         r.replaceAllUsesWith(newLoop.getResult(i));
       loop.erase();
       loop = newLoop;
       Operation *yield = body.getTerminator();
-      SmallVector<Value> stepSums(n);
-      if (failed(accumulate(body, running, &stepSums)))
+      llvm::MapVector<StringRef, Value> siteSums;
+      if (failed(accumulate(body, running, &siteSums)))
         return failure();
       SmallVector<Value> yielded;
       for (unsigned k : carried)
         yielded.push_back(running[k]);
-      if (numSteps) {
-        // steps[t - lower] = mean(kl_t): one slot written per step.
+      if (!sites.empty()) {
+        // steps[t - lower] = mean(kl_t) of each site: one slot written per
+        // step.
         Location loc = loop.getLoc();
         b.setInsertionPoint(yield);
         Value slot = arith::SubIOp::create(
             b, loc, body.getArgument(0),
             arith::ConstantIndexOp::create(b, loc, loop.getLower()));
-        Value mean = MeanOp::create(b, loc, b.getF32Type(),
-                                    stepSums[klqp - terms.begin()]);
-        yielded.push_back(
-            tensor::InsertOp::create(b, loc, mean, perStep, slot));
+        for (auto [site, record] : llvm::zip(sites, perSite)) {
+          Value mean =
+              MeanOp::create(b, loc, b.getF32Type(), siteSums.lookup(site));
+          yielded.push_back(
+              tensor::InsertOp::create(b, loc, mean, record, slot));
+        }
       }
       yield->insertOperands(yield->getNumOperands(), yielded);
-      unsigned first = loop.getNumResults() - carried.size() - (numSteps ? 1 : 0);
+      unsigned first = loop.getNumResults() - carried.size() - sites.size();
       for (auto [i, k] : llvm::enumerate(carried))
         totals[k] = loop.getResult(first + i);
-      if (numSteps)
-        stepTerms.push_back(loop.getResult(first + carried.size()));
+      for (auto [i, site] : llvm::enumerate(sites))
+        stepTerms.push_back(
+            {site, loop.getResult(first + carried.size() + i)});
     }
   }
 
@@ -359,10 +380,10 @@ LogicalResult Expander::run() {
     results.push_back(running[k] ? running[k] : zeros(rollout.getLoc()));
     names.push_back(TermAttr::get(b.getContext(), kind));
   }
-  for (Value value : stepTerms) {
+  for (auto [site, value] : stepTerms) {
     results.push_back(value);
     int64_t steps = llvm::cast<RankedTensorType>(value.getType()).getDimSize(0);
-    names.push_back(TermAttr::get(b.getContext(), TermKind::kl_qp,
+    names.push_back(TermAttr::get(b.getContext(), TermKind::kl_qp, site,
                                   loop.getLower(),
                                   loop.getLower() + steps - 1));
   }

@@ -28,10 +28,16 @@ void GPSDialect::registerAttributes() {
 }
 
 LogicalResult TermAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                               TermKind kind, std::optional<int64_t> first,
+                               TermKind kind, StringAttr site,
+                               std::optional<int64_t> first,
                                std::optional<int64_t> last) {
   if (first.has_value() != last.has_value())
     return emitError() << "a per-step term needs its first and last step";
+  if (first.has_value() != static_cast<bool>(site))
+    return emitError() << "a per-step term names its sample site, and only "
+                          "a per-step term does";
+  if (site && site.getValue().empty())
+    return emitError() << "a per-step term's site has a name";
   if (first && *last < *first)
     return emitError() << "per-step term runs from step " << *first
                        << " to the earlier step " << *last;

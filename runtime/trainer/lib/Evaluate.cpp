@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 using namespace gps::rt;
 using namespace gps::rt::impl;
@@ -175,15 +176,19 @@ MetricsRecord impl::makeRecord(const Manifest &manifest, uint64_t step,
   record.kldQ2P = term(Term::KLQP);
   record.kldP2Q = term(Term::KLPQ);
   record.nllBound = record.nllTerm + record.kldQ2P;
+  // kl(q||p)[site,t] summed over the sites of each step, in step order:
+  // the per-step KL column.
+  std::map<int64_t, double> steps;
   for (size_t i = 1; i < manifest.terms.size(); ++i) {
     const contract::TermName &name = manifest.termNames[i];
-    // kl(q||p)[t], in step order: the per-step KL column.
     if (name.term == Term::KLQP && name.step)
-      record.kldSteps.push_back(means[i]);
+      steps[*name.step] += means[i];
     else if (name.term != Term::Nll && name.term != Term::KLQP &&
              name.term != Term::KLPQ)
       record.extra.emplace_back(manifest.terms[i], means[i]);
   }
+  for (const auto &[step, value] : steps)
+    record.kldSteps.push_back(value);
   return record;
 }
 

@@ -273,20 +273,28 @@ static std::string describe(float value) {
 }
 
 /// Names the first non-finite term or gradient element, or returns "".
-/// A model with a step loop reports kl(q||p) of each step as the terms
-/// "kl(q||p)[t]"; the earliest non-finite one names the step where the
-/// trajectory broke.
+/// A model with a step loop reports kl(q||p) of each sample site at each
+/// step as the terms "kl(q||p)[site,t]"; the earliest step with a
+/// non-finite one, and its first such site in the order the step draws
+/// them, name where the trajectory broke.
 static std::string firstNonFinite(const Manifest &manifest,
                                   const std::vector<float> &terms,
                                   const std::vector<float> &grads) {
+  std::optional<size_t> first;
   for (size_t i = 0; i < terms.size(); ++i) {
     const contract::TermName &name = manifest.termNames[i];
     if (name.term == contract::Term::KLQP && name.step &&
-        !std::isfinite(terms[i]))
-      return std::string(contract::spelling(name.term)) + " of step " +
-             std::to_string(*name.step) + " (term '" + manifest.terms[i] +
-             "') is " + describe(terms[i]) +
-             ", the first step where a value is not finite";
+        !std::isfinite(terms[i]) &&
+        (!first || *name.step < *manifest.termNames[*first].step))
+      first = i;
+  }
+  if (first) {
+    const contract::TermName &name = manifest.termNames[*first];
+    return std::string(contract::spelling(name.term)) + " of site '" +
+           name.site + "' at step " + std::to_string(*name.step) +
+           " (term '" + manifest.terms[*first] + "') is " +
+           describe(terms[*first]) +
+           ", the first site and step where a value is not finite";
   }
   for (size_t i = 0; i < terms.size(); ++i)
     if (!std::isfinite(terms[i]))

@@ -12,27 +12,34 @@ using namespace gps::rt::contract;
 
 namespace {
 
-// Every term's spelling, and its per-step spelling, parses back to it.
+// Every term's spelling, and its per-site, per-step spelling, parses back
+// to it.
 TEST(ContractTest, TermNamesRoundTrip) {
   for (int32_t i = 0; i < kNumTerms; ++i) {
     auto term = static_cast<Term>(i);
     std::optional<TermName> whole = parseTermName(spelling(term));
     ASSERT_TRUE(whole.has_value()) << spelling(term);
     EXPECT_EQ(whole->term, term);
+    EXPECT_TRUE(whole->site.empty());
     EXPECT_FALSE(whole->step.has_value());
-    std::optional<TermName> step = parseTermName(stepSpelling(term, 100000));
-    ASSERT_TRUE(step.has_value()) << stepSpelling(term, 100000);
+    std::string name = stepSpelling(term, "z_1", 100000);
+    std::optional<TermName> step = parseTermName(name);
+    ASSERT_TRUE(step.has_value()) << name;
     EXPECT_EQ(step->term, term);
+    EXPECT_EQ(step->site, "z_1");
     EXPECT_EQ(step->step, 100000);
   }
-  EXPECT_EQ(stepSpelling(Term::KLQP, 3), "kl(q||p)[3]");
-  EXPECT_EQ(parseTermName("kl(q||p)[0]")->step, 0);
+  EXPECT_EQ(stepSpelling(Term::KLQP, "z", 3), "kl(q||p)[z,3]");
+  EXPECT_EQ(parseTermName("kl(q||p)[z,0]")->step, 0);
 }
 
 TEST(ContractTest, OtherNamesDoNotParse) {
   for (const char *name :
        {"", "l2", "kl(q||p)[", "kl(q||p)[]", "kl(q||p)[-1]", "kl(q||p)[1x]",
-        "kl(q||p)[99999999999999999999]", "kl(q||p)[07]", "kl(q || p)", "nll[1..3]", "[1]"})
+        "kl(q||p)[3]", "kl(q||p)[,3]", "kl(q||p)[z,]", "kl(q||p)[z,-1]",
+        "kl(q||p)[1z,3]", "kl(q||p)[z.h,3]", "kl(q||p)[z,3,4]",
+        "kl(q||p)[z,99999999999999999999]", "kl(q||p)[z,07]", "kl(q || p)",
+        "nll[1..3]", "[z,1]"})
     EXPECT_FALSE(parseTermName(name).has_value()) << name;
 }
 

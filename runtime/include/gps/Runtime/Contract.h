@@ -118,31 +118,57 @@ constexpr std::string_view spelling(Term term) {
   return "";
 }
 
-/// The manifest's name of a term's value at one step: `kl(q||p)[3]`.
-inline std::string stepSpelling(Term term, int64_t step) {
-  return std::string(spelling(term)) + "[" + std::to_string(step) + "]";
+/// The manifest's name of a term's value at one sample site and step:
+/// `kl(q||p)[z,3]`.
+inline std::string stepSpelling(Term term, std::string_view site,
+                                int64_t step) {
+  return std::string(spelling(term)) + "[" + std::string(site) + "," +
+         std::to_string(step) + "]";
 }
 
-/// A manifest term name taken apart: the term, and the step for a per-step
-/// value.
+/// A manifest term name taken apart: the term, and the site and step of a
+/// per-step value.
 struct TermName {
   Term term;
+  std::string site;
   std::optional<int64_t> step;
 };
 
-/// Parses `spelling(term)` or `stepSpelling(term, step)` (the step without
-/// leading zeros); nothing for any other text.
+/// Whether `name` is a site's name: a letter or '_', then letters, digits
+/// and '_'.
+inline bool isSiteName(std::string_view name) {
+  if (name.empty())
+    return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (!letter && !(i > 0 && c >= '0' && c <= '9'))
+      return false;
+  }
+  return true;
+}
+
+/// Parses `spelling(term)` or `stepSpelling(term, site, step)` (the step
+/// without leading zeros); nothing for any other text.
 inline std::optional<TermName> parseTermName(std::string_view name) {
+  std::string site;
   std::optional<int64_t> step;
   if (!name.empty() && name.back() == ']') {
     size_t open = name.rfind('[');
-    if (open == std::string_view::npos || open + 2 > name.size() - 1)
+    if (open == std::string_view::npos)
       return std::nullopt;
-    // Canonical numbers only: "[07]" would name step 7 a second way.
-    if (name[open + 1] == '0' && open + 2 < name.size() - 1)
+    std::string_view inside = name.substr(open + 1, name.size() - open - 2);
+    size_t comma = inside.find(',');
+    if (comma == std::string_view::npos ||
+        !isSiteName(inside.substr(0, comma)))
+      return std::nullopt;
+    site = std::string(inside.substr(0, comma));
+    std::string_view digits = inside.substr(comma + 1);
+    // Canonical numbers only: "[z,07]" would name step 7 a second way.
+    if (digits.empty() || (digits[0] == '0' && digits.size() > 1))
       return std::nullopt;
     int64_t value = 0;
-    for (char c : name.substr(open + 1, name.size() - open - 2)) {
+    for (char c : digits) {
       if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10)
         return std::nullopt;
       value = value * 10 + (c - '0');
@@ -152,7 +178,7 @@ inline std::optional<TermName> parseTermName(std::string_view name) {
   }
   for (int32_t i = 0; i < kNumTerms; ++i)
     if (spelling(static_cast<Term>(i)) == name)
-      return TermName{static_cast<Term>(i), step};
+      return TermName{static_cast<Term>(i), std::move(site), step};
   return std::nullopt;
 }
 

@@ -76,23 +76,29 @@ def GPS_TermAttr : AttrDef<GPS_Dialect, "Term"> {
     Names a value that a rollout or a loss function returns: the objective,
     `nll`, `kl_qp` (`kl(q || p)`), `kl_pq`, `kl_p_normal` or
     `kl_q_normal`. With `steps`, the value is a `tensor<Nxf32>` holding the
-    term's batch mean at each step `first .. last` (N = last - first + 1).
+    term's batch mean at each step `first .. last` (N = last - first + 1),
+    of the sample site `site` alone.
 
     ```mlir
     #gps.term<kl_qp>
-    #gps.term<kl_qp, steps 1 to 16>
+    #gps.term<kl_qp, site "z", steps 1 to 16>
     ```
   }];
   let parameters = (ins EnumParameter<GPS_TermKind>:$kind,
+                        OptionalParameter<"::mlir::StringAttr">:$site,
                         OptionalParameter<"std::optional<int64_t>">:$first,
                         OptionalParameter<"std::optional<int64_t>">:$last);
-  let assemblyFormat = "`<` $kind (`,` `steps` $first^ `to` $last)? `>`";
+  let assemblyFormat =
+      "`<` $kind (`,` `site` $site^)? (`,` `steps` $first^ `to` $last)? `>`";
   let builders = [
     AttrBuilder<(ins "TermKind":$kind), [{
-      return $_get($_ctxt, kind, std::nullopt, std::nullopt);
+      return $_get($_ctxt, kind, ::mlir::StringAttr(), std::nullopt,
+                   std::nullopt);
     }]>,
-    AttrBuilder<(ins "TermKind":$kind, "int64_t":$first, "int64_t":$last), [{
-      return $_get($_ctxt, kind, first, last);
+    AttrBuilder<(ins "TermKind":$kind, "::llvm::StringRef":$site,
+                     "int64_t":$first, "int64_t":$last), [{
+      return $_get($_ctxt, kind, ::mlir::StringAttr::get($_ctxt, site), first,
+                   last);
     }]>
   ];
   let genVerifyDecl = 1;
