@@ -4,8 +4,9 @@
   metrics.py same A.jsonl B.jsonl
       The two metrics files hold the same records, bit for bit, except the
       timing column examples_per_s.
-  metrics.py improves BEFORE.json AFTER.json MARGIN
-      The guided objective of `eval` fell by at least MARGIN.
+  metrics.py improves BEFORE.json AFTER.json MARGIN [SECTION.TERM]
+      The guided objective of `eval` (or another term, e.g. guided.nll or
+      unguided.nll_missing) fell by at least MARGIN.
   metrics.py close EXACT.json ESTIMATE.json TERM RTOL
       The guided TERM of two `eval`s differs, but by at most RTOL of the
       first: a Monte Carlo estimate against its closed form.
@@ -37,10 +38,13 @@ def main(argv):
         print(f"same: {len(a)} records")
         return 0
     if argv[1] == "improves":
-        before = json.load(open(argv[2]))["guided"]["objective"]
-        after = json.load(open(argv[3]))["guided"]["objective"]
+        section, term = (argv[5] if len(argv) > 5
+                         else "guided.objective").split(".", 1)
+        before = json.load(open(argv[2]))[section][term]
+        after = json.load(open(argv[3]))[section][term]
         margin = float(argv[4])
-        print(f"test objective {before:.2f} -> {after:.2f}")
+        name = "objective" if term == "objective" else f"{section} {term}"
+        print(f"test {name} {before:.2f} -> {after:.2f}")
         if not before - after >= margin:
             print(f"improved by {before - after:.2f}, less than {margin}")
             return 1
