@@ -4,9 +4,10 @@
   metrics.py same A.jsonl B.jsonl
       The two metrics files hold the same records, bit for bit, except the
       timing column examples_per_s.
-  metrics.py improves BEFORE.json AFTER.json MARGIN [SECTION.TERM]
+  metrics.py improves BEFORE.json AFTER.json MARGIN [SECTION.TERM[+TERM...]]
       The guided objective of `eval` (or another term, e.g. guided.nll or
-      unguided.nll_missing) fell by at least MARGIN.
+      unguided.nll_missing, or a sum of terms, e.g. the bound
+      guided.nll+kl(q||p)) fell by at least MARGIN.
   metrics.py close EXACT.json ESTIMATE.json TERM RTOL
       The guided TERM of two `eval`s differs, but by at most RTOL of the
       first: a Monte Carlo estimate against its closed form.
@@ -40,8 +41,10 @@ def main(argv):
     if argv[1] == "improves":
         section, term = (argv[5] if len(argv) > 5
                          else "guided.objective").split(".", 1)
-        before = json.load(open(argv[2]))[section][term]
-        after = json.load(open(argv[3]))[section][term]
+        before = sum(json.load(open(argv[2]))[section][t]
+                     for t in term.split("+"))
+        after = sum(json.load(open(argv[3]))[section][t]
+                    for t in term.split("+"))
         margin = float(argv[4])
         name = "objective" if term == "objective" else f"{section} {term}"
         print(f"test {name} {before:.2f} -> {after:.2f}")
