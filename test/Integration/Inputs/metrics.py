@@ -41,10 +41,12 @@ def main(argv):
     if argv[1] == "improves":
         section, term = (argv[5] if len(argv) > 5
                          else "guided.objective").split(".", 1)
-        before = sum(json.load(open(argv[2]))[section][t]
-                     for t in term.split("+"))
-        after = sum(json.load(open(argv[3]))[section][t]
-                    for t in term.split("+"))
+
+        def value(path):
+            terms = json.load(open(path))[section]
+            return sum(terms[t] for t in term.split("+"))
+
+        before, after = value(argv[2]), value(argv[3])
         margin = float(argv[4])
         name = "objective" if term == "objective" else f"{section} {term}"
         print(f"test {name} {before:.2f} -> {after:.2f}")
