@@ -4,8 +4,10 @@
   metrics.py same A.jsonl B.jsonl
       The two metrics files hold the same records, bit for bit, except the
       timing column examples_per_s.
-  metrics.py improves BEFORE.json AFTER.json MARGIN
-      The guided objective of `eval` fell by at least MARGIN.
+  metrics.py improves BEFORE.json AFTER.json MARGIN [SECTION.TERM[+TERM...]]
+      The guided objective of `eval` (or another term, e.g. guided.nll or
+      unguided.nll_missing, or a sum of terms, e.g. the bound
+      guided.nll+kl(q||p)) fell by at least MARGIN.
   metrics.py close EXACT.json ESTIMATE.json TERM RTOL
       The guided TERM of two `eval`s differs, but by at most RTOL of the
       first: a Monte Carlo estimate against its closed form.
@@ -43,10 +45,17 @@ def main(argv):
         print(f"same: {len(a)} records")
         return 0
     if argv[1] == "improves":
-        before = json.load(open(argv[2]))["guided"]["objective"]
-        after = json.load(open(argv[3]))["guided"]["objective"]
+        section, term = (argv[5] if len(argv) > 5
+                         else "guided.objective").split(".", 1)
+
+        def value(path):
+            terms = json.load(open(path))[section]
+            return sum(terms[t] for t in term.split("+"))
+
+        before, after = value(argv[2]), value(argv[3])
         margin = float(argv[4])
-        print(f"test objective {before:.2f} -> {after:.2f}")
+        name = "objective" if term == "objective" else f"{section} {term}"
+        print(f"test {name} {before:.2f} -> {after:.2f}")
         if not before - after >= margin:
             print(f"improved by {before - after:.2f}, less than {margin}")
             return 1
