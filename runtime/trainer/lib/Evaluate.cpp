@@ -23,6 +23,51 @@ using nlohmann::ordered_json;
 // Evaluation and metrics records
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The evaluation batches of a split: batch number b holds the examples
+/// indices[b * batch ...] and, for a model with a mask, masks drawn from a
+/// fixed key and b, so that every evaluation of a split sees the same ones.
+class EvalBatches {
+public:
+  EvalBatches(const Manifest &manifest, const Dataset &data,
+              const std::vector<uint32_t> &indices, uint64_t batch)
+      : manifest(manifest), data(data), indices(indices), batch(batch),
+        dim(manifest.data.dim), x(static_cast<size_t>(batch * dim)),
+        masks(manifest.mask ? x.size() : 0),
+        maskKey(deriveKey(0, kTagEvalMasks)) {}
+
+  /// Loads the batch that starts at example `begin` (batch number `b`) and
+  /// returns its number of rows.
+  int64_t load(uint64_t begin, uint64_t b) {
+    auto rows =
+        static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
+    for (int64_t row = 0; row < rows; ++row)
+      data.row(indices[begin + row], x.data() + row * dim);
+    xRef = matrixRef(x.data(), rows, dim);
+    maskRef = xRef;
+    if (manifest.mask) {
+      PhiloxStream rng(maskKey, b << 32);
+      // The manifest was validated, so the mask parameters are valid.
+      (void)sampleMasks(manifest, rng, rows, masks.data());
+      maskRef = matrixRef(masks.data(), rows, dim);
+    }
+    return rows;
+  }
+
+  /// The loaded batch and its masks (the batch again without a mask).
+  gps_memref<float, 2> xRef{}, maskRef{};
+
+private:
+  const Manifest &manifest;
+  const Dataset &data;
+  const std::vector<uint32_t> &indices;
+  uint64_t batch;
+  int64_t dim;
+  std::vector<float> x, masks;
+  uint64_t maskKey;
+};
+} // namespace
+
 EvalResult impl::evaluate(const ModelEntryPoints &model,
                           const Manifest &manifest, const Dataset &data,
                           const std::vector<uint32_t> &indices, uint64_t batch,
@@ -32,29 +77,16 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
   size_t numTerms = manifest.terms.size();
   result.guided.assign(numTerms, 0.0);
   result.hasUnguided = model.evalPrimary != nullptr;
-  int64_t dim = manifest.data.dim;
-  std::vector<float> x(static_cast<size_t>(batch * dim));
-  std::vector<float> masks(manifest.mask ? x.size() : 0);
+  EvalBatches batches(manifest, data, indices, batch);
+  gps_memref<float, 2> &xRef = batches.xRef, &maskRef = batches.maskRef;
   std::vector<float> terms(numTerms);
   gps_memref<float, 1> paramsRef =
       vectorRef(params.data(), manifest.paramCount);
   gps_memref<float, 1> termsRef =
       vectorRef(terms.data(), static_cast<int64_t>(numTerms));
-  uint64_t maskKey = deriveKey(0, kTagEvalMasks);
   double unguidedSum = 0.0;
   for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
-    auto rows =
-        static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
-    for (int64_t row = 0; row < rows; ++row)
-      data.row(indices[begin + row], x.data() + row * dim);
-    gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
-    gps_memref<float, 2> maskRef = xRef;
-    if (manifest.mask) {
-      PhiloxStream rng(maskKey, b << 32);
-      // The manifest was validated, so the mask parameters are valid.
-      (void)sampleMasks(manifest, rng, rows, masks.data());
-      maskRef = matrixRef(masks.data(), rows, dim);
-    }
+    int64_t rows = batches.load(begin, b);
     std::fill(terms.begin(), terms.end(), 0.0f);
     model.eval(&xRef, &maskRef, &paramsRef, &termsRef, seed,
                kEvalStreamBase + b);
@@ -88,28 +120,16 @@ IwResult impl::evaluateIw(const ModelEntryPoints &model,
   auto start = std::chrono::steady_clock::now();
   IwResult result;
   result.samples = samples;
-  int64_t dim = manifest.data.dim;
-  std::vector<float> x(static_cast<size_t>(batch * dim));
-  std::vector<float> masks(manifest.mask ? x.size() : 0);
+  EvalBatches batches(manifest, data, indices, batch);
+  gps_memref<float, 2> &xRef = batches.xRef, &maskRef = batches.maskRef;
   // logW[k * batch + row]: draw k of the batch's example `row`.
   std::vector<float> logW(static_cast<size_t>(samples * batch));
   gps_memref<float, 1> paramsRef =
       vectorRef(params.data(), manifest.paramCount);
-  uint64_t maskKey = deriveKey(0, kTagEvalMasks);
   double boundSum = 0.0, boundSquares = 0.0, meanSum = 0.0, meanSquares = 0.0;
   double varianceSum = 0.0;
   for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
-    auto rows =
-        static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
-    for (int64_t row = 0; row < rows; ++row)
-      data.row(indices[begin + row], x.data() + row * dim);
-    gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
-    gps_memref<float, 2> maskRef = xRef;
-    if (manifest.mask) {
-      PhiloxStream rng(maskKey, b << 32);
-      (void)sampleMasks(manifest, rng, rows, masks.data());
-      maskRef = matrixRef(masks.data(), rows, dim);
-    }
+    int64_t rows = batches.load(begin, b);
     for (uint64_t k = 0; k < samples; ++k) {
       gps_memref<float, 1> outRef = vectorRef(logW.data() + k * batch, rows);
       model.logWeights(&xRef, &maskRef, &paramsRef, &outRef, seed,
