@@ -1,7 +1,8 @@
 //===- Fuse.cpp - the gps-fuse pass ---------------------------------------===//
 //
-// Fuses elementwise linalg.generic producers into their only consumer, so
-// each chain of elementwise work runs as one loop nest.
+// Fuses elementwise linalg.generic producers into their only consumer (a
+// cheap one into each of its consumers), so each chain of elementwise work
+// runs as one loop nest.
 //
 //===----------------------------------------------------------------------===//
 
@@ -98,6 +99,25 @@ struct AccumulateIntoInit : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// True when `op` is an elementwise generic cheap enough to compute again
+/// in each of its consumers rather than once into memory: a few adds,
+/// multiplies, comparisons and selects (a bias add, a ReLU, the mask of its
+/// derivative), nothing that costs more than a load.
+static bool isCheapToRecompute(Operation *op) {
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic.getNumDpsInits() != 1)
+    return false;
+  Block &body = generic.getRegion().front();
+  if (body.getOperations().size() > 4)
+    return false;
+  return llvm::all_of(body.without_terminator(), [](Operation &inner) {
+    return llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp,
+                     arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
+                     arith::CmpFOp, arith::SelectOp, arith::ConstantOp>(inner);
+  });
+}
+
 struct FusePass : public gps::impl::FusePassBase<FusePass> {
   void runOnOperation() override;
 };
@@ -110,11 +130,19 @@ void FusePass::runOnOperation() {
   if (failed(applyPatternsGreedily(getOperation(), std::move(accumulate))))
     return signalPassFailure();
   RewritePatternSet patterns(&getContext());
-  // Fuse only a producer with a single user: fusing one with several users
-  // would recompute it in each.
+  // Fuse a producer with a single user, and a cheap one with several: it is
+  // computed again in each (reading its inputs instead of its result), and
+  // its own pass over memory goes once every user has taken it in.
   linalg::ControlFusionFn control = [](OpOperand *fused) {
     Operation *producer = fused->get().getDefiningOp();
-    return producer && producer->hasOneUse();
+    if (!producer)
+      return false;
+    if (producer->hasOneUse())
+      return true;
+    return isCheapToRecompute(producer) &&
+           llvm::all_of(producer->getUsers(), [](Operation *user) {
+             return llvm::isa<linalg::GenericOp>(user);
+           });
   };
   linalg::populateElementwiseOpsFusionPatterns(patterns, control);
   if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -51,9 +51,56 @@ func.func @chain(%mean: tensor<?x4xf32>, %lv: tensor<?x4xf32>, %eps: tensor<?x4x
 // -----
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
 
-// exp(x) has two users: fusing it would compute it twice, so it stays, and
-// so do both of its users.
+// A bias add is cheap: with two users (the ReLU and the mask of its
+// derivative) it is computed again in each, and its own pass is gone.
+// CHECK-LABEL: func.func @cheap_shared(
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x4xf32>, %[[B:[^:]*]]: tensor<4xf32>, %[[G:[^:]*]]: tensor<?x4xf32>
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[X]], %[[B]] :
+// CHECK:           arith.addf
+// CHECK-NEXT:      arith.maximumf
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[X]], %[[B]], %[[G]] :
+// CHECK:           arith.addf
+// CHECK-NEXT:      arith.cmpf ogt
+// CHECK-NEXT:      arith.select
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @cheap_shared(%x: tensor<?x4xf32>, %b: tensor<4xf32>, %g: tensor<?x4xf32>, %n: index) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty(%n) : tensor<?x4xf32>
+  %pre = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<?x4xf32>, tensor<4xf32>) outs(%e0 : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e1 = tensor.empty(%n) : tensor<?x4xf32>
+  %post = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%pre : tensor<?x4xf32>) outs(%e1 : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %r = arith.maximumf %u, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4xf32>
+  %dpre = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%pre, %g : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e2 : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %c = arith.cmpf ogt, %u, %zero : f32
+    %r = arith.select %c, %v, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  return %post, %dpre : tensor<?x4xf32>, tensor<?x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// exp(x) has two users: it is not cheap enough to compute twice, so it
+// stays, and so do both of its users.
 // CHECK-LABEL: func.func @shared(
 // CHECK:         %[[E:.*]] = linalg.generic
 // CHECK:           math.exp

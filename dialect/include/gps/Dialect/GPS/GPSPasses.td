@@ -318,8 +318,12 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
   let description = [{
     Fuses each elementwise `linalg.generic` into its consumer when it has no
     other user, so a chain such as `exp(0.5 * logvar) * eps + mean` becomes
-    one `linalg.generic` (one loop nest, no intermediate tensors) and no
-    work is duplicated. Matrix products stay `linalg.matmul` for BLAS.
+    one `linalg.generic` (one loop nest, no intermediate tensors). A cheap
+    producer (a few adds, multiplies, comparisons and selects: a bias add, a
+    ReLU) with several `linalg.generic` users is fused into each, computed
+    again there rather than written to memory and read back; anything
+    costlier with several users stays. Matrix products stay `linalg.matmul`
+    for BLAS.
 
     Before that, `acc + P` where `P` is a `linalg.matmul` or a sum
     starting from a zero fill becomes `P` accumulating into `acc`: a
