@@ -177,6 +177,7 @@ def bench(args):
         return torch.randn(r, cols)
 
     seconds = []
+    skipped = 0
     terms_first = None
     for u in range(args.updates):
         start = time.perf_counter()
@@ -185,7 +186,12 @@ def bench(args):
         opt.zero_grad(set_to_none=True)
         terms = model.terms(x, m, noise)
         terms["objective"].backward()
-        opt.step()
+        # As gps's --on-nan skip (bench/run): a non-finite objective leaves
+        # the parameters alone; the work of the update is the same.
+        if torch.isfinite(terms["objective"]):
+            opt.step()
+        else:
+            skipped += 1
         seconds.append(time.perf_counter() - start)
         if terms_first is None:
             terms_first = {k: float(v) for k, v in terms.items()}
@@ -193,7 +199,7 @@ def bench(args):
     print(json.dumps({
         "model": args.model, "batch": b, "steps": getattr(model, "steps", 0),
         "gemm": args.gemm, "threads": args.threads, "torch": torch.__version__,
-        "update_seconds": seconds, "first_terms": terms_first,
+        "update_seconds": seconds, "first_terms": terms_first, "skipped": skipped,
         "max_rss_kb": usage.ru_maxrss}))
 
 
