@@ -19,12 +19,14 @@
 
 #include "gps/Runtime/Adam.h"
 #include "gps/Runtime/Blas.h"
+#include "gps/Runtime/Safetensors.h"
 #include "gps/Trainer/Files.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -310,6 +312,49 @@ static std::string firstNonFinite(const Manifest &manifest,
 }
 
 //===----------------------------------------------------------------------===//
+// The update dump
+//===----------------------------------------------------------------------===//
+
+/// With GPS_TRAINER_DUMP_UPDATE=FILE in the environment, the first update
+/// a run makes writes its inputs and outputs to FILE (safetensors): `x` and
+/// `mask` (the batch and its masks as the model saw them), `param.<name>`
+/// (before the Adam step), `grad.<name>` (the compiled gradient, before
+/// --freeze zeroes any of it) and `terms` (in the manifest's order, named
+/// by the metadata `terms`), with the metadata `model`, `seed` and `stream`
+/// of the train call. bench/peers/ reads it to check that a PyTorch peer
+/// computes the same objective and gradient (bench/run). Not a user
+/// feature: the file's layout may change with the benchmark.
+static Error dumpUpdate(const std::string &path, const Manifest &manifest,
+                        int64_t batch, const std::vector<float> &x,
+                        const std::vector<float> &masks,
+                        const std::vector<float> &params,
+                        const std::vector<float> &grads,
+                        const std::vector<float> &terms, uint64_t seed,
+                        uint64_t stream) {
+  int64_t dim = manifest.data.dim;
+  std::vector<TensorRef> tensors = {{"x", DType::F32, {batch, dim}, x.data()}};
+  if (manifest.mask)
+    tensors.push_back({"mask", DType::F32, {batch, dim}, masks.data()});
+  for (const ParamSpec &param : manifest.params)
+    tensors.push_back({"param." + param.name, DType::F32, param.shape,
+                       params.data() + param.offset});
+  for (const ParamSpec &param : manifest.params)
+    tensors.push_back({"grad." + param.name, DType::F32, param.shape,
+                       grads.data() + param.offset});
+  tensors.push_back({"terms", DType::F32,
+                     {static_cast<int64_t>(terms.size())}, terms.data()});
+  std::map<std::string, std::string> metadata = {
+      {"model", manifest.model},
+      {"seed", std::to_string(seed)},
+      {"stream", std::to_string(stream)},
+      {"terms", nlohmann::json(manifest.terms).dump()},
+  };
+  if (Error err = writeSafetensors(path, tensors, metadata))
+    return Error::failure("GPS_TRAINER_DUMP_UPDATE: " + err.message());
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
 // The run
 //===----------------------------------------------------------------------===//
 
@@ -394,6 +439,8 @@ private:
   Clock::time_point runStart, windowStart;
   uint64_t firstStep = 0, savedStep = 0, windowRunUpdates = 0;
   double lastBound = NAN;
+  /// Whether GPS_TRAINER_DUMP_UPDATE has been written.
+  bool dumped = false;
   /// Catches SIGINT and SIGTERM from the first update to the end of
   /// finish(), the final checkpoint included.
   std::optional<InterruptScope> interrupts;
@@ -634,6 +681,13 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
               update);
   gps_rt_arena_reset();
+  if (const char *dumpPath = std::getenv("GPS_TRAINER_DUMP_UPDATE");
+      dumpPath && *dumpPath && !dumped) {
+    dumped = true;
+    if (Error err = dumpUpdate(dumpPath, manifest, batchSize, x, masks,
+                               state.params, grads, terms, config.seed, update))
+      return fail(err);
+  }
   // Frozen parameters: their gradient is dropped, so it neither stops the
   // run nor counts in the norm and the clipping.
   for (auto [begin, end] : frozen)
