@@ -237,7 +237,8 @@ class GpsiAdd(Model):
         known = x * m
         kl = 0.0
         for t in range(1, self.steps + 1):
-            filled = m * known + (1.0 - m) * c
+            # fill(sigmoid(c), x.known, m): the imputation in pixel space.
+            filled = m * known + (1.0 - m) * torch.sigmoid(c)
             pm, pl = self.step_p(torch.cat([filled, m], 1))
             qm, ql = self.step_q(torch.cat([filled, m, x], 1))
             z = qm + torch.exp(ql * 0.5) * noise("z", t, b, 100)
