@@ -146,8 +146,9 @@ static cl::opt<Report> report(
     "report", cl::desc("Print a report on standard output"),
     cl::init(Report::None),
     cl::values(clEnumValN(Report::Launches, "launches",
-                          "kernel launches, sgemm calls and noise draws of "
-                          "one call of each entry point (--target=cuda)")),
+                          "kernel launches, sgemm calls, noise draws and "
+                          "host-device copies of one call of each entry "
+                          "point (--target=cuda)")),
     cl::cat(gpscCategory));
 
 static cl::opt<unsigned> abiVersion(
@@ -195,11 +196,6 @@ static int run() {
         << "this gpsc was built without the CUDA runtime (runtime/cuda/ needs "
            "the CUDA toolkit when gps is configured); --target=cuda can emit "
            "up to --emit=obj\n";
-    return 1;
-  }
-  if (!cuda && (emitAction == Emit::MLIRGPU || emitAction == Emit::PTX)) {
-    llvm::WithColor::error(llvm::errs(), "gpsc")
-        << "--emit=mlir-gpu and --emit=ptx need --target=cuda\n";
     return 1;
   }
   if (emitAction == Emit::Exe && outputFilename == "-") {
