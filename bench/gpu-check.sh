@@ -54,7 +54,7 @@ PY
   "$dir/bin/parity-cpu" train --data "$data" --updates 5 "${train_flags[@]}" \
     --out "$dir/ref/weights" > /dev/null 2>&1
   "$dir/bin/parity-cpu" eval --out "$dir/ref/weights" --batch 100 \
-    --json "$dir/ref/eval.json" > /dev/null
+    --data "$data" --json "$dir/ref/eval.json" > /dev/null
   "$dir/bin/parity-cpu" train --data "$data" --updates 200 --log-every 20 \
     "${train_flags[@]}" --out "$dir/ref/parity" > /dev/null 2>&1
   for m in "${examples[@]}"; do
@@ -93,10 +93,17 @@ run() {
     exit 1
   fi
   # 1. One checkpoint, evaluated on the GPU.
+  # The data by its path here: the checkpoint names the path at `prepare`.
   "$dir/bin/parity-cuda" eval --out "$dir/ref/weights" --batch 100 \
-    --checkpoint "$dir/ref/weights/last.safetensors" --json "$out/eval.json" \
-    > "$out/eval.log" 2>&1
-  report eval-parity $? "$(python3 "$dir/metrics.py" agree "$dir/ref/eval.json" "$out/eval.json" 1e-4 2>&1 | tr '\n' ' ')"
+    --data "$data" --checkpoint "$dir/ref/weights/last.safetensors" \
+    --json "$out/eval.json" > "$out/eval.log" 2>&1
+  if [ -f "$out/eval.json" ]; then
+    python3 "$dir/metrics.py" agree "$dir/ref/eval.json" "$out/eval.json" \
+      1e-4 > "$out/agree.log" 2>&1
+    report eval-parity $? "$(tr '\n' ' ' < "$out/agree.log")"
+  else
+    report eval-parity 1 "$(tail -1 "$out/eval.log")"
+  fi
   # 2. The gradient on the GPU.
   "$dir/bin/parity-cuda" gradcheck --data "$data" > "$out/grad.log" 2>&1
   report gradcheck $? "$(tail -1 "$out/grad.log")"
