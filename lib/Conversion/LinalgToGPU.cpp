@@ -51,9 +51,14 @@ public:
   LogicalResult sinkStores(ArrayRef<memref::StoreOp> stores);
 
 private:
-  /// A new kernel named after the host function `op` is in, taking `args`.
-  gpu::GPUFuncOp createKernel(Operation *op, ValueRange args,
-                              int64_t threads);
+  /// A new kernel, named after the host function `op` is in, of `threads`
+  /// threads per block, that needs the host values `uses`: the constants
+  /// among them are rebuilt at its start, the others become its arguments,
+  /// in order, and are appended to `passed`. `map` takes each value in
+  /// `uses` to the kernel's.
+  gpu::GPUFuncOp createKernel(Operation *op, ArrayRef<Value> uses,
+                              int64_t threads, IRMapping &map,
+                              SmallVectorImpl<Value> &passed);
   /// The values `op`'s indexing map `map` gives at the loop indices `ivs`.
   SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map,
                              ValueRange ivs);
@@ -88,8 +93,17 @@ static arith::AddFOp sumInto(linalg::GenericOp generic) {
   return add;
 }
 
-gpu::GPUFuncOp KernelBuilder::createKernel(Operation *op, ValueRange args,
-                                           int64_t threads) {
+gpu::GPUFuncOp KernelBuilder::createKernel(Operation *op, ArrayRef<Value> uses,
+                                           int64_t threads, IRMapping &map,
+                                           SmallVectorImpl<Value> &passed) {
+  SmallVector<Operation *> constants;
+  for (Value value : uses) {
+    if (Operation *def = value.getDefiningOp();
+        def && def->hasTrait<OpTrait::ConstantLike>())
+      constants.push_back(def);
+    else
+      passed.push_back(value);
+  }
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   if (!kernels) {
@@ -103,11 +117,16 @@ gpu::GPUFuncOp KernelBuilder::createKernel(Operation *op, ValueRange args,
       (host ? host.getName().str() : std::string("gps")) + "_k" +
       std::to_string(counter++);
   b.setInsertionPointToEnd(kernels.getBody());
-  auto type = b.getFunctionType(TypeRange(args), {});
+  auto type = b.getFunctionType(TypeRange(ValueRange(passed)), {});
   auto fn = gpu::GPUFuncOp::create(b, op->getLoc(), name, type);
   fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  for (auto [value, arg] : llvm::zip(passed, fn.getArguments()))
+    map.map(value, arg);
+  b.setInsertionPointToStart(&fn.front());
+  for (Operation *def : constants)
+    b.clone(*def, map);
   return fn;
 }
 
@@ -202,30 +221,20 @@ LogicalResult KernelBuilder::outline(linalg::GenericOp op) {
     (type == utils::IteratorType::parallel ? parallel : reduction)
         .push_back(dim);
 
-  // The extents and the values the body uses from above: constants are
-  // rebuilt in the kernel, others passed.
-  llvm::SetVector<Value> above(sizes.begin(), sizes.end());
-  getUsedValuesDefinedAbove(op.getRegion(), above);
-  SmallVector<Value> args(op->getOperands());
-  SmallVector<Operation *> constants;
-  for (Value value : above) {
-    if (Operation *def = value.getDefiningOp();
-        def && def->hasTrait<OpTrait::ConstantLike>())
-      constants.push_back(def);
-    else if (!llvm::is_contained(args, value))
-      args.push_back(value);
-  }
+  // The kernel needs the operands, the extents and the values the body
+  // uses from above.
+  llvm::SetVector<Value> uses(op->operand_begin(), op->operand_end());
+  uses.insert(sizes.begin(), sizes.end());
+  getUsedValuesDefinedAbove(op.getRegion(), uses);
 
   arith::AddFOp sum = parallel.empty() && !reduction.empty() ? sumInto(op)
                                                              : nullptr;
   int64_t threads = sum ? reduceBlockSize : parallel.empty() ? 1 : blockSize;
-  gpu::GPUFuncOp kernel = createKernel(op, args, threads);
-  OpBuilder b = OpBuilder::atBlockBegin(&kernel.front());
   IRMapping map;
-  for (auto [value, arg] : llvm::zip(args, kernel.getArguments()))
-    map.map(value, arg);
-  for (Operation *def : constants)
-    b.clone(*def, map);
+  SmallVector<Value> args;
+  gpu::GPUFuncOp kernel =
+      createKernel(op, uses.getArrayRef(), threads, map, args);
+  OpBuilder b = OpBuilder::atBlockEnd(&kernel.front());
   SmallVector<Value> kernelSizes;
   for (Value size : sizes)
     kernelSizes.push_back(map.lookup(size));
@@ -506,23 +515,11 @@ LogicalResult KernelBuilder::sinkStores(ArrayRef<memref::StoreOp> stores) {
     }
   }
 
-  // Constants are rebuilt in the kernel.
-  SmallVector<Operation *> constants;
-  SmallVector<Value> passed;
-  for (Value value : args) {
-    Operation *def = value.getDefiningOp();
-    if (def && def->hasTrait<OpTrait::ConstantLike>())
-      constants.push_back(def);
-    else
-      passed.push_back(value);
-  }
-  gpu::GPUFuncOp kernel = createKernel(store, passed, 1);
-  OpBuilder b = OpBuilder::atBlockBegin(&kernel.front());
   IRMapping map;
-  for (auto [value, arg] : llvm::zip(passed, kernel.getArguments()))
-    map.map(value, arg);
-  for (Operation *def : constants)
-    b.clone(*def, map);
+  SmallVector<Value> passed;
+  gpu::GPUFuncOp kernel =
+      createKernel(store, args.getArrayRef(), 1, map, passed);
+  OpBuilder b = OpBuilder::atBlockEnd(&kernel.front());
   for (Operation *op : ordered)
     b.clone(*op, map);
   for (memref::StoreOp each : stores)

@@ -161,14 +161,15 @@ extern "C" void *mgpuMemAlloc(uint64_t sizeBytes, void *stream,
     return nullptr;
   gps::rt::cuda::stream();
   void *ptr = nullptr;
-  std::string what = "allocating " + std::to_string(sizeBytes) +
-                     " bytes of device memory";
-  if (isHostShared)
-    check(cudaMallocManaged(&ptr, sizeBytes, cudaMemAttachGlobal),
-          what.c_str());
-  else
-    check(cudaMallocAsync(&ptr, sizeBytes, static_cast<cudaStream_t>(stream)),
-          what.c_str());
+  cudaError_t result =
+      isHostShared
+          ? cudaMallocManaged(&ptr, sizeBytes, cudaMemAttachGlobal)
+          : cudaMallocAsync(&ptr, sizeBytes, static_cast<cudaStream_t>(stream));
+  // The message is built only on failure: this runs for every buffer.
+  if (result != cudaSuccess)
+    check(result, ("allocating " + std::to_string(sizeBytes) +
+                   " bytes of device memory")
+                      .c_str());
   return ptr;
 }
 
