@@ -48,3 +48,17 @@ func.func @stale(%x: memref<4xf32>, %y: memref<4xf32>, %out: memref<2xf32>) {
   memref.store %sum, %out[%c0] : memref<2xf32>
   return
 }
+
+// -----
+
+// The pass runs on buffers; a linalg op on tensors is a misplaced pass.
+#id1 = affine_map<(d0) -> (d0)>
+func.func @on_tensors(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{must be on buffers before convert-linalg-to-gpu}}
+  %y = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%x : tensor<4xf32>) outs(%x : tensor<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  } -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
