@@ -38,3 +38,32 @@ const Decl *gps::ast::findMaskedData(const Model &model, const Decl &mask) {
   }
   return mask.maskOn.empty() && count == 1 ? only : nullptr;
 }
+
+std::optional<float> gps::ast::foldConstant(const Expr &e) {
+  switch (e.kind) {
+  case Expr::Kind::Number:
+    return float(e.number);
+  case Expr::Kind::Negate:
+    if (std::optional<float> v = foldConstant(*e.lhs))
+      return -*v;
+    return std::nullopt;
+  case Expr::Kind::Binary: {
+    std::optional<float> lhs = foldConstant(*e.lhs);
+    std::optional<float> rhs = lhs ? foldConstant(*e.rhs) : std::nullopt;
+    if (!rhs)
+      return std::nullopt;
+    switch (e.op) {
+    case '+':
+      return *lhs + *rhs;
+    case '-':
+      return *lhs - *rhs;
+    case '*':
+      return *lhs * *rhs;
+    default:
+      return *lhs / *rhs;
+    }
+  }
+  default:
+    return std::nullopt;
+  }
+}

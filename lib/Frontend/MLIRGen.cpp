@@ -76,6 +76,10 @@ private:
   }
   Value readData(Location l, const Decl &data, StringRef field);
   SmallVector<Value> genCall(const Expr &e);
+  /// The values of `exprs`, elementwise operands of one op: a number
+  /// becomes a splat of the type of the first batched operand (Sema allows
+  /// numbers only beside a batched value).
+  SmallVector<Value> genOperands(ArrayRef<const Expr *> exprs);
 
   SmallVector<Value> *lookupVar(StringRef name) {
     for (auto it = scopes.rbegin(); it != scopes.rend(); ++it) {
@@ -480,7 +484,8 @@ SmallVector<Value> MLIRGenImpl::genExpr(const Expr &e) {
     return {SubOp::create(builder, l, zero, x)};
   }
   case Expr::Kind::Binary: {
-    Value lhs = genValue(*e.lhs), rhs = genValue(*e.rhs);
+    SmallVector<Value> operands = genOperands({e.lhs.get(), e.rhs.get()});
+    Value lhs = operands[0], rhs = operands[1];
     if (e.op == '+')
       return {AddOp::create(builder, l, lhs, rhs)};
     if (e.op == '-')
@@ -491,6 +496,30 @@ SmallVector<Value> MLIRGenImpl::genExpr(const Expr &e) {
   }
   }
   llvm_unreachable("unknown expression");
+}
+
+SmallVector<Value> MLIRGenImpl::genOperands(ArrayRef<const Expr *> exprs) {
+  SmallVector<Value> values(exprs.size());
+  SmallVector<std::optional<float>> numbers;
+  Type batched;
+  for (auto [i, e] : llvm::enumerate(exprs)) {
+    numbers.push_back(foldConstant(*e));
+    if (!numbers.back()) {
+      values[i] = genValue(*e);
+      if (!batched)
+        batched = values[i].getType();
+    }
+  }
+  for (auto [i, e] : llvm::enumerate(exprs)) {
+    if (!numbers[i])
+      continue;
+    assert(batched && "a number beside no batched value");
+    Location l = loc(e->loc);
+    Value c = arith::ConstantOp::create(builder, l,
+                                        builder.getF32FloatAttr(*numbers[i]));
+    values[i] = SplatOp::create(builder, l, batched, c);
+  }
+  return values;
 }
 
 SmallVector<Value> MLIRGenImpl::genCall(const Expr &e) {
@@ -517,9 +546,10 @@ SmallVector<Value> MLIRGenImpl::genCall(const Expr &e) {
                            ValueRange{x})
                 .getResult(0)};
   }
-  SmallVector<Value> args;
+  SmallVector<const Expr *> argExprs;
   for (const Arg &a : e.args)
-    args.push_back(genValue(*a.value));
+    argExprs.push_back(a.value.get());
+  SmallVector<Value> args = genOperands(argExprs);
   switch (e.callee) {
   case Callee::Concat: {
     int64_t total = 0;

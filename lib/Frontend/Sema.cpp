@@ -273,16 +273,19 @@ void Sema::checkLoopPairing() {
   auto range = [](const StepLoop &l) {
     return std::to_string(l.lo) + ".." + std::to_string(l.hi);
   };
-  if (gBackward != pBackward) {
-    error(g.stmt->loc, "the guide's step loop runs " +
-                           llvm::Twine(gBackward ? "backward" : "forward") +
-                           " (" + range(g) + ") but the primary's runs " +
-                           (pBackward ? "backward" : "forward") + " (" +
-                           range(p) +
-                           "); loops in opposite directions are not "
-                           "supported yet");
-    diag.note(p.stmt->loc, "the primary's step loop is here");
-  } else if (std::min(g.lo, g.hi) != std::min(p.lo, p.hi) ||
+  if (gBackward != pBackward && !guideParamUse.empty()) {
+    // The guide runs first and the primary replays its samples, so the
+    // gradient does not reach back into the guide's loop.
+    error(guideParamLoc,
+          "the guide's step loop runs " +
+              llvm::Twine(gBackward ? "backward" : "forward") + " (" +
+              range(g) + ") against the primary's (" + range(p) +
+              "), so the guide must be a fixed process without trained "
+              "parameters, but it " +
+              guideParamUse);
+    diag.note(g.stmt->loc, "the guide's step loop is here");
+  }
+  if (std::min(g.lo, g.hi) != std::min(p.lo, p.hi) ||
              std::max(g.lo, g.hi) != std::max(p.lo, p.hi)) {
     error(g.stmt->loc, "the guide's step loop runs over " + range(g) +
                            " but the primary's over " + range(p) +
@@ -303,36 +306,6 @@ bool Sema::observesData(const std::vector<StmtPtr> &body) const {
   return false;
 }
 
-/// The value of `e` when it is a constant: numbers and arithmetic on them,
-/// in 32-bit floats as the objective computes it.
-static std::optional<float> foldConstant(const Expr &e) {
-  switch (e.kind) {
-  case Expr::Kind::Number:
-    return float(e.number);
-  case Expr::Kind::Negate:
-    if (std::optional<float> v = foldConstant(*e.lhs))
-      return -*v;
-    return std::nullopt;
-  case Expr::Kind::Binary: {
-    std::optional<float> lhs = foldConstant(*e.lhs);
-    std::optional<float> rhs = lhs ? foldConstant(*e.rhs) : std::nullopt;
-    if (!rhs)
-      return std::nullopt;
-    switch (e.op) {
-    case '+':
-      return *lhs + *rhs;
-    case '-':
-      return *lhs - *rhs;
-    case '*':
-      return *lhs * *rhs;
-    default:
-      return *lhs / *rhs;
-    }
-  }
-  default:
-    return std::nullopt;
-  }
-}
 
 Ty Sema::checkObjectiveExpr(const Expr &e) {
   switch (e.kind) {
@@ -387,6 +360,16 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
     if (rhs == 1 && e.lhs->name == e.rhs->name) {
       error(e.loc, "kl(" + e.lhs->name + " || " + e.rhs->name +
                        ") of a policy from itself is always zero");
+      return Ty::error();
+    }
+    if (rhs == 1 && guide && e.rhs->name == guide->name && opposedLoops()) {
+      // Replaying the primary along the guide's samples estimates
+      // E_q[log q - log p]; kl(p || q) would need the primary's samples.
+      error(e.loc, "kl(" + e.lhs->name + " || " + e.rhs->name +
+                       ") needs the guide's and the primary's step loops to "
+                       "run in the same direction; use kl(" + e.rhs->name +
+                       " || " + e.lhs->name + ")");
+      diag.note(guideLoop.stmt->loc, "the guide's step loop is here");
       return Ty::error();
     }
     return Ty::number();

@@ -8,6 +8,7 @@
 #include "SemaImpl.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include <cmath>
 #include "llvm/ADT/Twine.h"
 
 using namespace gps;
@@ -99,6 +100,7 @@ Ty Sema::checkName(const Expr &e) {
                        "' cannot be used as a batched value");
       return Ty::error();
     }
+    noteParamUse(e.loc, "reads parameter '" + d->name + "'");
     return Ty::tensor(d->shape[0]);
   case Decl::Kind::Steps:
     error(e.loc, "'" + d->name + "' is a step count; it can only bound a "
@@ -194,6 +196,7 @@ Ty Sema::checkCall(Expr &e) {
   if (const Decl *d = lookupDecl(name)) {
     if (d->kind == Decl::Kind::Net) {
       e.callee = Callee::Net;
+      noteParamUse(e.loc, "calls net '" + d->name + "'");
       return checkNetCall(e, *d);
     }
     error(e.loc, llvm::Twine(declKindName(d->kind)) + " '" + name +
@@ -315,10 +318,26 @@ Ty Sema::checkCall(Expr &e) {
     return Ty::distribution("bernoulli", tys[0].size);
   }
   if (e.callee == Callee::Gauss) {
-    if (!checkArgs(tys) || !needTensor(tys[0], e.args[0], -1) ||
-        !needTensor(tys[1], e.args[1], tys[0].size))
+    if (!checkArgs(tys))
       return Ty::error();
-    return Ty::distribution("gaussian", tys[0].size);
+    // One of mean and logvar may be a number, the same for every element.
+    bool numberMean = tys[0].kind == Ty::Number;
+    bool numberLogvar = tys[1].kind == Ty::Number;
+    if (numberMean && numberLogvar) {
+      error(e.loc, "gauss(mean, logvar) needs a batched mean or logvar to "
+                   "know its size; both are numbers");
+      return Ty::error();
+    }
+    if ((numberMean && !checkConstant(*e.args[0].value)) ||
+        (numberLogvar && !checkConstant(*e.args[1].value)))
+      return Ty::error();
+    const Ty &sized = numberMean ? tys[1] : tys[0];
+    const Arg &sizedArg = numberMean ? e.args[1] : e.args[0];
+    if (!needTensor(sized, sizedArg, -1) ||
+        (!numberMean && !numberLogvar &&
+         !needTensor(tys[1], e.args[1], tys[0].size)))
+      return Ty::error();
+    return Ty::distribution("gaussian", sized.size);
   }
   if (name == "kl" || name == "nll") {
     error(e.loc, "'" + name + "' is an objective term and cannot appear in a "
@@ -327,6 +346,24 @@ Ty Sema::checkCall(Expr &e) {
   }
   error(e.loc, "unknown function '" + name + "'");
   return Ty::error();
+}
+
+bool Sema::checkConstant(const Expr &e) {
+  if (e.kind == Expr::Kind::Binary &&
+      (!checkConstant(*e.lhs) || !checkConstant(*e.rhs)))
+    return false;
+  if (e.kind == Expr::Kind::Negate && !checkConstant(*e.lhs))
+    return false;
+  if (e.kind == Expr::Kind::Binary && e.op == '/' &&
+      foldConstant(*e.rhs) == 0.0f) {
+    error(e.loc, "division by zero");
+    return false;
+  }
+  std::optional<float> value = foldConstant(e);
+  if (value && std::isfinite(*value))
+    return true;
+  error(e.loc, "this constant overflows a 32-bit float");
+  return false;
 }
 
 Ty Sema::checkExpr(Expr &e) {
@@ -375,14 +412,24 @@ Ty Sema::checkExpr(Expr &e) {
       return Ty::error();
     if (lhs.kind == Ty::Number && rhs.kind == Ty::Number)
       return lhs;
+    // A number and a batched value: the number applies to every element.
+    if ((lhs.kind == Ty::Number && rhs.kind == Ty::Tensor) ||
+        (lhs.kind == Ty::Tensor && rhs.kind == Ty::Number)) {
+      const Expr &number = lhs.kind == Ty::Number ? *e.lhs : *e.rhs;
+      if (!checkConstant(number))
+        return Ty::error();
+      if (e.op == '/' && &number == e.rhs.get() && *foldConstant(number) == 0) {
+        error(e.loc, "division by zero");
+        return Ty::error();
+      }
+      return lhs.kind == Ty::Tensor ? lhs : rhs;
+    }
     if (lhs.kind != Ty::Tensor || rhs.kind != Ty::Tensor) {
       const Ty &bad = lhs.kind != Ty::Tensor ? lhs : rhs;
-      error(e.loc, "'" + std::string(1, e.op) + "' needs two batched values of "
-                                             "the same size, got " +
-                       (bad.kind == Ty::Number ? "a number" : bad.str()) +
-                       (bad.kind == Ty::Number
-                            ? " (numbers and batched values do not mix)"
-                            : ""));
+      error(e.loc, "'" + std::string(1, e.op) + "' needs batched values of "
+                                             "the same size or a number, "
+                                             "got " +
+                       bad.str());
       return Ty::error();
     }
     if (lhs.size != rhs.size) {

@@ -114,6 +114,9 @@ private:
   void checkFor(Stmt &s);
   bool checkLoopBound(const Expr &e, int64_t &value);
   Ty checkExpr(Expr &e);
+  /// A number's value must be finite in a 32-bit float, without a division
+  /// by zero; reports the first place it is not.
+  bool checkConstant(const Expr &e);
   Ty checkName(const Expr &e);
   Ty checkMember(Expr &e);
   /// Checks a call and resolves its callee.
@@ -162,6 +165,23 @@ private:
     int64_t lo = 0, hi = 0;
   };
   StepLoop primaryLoop, guideLoop;
+  /// The guide's first use of a trained parameter (a net call or a param),
+  /// described as "calls net 'f'": a guide whose loop runs against the
+  /// primary's must have none.
+  llvm::SMLoc guideParamLoc;
+  std::string guideParamUse;
+  void noteParamUse(llvm::SMLoc loc, const std::string &what) {
+    if (policy == guide && guide && guideParamUse.empty()) {
+      guideParamLoc = loc;
+      guideParamUse = what;
+    }
+  }
+  /// True when the step loops run in opposite directions: the guide's loop
+  /// and the primary's are then not fused (docs/language.md).
+  bool opposedLoops() const {
+    return guideLoop.stmt && primaryLoop.stmt &&
+           (guideLoop.lo > guideLoop.hi) != (primaryLoop.lo > primaryLoop.hi);
+  }
 };
 
 } // namespace sema

@@ -140,7 +140,7 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
     switch (kind) {
     case TermKind::kl_qp:
       if (isGaussian(q) && isGaussian(p) && !monteCarlo &&
-          closedFormValid(replay))
+          !replay.getMonteCarlo() && closedFormValid(replay))
         return kl(loc, q, p);
     {
       // Monte Carlo at the guide's sample: log q(z) - log p(z), built in

@@ -2,8 +2,10 @@
 //
 // Builds the guide-led rollout of a model: the guide samples, the primary is
 // replayed along the guide's samples, and the step loops of both policies are
-// fused into one. A model without a guide gets an empty one, so that its
-// rollout is the primary alone.
+// fused into one. A guide whose loop runs against the primary's (a diffusion
+// model's fixed reverse process) runs whole first and keeps its loop's
+// samples on tapes, which the primary's loop replays. A model without a
+// guide gets an empty one, so that its rollout is the primary alone.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,15 @@ struct GuideSite {
   Value value, dist;
 };
 
+/// A site the guide samples in a step loop that runs against the primary's:
+/// the tapes of its values and of its distribution's operands, by step.
+struct TapedSite {
+  Value value;
+  /// gps.gaussian's mean and logvar; null for gps.std_normal.
+  Value mean, logvar;
+  DistType type;
+};
+
 struct PairPoliciesPass
     : public gps::impl::PairPoliciesPassBase<PairPoliciesPass> {
   void runOnOperation() override;
@@ -47,9 +58,23 @@ private:
   /// Clones a guide op, recording the guide's sample sites.
   void cloneGuideOp(OpBuilder &b, Operation *op, IRMapping &map,
                     llvm::StringMap<GuideSite> &sites);
-  /// Clones a primary op, replaying the sites the guide sampled.
+  /// Clones a primary op, replaying the sites the guide sampled; with
+  /// `monteCarlo`, the replays have no closed-form KL.
   void clonePrimaryOp(OpBuilder &b, Operation *op, IRMapping &map,
-                      const llvm::StringMap<GuideSite> &sites, Value step);
+                      const llvm::StringMap<GuideSite> &sites, Value step,
+                      bool monteCarlo = false);
+  /// Clones the guide's step loop, which runs against the primary's, with
+  /// one tape per site value and distribution operand; fills `taped`.
+  FailureOr<ForOp> cloneGuideLoopWithTapes(OpBuilder &b, ForOp loop,
+                                           IRMapping &map,
+                                           llvm::StringMap<TapedSite> &taped);
+  /// Clones the primary's step loop, replaying the guide's taped samples.
+  ForOp clonePrimaryLoopFromTapes(OpBuilder &b, ForOp loop, IRMapping &map,
+                                  const llvm::StringMap<GuideSite> &sites,
+                                  const llvm::StringMap<TapedSite> &taped);
+  /// Pairs policies whose step loops run in opposite directions.
+  LogicalResult pairOpposed(OpBuilder &b, PolicyParts &g, PolicyParts &p,
+                            IRMapping &gmap, IRMapping &pmap);
 };
 
 } // namespace
@@ -89,7 +114,7 @@ void PairPoliciesPass::cloneGuideOp(OpBuilder &b, Operation *op,
 void PairPoliciesPass::clonePrimaryOp(OpBuilder &b, Operation *op,
                                       IRMapping &map,
                                       const llvm::StringMap<GuideSite> &sites,
-                                      Value step) {
+                                      Value step, bool monteCarlo) {
   auto sample = llvm::dyn_cast<SampleOp>(op);
   auto it = sample ? sites.find(sample.getSite()) : sites.end();
   if (it == sites.end()) {
@@ -99,9 +124,179 @@ void PairPoliciesPass::clonePrimaryOp(OpBuilder &b, Operation *op,
   const GuideSite &guide = it->second;
   ReplayOp::create(b, sample.getLoc(), sample.getSite(),
                    sample.getStep() ? step : Value(), guide.value, guide.dist,
-                   map.lookup(sample.getDist()));
+                   map.lookup(sample.getDist()), monteCarlo);
   map.map(sample.getValue(), guide.value);
   ++numReplayed;
+}
+
+/// The slot of step `t` in a tape of `loop`: t - lower, whichever way the
+/// loop runs.
+static Value tapeSlot(OpBuilder &b, ForOp loop, Value t) {
+  Location loc = loop.getLoc();
+  return arith::SubIOp::create(
+      b, loc, t, arith::ConstantIndexOp::create(b, loc, loop.getLower()));
+}
+
+/// Starts a clone of `loop` with `extraInits` after its own state; maps the
+/// body's arguments and returns the new loop, its builder inside the body.
+static ForOp startLoopClone(OpBuilder &b, ForOp loop, IRMapping &map,
+                           ValueRange extraInits) {
+  SmallVector<Value> inits;
+  for (Value v : loop.getInits())
+    inits.push_back(map.lookup(v));
+  llvm::append_range(inits, extraInits);
+  auto clone = ForOp::create(b, loop.getLoc(), ValueRange(inits).getTypes(),
+                             loop.getLowerAttr(), loop.getUpperAttr(),
+                             loop.getReverseAttr(), inits);
+  SmallVector<Type> argTypes{b.getIndexType()};
+  llvm::append_range(argTypes, ValueRange(inits).getTypes());
+  SmallVector<Location> argLocs(argTypes.size(), loop.getLoc());
+  Block *body = b.createBlock(&clone.getBody(), {}, argTypes, argLocs);
+  for (BlockArgument arg : loop.getBody().front().getArguments())
+    map.map(arg, body->getArgument(arg.getArgNumber()));
+  return clone;
+}
+
+FailureOr<ForOp> PairPoliciesPass::cloneGuideLoopWithTapes(
+    OpBuilder &b, ForOp loop, IRMapping &map,
+    llvm::StringMap<TapedSite> &taped) {
+  Block &body = loop.getBody().front();
+  int64_t length = loop.getUpper() - loop.getLower() + 1;
+  Location loc = loop.getLoc();
+  // One tape per site value and distribution operand, in site order.
+  SmallVector<std::pair<SampleOp, SmallVector<Value>>> stored;
+  SmallVector<Value> tapes;
+  for (auto sample : body.getOps<SampleOp>()) {
+    SmallVector<Value> values{sample.getValue()};
+    Operation *def = sample.getDist().getDefiningOp();
+    if (auto gaussian = llvm::dyn_cast_or_null<GaussianOp>(def)) {
+      values.push_back(gaussian.getMean());
+      values.push_back(gaussian.getLogvar());
+    } else if (!llvm::isa_and_nonnull<StdNormalOp>(def)) {
+      return emitError(sample.getLoc())
+             << "cannot be paired: the guide's step loop runs against the "
+                "primary's, so site '"
+             << sample.getSite()
+             << "' must be drawn from gauss(mean, logvar) or normal(0, 1)";
+    }
+    for (Value v : values)
+      tapes.push_back(TapeNewOp::create(
+          b, loc, TapeType::get(b.getContext(), length, v.getType())));
+    stored.push_back({sample, values});
+  }
+
+  OpBuilder::InsertionGuard guard(b);
+  ForOp clone = startLoopClone(b, loop, map, tapes);
+  Block *cbody = &clone.getBody().front();
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  Value slot = tapeSlot(b, loop, cbody->getArgument(0));
+  SmallVector<Value> yielded;
+  for (Value v : body.getTerminator()->getOperands())
+    yielded.push_back(map.lookup(v));
+  unsigned next = 1 + loop.getInits().size();
+  for (auto &[sample, values] : stored)
+    for (Value v : values)
+      yielded.push_back(TapePushOp::create(b, loc, map.lookup(v),
+                                           cbody->getArgument(next++), slot));
+  YieldOp::create(b, loc, yielded);
+
+  for (auto [i, r] : llvm::enumerate(loop.getResults()))
+    map.map(r, clone.getResult(i));
+  unsigned k = loop.getNumResults();
+  for (auto &[sample, values] : stored) {
+    TapedSite site;
+    site.type = llvm::cast<DistType>(sample.getDist().getType());
+    site.value = clone.getResult(k++);
+    if (values.size() == 3) {
+      site.mean = clone.getResult(k++);
+      site.logvar = clone.getResult(k++);
+    }
+    taped[sample.getSite()] = site;
+  }
+  return clone;
+}
+
+ForOp PairPoliciesPass::clonePrimaryLoopFromTapes(
+    OpBuilder &b, ForOp loop, IRMapping &map,
+    const llvm::StringMap<GuideSite> &sites,
+    const llvm::StringMap<TapedSite> &taped) {
+  OpBuilder::InsertionGuard guard(b);
+  ForOp clone = startLoopClone(b, loop, map, {});
+  Block &body = loop.getBody().front();
+  Value step = clone.getBody().front().getArgument(0);
+  Value slot = tapeSlot(b, loop, step);
+  auto get = [&](Value tape) -> Value {
+    auto type = llvm::cast<TapeType>(tape.getType());
+    return TapeGetOp::create(b, loop.getLoc(), type.getElement(), tape, slot);
+  };
+  for (Operation &op : body.without_terminator()) {
+    auto sample = llvm::dyn_cast<SampleOp>(op);
+    auto it = sample && sample.getStep() ? taped.find(sample.getSite())
+                                         : taped.end();
+    if (it == taped.end()) {
+      clonePrimaryOp(b, &op, map, sites, step, /*monteCarlo=*/true);
+      continue;
+    }
+    const TapedSite &site = it->second;
+    Location loc = sample.getLoc();
+    Value value = get(site.value);
+    Value dist = site.mean ? Value(GaussianOp::create(b, loc, site.type,
+                                                      get(site.mean),
+                                                      get(site.logvar)))
+                           : Value(StdNormalOp::create(b, loc, site.type));
+    ReplayOp::create(b, loc, sample.getSite(), step, value, dist,
+                     map.lookup(sample.getDist()), /*monte_carlo=*/true);
+    map.map(sample.getValue(), value);
+    ++numReplayed;
+  }
+  SmallVector<Value> yielded;
+  for (Value v : body.getTerminator()->getOperands())
+    yielded.push_back(map.lookup(v));
+  YieldOp::create(b, loop.getLoc(), yielded);
+  for (auto [i, r] : llvm::enumerate(loop.getResults()))
+    map.map(r, clone.getResult(i));
+  return clone;
+}
+
+LogicalResult PairPoliciesPass::pairOpposed(OpBuilder &b, PolicyParts &g,
+                                            PolicyParts &p, IRMapping &gmap,
+                                            IRMapping &pmap) {
+  // The gradient does not flow back into the guide through its tapes, so
+  // the guide must be a fixed process (Sema reports this at the source).
+  SmallVector<Operation *> guideOps(g.pre);
+  guideOps.push_back(g.loop);
+  llvm::append_range(guideOps, g.post);
+  for (Operation *op : guideOps) {
+      WalkResult walk = op->walk([&](Operation *nested) {
+        if (!llvm::isa<ReadParamOp, CallOp>(nested))
+          return WalkResult::advance();
+        InFlightDiagnostic diag =
+            emitError(nested->getLoc())
+            << "cannot be paired: the guide's step loop runs against the "
+               "primary's, so the guide must not read trained parameters";
+        diag.attachNote(p.loop.getLoc()) << "primary's step loop is here";
+        return WalkResult::interrupt();
+      });
+      if (walk.wasInterrupted())
+        return failure();
+    }
+
+  llvm::StringMap<GuideSite> sites;
+  for (Operation *op : g.pre)
+    cloneGuideOp(b, op, gmap, sites);
+  llvm::StringMap<TapedSite> taped;
+  if (failed(cloneGuideLoopWithTapes(b, g.loop, gmap, taped)))
+    return failure();
+  for (Operation *op : g.post)
+    cloneGuideOp(b, op, gmap, sites);
+  for (Operation *op : p.pre)
+    clonePrimaryOp(b, op, pmap, sites, Value(), /*monteCarlo=*/true);
+  clonePrimaryLoopFromTapes(b, p.loop, pmap, sites, taped);
+  for (Operation *op : p.post)
+    clonePrimaryOp(b, op, pmap, sites, Value(), /*monteCarlo=*/true);
+  ++numOpposedLoops;
+  return success();
 }
 
 LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
@@ -112,15 +307,16 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
     return failure();
   if (g->loop && p->loop &&
       (g->loop.getLower() != p->loop.getLower() ||
-       g->loop.getUpper() != p->loop.getUpper() ||
-       g->loop.getReverse() != p->loop.getReverse())) {
+       g->loop.getUpper() != p->loop.getUpper())) {
     InFlightDiagnostic diag =
         emitError(g->loop.getLoc())
         << "the guide's step loop cannot be paired with the primary's step "
-           "loop: both must run over the same steps in the same direction";
+           "loop: both must run over the same steps";
     diag.attachNote(p->loop.getLoc()) << "primary's step loop is here";
     return failure();
   }
+  bool opposed = g->loop && p->loop &&
+                 g->loop.getReverse() != p->loop.getReverse();
 
   // The rollout reads what either policy reads.
   SmallVector<Attribute> reads;
@@ -155,6 +351,15 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
          llvm::zip(policy.getReads().getAsValueRange<StringAttr>(),
                    policy.getBody().getArguments()))
       map->map(arg, body->getArgument(argIndex.lookup(name)));
+
+  if (opposed) {
+    if (failed(pairOpposed(b, *g, *p, gmap, pmap))) {
+      rollout.erase();
+      return failure();
+    }
+    ReturnOp::create(b, rollout.getLoc());
+    return success();
+  }
 
   llvm::StringMap<GuideSite> sites;
   for (Operation *op : g->pre)

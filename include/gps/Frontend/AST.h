@@ -219,6 +219,10 @@ struct Model {
   std::vector<DeclPtr> decls;
 };
 
+/// The value of `e` when it is a constant (numbers and arithmetic on
+/// them), in 32-bit floats as the compiled model computes it.
+std::optional<float> foldConstant(const Expr &e);
+
 /// The mask that covers `data`: one declared `on` it, or an unqualified
 /// mask when `data` is the model's only data input. Null when none does.
 const Decl *findMask(const Model &model, const Decl &data);

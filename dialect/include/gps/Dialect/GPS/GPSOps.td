@@ -260,12 +260,18 @@ def GPS_ReplayOp : GPS_Op<"replay", []> {
     ```mlir
     gps.replay "z"[%t] value %z guide %qd primary %pd : tensor<?x100xf32>, !gps.dist<gaussian, 100>, !gps.dist<gaussian, 100>
     ```
+
+    `monte_carlo` marks a site whose per-step KL has no closed form: the
+    guide drew it conditioned on values the primary draws later (the
+    guide's step loop runs against the primary's), so `gps-expand-kl`
+    scores it as log q(z) - log p(z) at the guide's value.
   }];
   let arguments = (ins StrAttr:$site, Optional<Index>:$step,
                        GPS_BatchTensor:$value, GPS_DistType:$guide,
-                       GPS_DistType:$primary);
+                       GPS_DistType:$primary, UnitAttr:$monte_carlo);
   let assemblyFormat = [{
     $site (`[` $step^ `]`)? `value` $value `guide` $guide `primary` $primary
+    (`monte_carlo` $monte_carlo^)?
     attr-dict `:` type($value) `,` qualified(type($guide)) `,`
     qualified(type($primary))
   }];

@@ -36,12 +36,24 @@ def PairPoliciesPass : Pass<"gps-pair-policies", "::gps::ModelOp"> {
     stay, for unguided evaluation. Run `--canonicalize --cse` afterwards: loop
     state that both policies compute the same way (the shared LSTM state and
     canvas of `lstm_gen`) is merged and computed once.
+
+    When the guide's step loop runs against the primary's (a fixed reverse
+    process, as in a diffusion model), the loops are not fused: the whole
+    guide runs first, and its loop pushes each step's sample, and the mean
+    and log-variance of its distribution, onto tapes (`gps.tape_push` at
+    slot t - lower); the primary's loop reads step t's slot with
+    `gps.tape_get` and replays it. Every replay of such a pairing is marked
+    `monte_carlo`: the guide drew the site given values the primary draws
+    later, so the per-step KL has no closed form. The guide must not read
+    trained parameters (the gradient does not flow back through the tapes).
   }];
   let dependentDialects = ["::gps::GPSDialect"];
   let statistics = [
     Statistic<"numReplayed", "replayed-sites",
               "Primary sites replayed at the guide's samples">,
-    Statistic<"numFusedLoops", "fused-loops", "Step loops fused">
+    Statistic<"numFusedLoops", "fused-loops", "Step loops fused">,
+    Statistic<"numOpposedLoops", "opposed-loops",
+              "Step loops paired in opposite directions, through tapes">
   ];
 }
 
