@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Debug.h"
 
@@ -40,12 +41,24 @@ struct GuideSite {
   Value value, dist;
 };
 
+/// A value of each step of the guide's loop, as the primary's loop reads
+/// it: from a tape, or rebuilt when it is the same at every step.
+struct StepValue {
+  /// The tape of the per-step values; null when the value is invariant.
+  Value tape;
+  /// An invariant value: one defined before the loop, ...
+  Value outer;
+  /// ... or a splat of a constant.
+  FloatAttr splat;
+  Type type;
+};
+
 /// A site the guide samples in a step loop that runs against the primary's:
-/// the tapes of its values and of its distribution's operands, by step.
+/// its values and its distribution's operands, by step.
 struct TapedSite {
-  Value value;
-  /// gps.gaussian's mean and logvar; null for gps.std_normal.
-  Value mean, logvar;
+  StepValue value;
+  /// gps.gaussian's mean and logvar; absent for gps.std_normal.
+  std::optional<StepValue> mean, logvar;
   DistType type;
 };
 
@@ -157,15 +170,40 @@ static ForOp startLoopClone(OpBuilder &b, ForOp loop, IRMapping &map,
   return clone;
 }
 
+/// How the primary's loop reads `v`, a value of `loop`'s body: rebuilt
+/// when it is the same at every step, else from a tape (left null here).
+static StepValue stepValue(ForOp loop, Value v, IRMapping &map) {
+  StepValue sv;
+  sv.type = v.getType();
+  if (!loop->isAncestor(v.getParentRegion()->getParentOp())) {
+    sv.outer = map.lookup(v);
+    return sv;
+  }
+  if (auto splat = v.getDefiningOp<SplatOp>()) {
+    FloatAttr value;
+    if (matchPattern(splat.getValue(), m_Constant(&value))) {
+      sv.splat = value;
+      return sv;
+    }
+  }
+  return sv;
+}
+
 FailureOr<ForOp> PairPoliciesPass::cloneGuideLoopWithTapes(
     OpBuilder &b, ForOp loop, IRMapping &map,
     llvm::StringMap<TapedSite> &taped) {
   Block &body = loop.getBody().front();
   int64_t length = loop.getUpper() - loop.getLower() + 1;
   Location loc = loop.getLoc();
-  // One tape per site value and distribution operand, in site order.
-  SmallVector<std::pair<SampleOp, SmallVector<Value>>> stored;
-  SmallVector<Value> tapes;
+  // The values each site needs in the primary's loop: its sample, and the
+  // mean and log-variance of its distribution. Those that vary by step
+  // get a tape, in site order.
+  struct Stored {
+    SampleOp sample;
+    SmallVector<std::pair<Value, StepValue>> values;
+  };
+  SmallVector<Stored> stored;
+  SmallVector<Value> tapes, pushed;
   for (auto sample : body.getOps<SampleOp>()) {
     SmallVector<Value> values{sample.getValue()};
     Operation *def = sample.getDist().getDefiningOp();
@@ -179,10 +217,17 @@ FailureOr<ForOp> PairPoliciesPass::cloneGuideLoopWithTapes(
              << sample.getSite()
              << "' must be drawn from gauss(mean, logvar) or normal(0, 1)";
     }
-    for (Value v : values)
-      tapes.push_back(TapeNewOp::create(
-          b, loc, TapeType::get(b.getContext(), length, v.getType())));
-    stored.push_back({sample, values});
+    Stored entry{sample, {}};
+    for (Value v : values) {
+      StepValue sv = stepValue(loop, v, map);
+      if (!sv.outer && !sv.splat) {
+        tapes.push_back(TapeNewOp::create(
+            b, loc, TapeType::get(b.getContext(), length, v.getType())));
+        pushed.push_back(v);
+      }
+      entry.values.push_back({v, sv});
+    }
+    stored.push_back(std::move(entry));
   }
 
   OpBuilder::InsertionGuard guard(b);
@@ -195,24 +240,26 @@ FailureOr<ForOp> PairPoliciesPass::cloneGuideLoopWithTapes(
   for (Value v : body.getTerminator()->getOperands())
     yielded.push_back(map.lookup(v));
   unsigned next = 1 + loop.getInits().size();
-  for (auto &[sample, values] : stored)
-    for (Value v : values)
-      yielded.push_back(TapePushOp::create(b, loc, map.lookup(v),
-                                           cbody->getArgument(next++), slot));
+  for (Value v : pushed)
+    yielded.push_back(TapePushOp::create(b, loc, map.lookup(v),
+                                         cbody->getArgument(next++), slot));
   YieldOp::create(b, loc, yielded);
 
   for (auto [i, r] : llvm::enumerate(loop.getResults()))
     map.map(r, clone.getResult(i));
   unsigned k = loop.getNumResults();
-  for (auto &[sample, values] : stored) {
+  for (Stored &entry : stored) {
+    for (auto &[v, sv] : entry.values)
+      if (!sv.outer && !sv.splat)
+        sv.tape = clone.getResult(k++);
     TapedSite site;
-    site.type = llvm::cast<DistType>(sample.getDist().getType());
-    site.value = clone.getResult(k++);
-    if (values.size() == 3) {
-      site.mean = clone.getResult(k++);
-      site.logvar = clone.getResult(k++);
+    site.type = llvm::cast<DistType>(entry.sample.getDist().getType());
+    site.value = entry.values[0].second;
+    if (entry.values.size() == 3) {
+      site.mean = entry.values[1].second;
+      site.logvar = entry.values[2].second;
     }
-    taped[sample.getSite()] = site;
+    taped[entry.sample.getSite()] = site;
   }
   return clone;
 }
@@ -226,9 +273,14 @@ ForOp PairPoliciesPass::clonePrimaryLoopFromTapes(
   Block &body = loop.getBody().front();
   Value step = clone.getBody().front().getArgument(0);
   Value slot = tapeSlot(b, loop, step);
-  auto get = [&](Value tape) -> Value {
-    auto type = llvm::cast<TapeType>(tape.getType());
-    return TapeGetOp::create(b, loop.getLoc(), type.getElement(), tape, slot);
+  auto get = [&](const StepValue &v) -> Value {
+    Location loc = loop.getLoc();
+    if (v.tape)
+      return TapeGetOp::create(b, loc, v.type, v.tape, slot);
+    if (v.outer)
+      return v.outer;
+    Value scalar = arith::ConstantOp::create(b, loc, v.splat);
+    return SplatOp::create(b, loc, v.type, scalar);
   };
   for (Operation &op : body.without_terminator()) {
     auto sample = llvm::dyn_cast<SampleOp>(op);
@@ -242,8 +294,8 @@ ForOp PairPoliciesPass::clonePrimaryLoopFromTapes(
     Location loc = sample.getLoc();
     Value value = get(site.value);
     Value dist = site.mean ? Value(GaussianOp::create(b, loc, site.type,
-                                                      get(site.mean),
-                                                      get(site.logvar)))
+                                                      get(*site.mean),
+                                                      get(*site.logvar)))
                            : Value(StdNormalOp::create(b, loc, site.type));
     ReplayOp::create(b, loc, sample.getSite(), step, value, dist,
                      map.lookup(sample.getDist()), /*monte_carlo=*/true);
