@@ -23,50 +23,47 @@ using nlohmann::ordered_json;
 // Evaluation and metrics records
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// The evaluation batches of a split: batch number b holds the examples
-/// indices[b * batch ...] and, for a model with a mask, masks drawn from a
-/// fixed key and b, so that every evaluation of a split sees the same ones.
-class EvalBatches {
-public:
-  EvalBatches(const Manifest &manifest, const Dataset &data,
-              const std::vector<uint32_t> &indices, uint64_t batch)
-      : manifest(manifest), data(data), indices(indices), batch(batch),
-        dim(manifest.data.dim), x(static_cast<size_t>(batch * dim)),
-        masks(manifest.mask ? x.size() : 0),
-        maskKey(deriveKey(0, kTagEvalMasks)) {}
+EvalBatches::EvalBatches(const Manifest &manifest, const Dataset &data,
+                         const std::vector<uint32_t> &indices, uint64_t batch)
+    : manifest(manifest), data(data), indices(indices), batch(batch),
+      dim(manifest.data.dim), x(static_cast<size_t>(batch * dim)),
+      masks(manifest.mask ? x.size() : 0),
+      maskKey(deriveKey(0, kTagEvalMasks)) {}
 
-  /// Loads the batch that starts at example `begin` (batch number `b`) and
-  /// returns its number of rows.
-  int64_t load(uint64_t begin, uint64_t b) {
-    auto rows =
-        static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
-    for (int64_t row = 0; row < rows; ++row)
-      data.row(indices[begin + row], x.data() + row * dim);
-    xRef = matrixRef(x.data(), rows, dim);
-    maskRef = xRef;
-    if (manifest.mask) {
-      PhiloxStream rng(maskKey, b << 32);
-      // The manifest was validated, so the mask parameters are valid.
-      (void)sampleMasks(manifest, rng, rows, masks.data());
-      maskRef = matrixRef(masks.data(), rows, dim);
-    }
-    return rows;
+int64_t EvalBatches::load(uint64_t begin, uint64_t b) {
+  auto rows =
+      static_cast<int64_t>(std::min<uint64_t>(batch, indices.size() - begin));
+  for (int64_t row = 0; row < rows; ++row)
+    data.row(indices[begin + row], x.data() + row * dim);
+  xRef = matrixRef(x.data(), rows, dim);
+  maskRef = xRef;
+  if (manifest.mask) {
+    PhiloxStream rng(maskKey, b << 32);
+    // The manifest was validated, so the mask parameters are valid.
+    (void)sampleMasks(manifest, rng, rows, masks.data());
+    maskRef = matrixRef(masks.data(), rows, dim);
   }
+  return rows;
+}
 
-  /// The loaded batch and its masks (the batch again without a mask).
-  gps_memref<float, 2> xRef{}, maskRef{};
+double impl::countMissing(const gps_memref<float, 2> &masks) {
+  double missing = 0.0;
+  for (int64_t i = 0; i < masks.sizes[0] * masks.sizes[1]; ++i)
+    missing += masks.aligned[masks.offset + i] == 0.0f;
+  return missing;
+}
 
-private:
-  const Manifest &manifest;
-  const Dataset &data;
-  const std::vector<uint32_t> &indices;
-  uint64_t batch;
-  int64_t dim;
-  std::vector<float> x, masks;
-  uint64_t maskKey;
-};
-} // namespace
+ordered_json impl::imputationReport(double missingPerExample,
+                                    const std::vector<std::pair<std::string,
+                                                                double>> &nlls) {
+  ordered_json report;
+  report["missing_per_example"] = missingPerExample;
+  for (const auto &[name, perExample] : nlls) {
+    report[name] = perExample;
+    report[name + "_per_pixel"] = perExample / missingPerExample;
+  }
+  return report;
+}
 
 EvalResult impl::evaluate(const ModelEntryPoints &model,
                           const Manifest &manifest, const Dataset &data,
@@ -84,7 +81,7 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
       vectorRef(params.data(), manifest.paramCount);
   gps_memref<float, 1> termsRef =
       vectorRef(terms.data(), static_cast<int64_t>(numTerms));
-  double unguidedSum = 0.0;
+  double unguidedSum = 0.0, missing = 0.0;
   for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
     int64_t rows = batches.load(begin, b);
     std::fill(terms.begin(), terms.end(), 0.0f);
@@ -101,11 +98,14 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
       unguidedSum += double(terms[0]) * double(rows);
     }
     result.examples += static_cast<uint64_t>(rows);
+    if (manifest.mask)
+      missing += countMissing(maskRef);
   }
   double count = result.examples ? double(result.examples) : NAN;
   for (double &mean : result.guided)
     mean /= count;
   result.unguidedNll = unguidedSum / count;
+  result.missingPerExample = manifest.mask ? missing / count : NAN;
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
@@ -330,6 +330,18 @@ int impl::evalCommand(const std::vector<std::string> &args,
   report["guided"] = guided;
   if (result.hasUnguided)
     report["unguided"] = {{"nll_missing", result.unguidedNll}};
+  if (manifest.mask) {
+    // The imputation measures of the paper: the NLL of the missing values,
+    // per example and per missing element.
+    std::vector<std::pair<std::string, double>> nlls;
+    int nll = manifest.termIndex(contract::Term::Nll);
+    int kl = manifest.termIndex(contract::Term::KLQP);
+    if (nll >= 0 && kl >= 0)
+      nlls.emplace_back("guided_bound", result.guided[nll] + result.guided[kl]);
+    if (result.hasUnguided)
+      nlls.emplace_back("unguided_nll", result.unguidedNll);
+    report["imputation"] = imputationReport(result.missingPerExample, nlls);
+  }
   if (iwSamples) {
     IwResult iw = evaluateIw(model, manifest, data, indices, batch,
                              checkpoint.params, checkpoint.config.seed,

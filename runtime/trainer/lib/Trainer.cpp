@@ -46,6 +46,8 @@ static std::string mainUsage(const std::string &program,
          "  sample    samples (or imputations) of a checkpoint as a PNG grid\n"
          "  gradcheck the gradient against finite differences of the "
          "objective\n"
+         "  baseline  template matching imputation on eval's masks (masked "
+         "models)\n"
          "\n"
          "Run '" +
          program + " <command> --help' for the flags of a command.\n";
@@ -81,8 +83,10 @@ static int dispatch(const std::vector<std::string> &args,
     return sampleCommand(args, model, manifest, console);
   if (command == "gradcheck")
     return gradcheckCommand(args, model, manifest, console);
+  if (command == "baseline")
+    return baselineCommand(args, model, manifest, console);
   err << program << ": error: unknown command '" << command
-      << "' (train, eval, sample or gradcheck)\n"
+      << "' (train, eval, sample, gradcheck or baseline)\n"
       << "Run '" << program << " --help' for usage.\n";
   return kExitUsage;
 }

@@ -36,9 +36,11 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gps::rt::impl {
@@ -215,6 +217,32 @@ Error loadCheckpoint(const std::string &path, const Manifest &manifest,
 // Evaluation
 //===----------------------------------------------------------------------===//
 
+/// The evaluation batches of a split: batch number b holds the examples
+/// indices[b * batch ...] and, for a model with a mask, masks drawn from a
+/// fixed key and b, so that every evaluation of a split (eval, its --iw
+/// bound, the baselines) sees the same ones.
+class EvalBatches {
+public:
+  EvalBatches(const Manifest &manifest, const Dataset &data,
+              const std::vector<uint32_t> &indices, uint64_t batch);
+
+  /// Loads the batch that starts at example `begin` (batch number `b`) and
+  /// returns its number of rows.
+  int64_t load(uint64_t begin, uint64_t b);
+
+  /// The loaded batch and its masks (the batch again without a mask).
+  gps_memref<float, 2> xRef{}, maskRef{};
+
+private:
+  const Manifest &manifest;
+  const Dataset &data;
+  const std::vector<uint32_t> &indices;
+  uint64_t batch;
+  int64_t dim;
+  std::vector<float> x, masks;
+  uint64_t maskKey;
+};
+
 /// Mean terms of the model over some examples.
 struct EvalResult {
   uint64_t examples = 0;
@@ -224,8 +252,21 @@ struct EvalResult {
   /// when the model has that entry point.
   bool hasUnguided = false;
   double unguidedNll = 0.0;
+  /// The mean number of missing elements of an example under the
+  /// evaluation masks; NaN without a mask.
+  double missingPerExample = NAN;
   double seconds = 0.0;
 };
+
+/// The number of zeros (missing elements) of a batch of masks.
+double countMissing(const gps_memref<float, 2> &masks);
+
+/// eval's and baseline's "imputation" object: missing_per_example, then
+/// for each (name, mean NLL of the missing values per example) the value
+/// and name_per_pixel, the value over missing_per_example.
+nlohmann::ordered_json
+imputationReport(double missingPerExample,
+                 const std::vector<std::pair<std::string, double>> &nlls);
 
 /// Evaluates `params` on the examples `indices` of `data` in batches of at
 /// most `batch` (the last one may be smaller), weighting each batch by its
@@ -299,6 +340,9 @@ int sampleCommand(const std::vector<std::string> &args,
 int gradcheckCommand(const std::vector<std::string> &args,
                      const ModelEntryPoints &model, const Manifest &manifest,
                      const Console &console);
+int baselineCommand(const std::vector<std::string> &args,
+                    const ModelEntryPoints &model, const Manifest &manifest,
+                    const Console &console);
 
 /// Memref descriptors of contiguous buffers.
 inline gps_memref<float, 2> matrixRef(float *data, int64_t rows, int64_t cols) {
