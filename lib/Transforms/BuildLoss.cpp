@@ -104,7 +104,7 @@ static LogicalResult bindParams(func::FuncOp func, ArrayRef<ParamOp> params,
 }
 
 /// Rebuilds the last step loop of `entry` before `value` so that it also
-/// records `value` after every step. `value` is computed after the loop from
+/// records `value` after every step (in the order the steps run). `value` is computed after the loop from
 /// its results (the loop state after the last step) and from values defined
 /// before it; the ops that compute it from the loop's results are cloned
 /// into the loop body, on the state the step yields, and their result is
@@ -117,14 +117,16 @@ static Value recordAfterEachStep(Block &entry, Value value) {
   Operation *def = value.getDefiningOp();
   if (!def || def->getBlock() != &entry)
     return {};
-  ForOp loop;
-  for (Operation &op : entry) {
-    if (&op == def)
-      break;
-    if (auto f = llvm::dyn_cast<ForOp>(op))
-      loop = f;
-  }
-  if (!loop || loop.getReverse() || loop.getUpper() < loop.getLower())
+  // The loop itself when the mean is its state (a Gaussian's mean `c`).
+  auto loop = llvm::dyn_cast<ForOp>(def);
+  if (!loop)
+    for (Operation &op : entry) {
+      if (&op == def)
+        break;
+      if (auto f = llvm::dyn_cast<ForOp>(op))
+        loop = f;
+    }
+  if (!loop || loop.getUpper() < loop.getLower())
     return {};
   // The ops between the loop and `value` that `value` depends on.
   llvm::SetVector<Operation *> slice;
@@ -172,8 +174,16 @@ static Value recordAfterEachStep(Block &entry, Value value) {
   mapping.map(loop.getResults(), yield.getValues());
   for (Operation *op : ops)
     b.clone(*op, mapping);
-  Value slot = arith::SubIOp::create(b, loc, body.getArgument(0),
-                                     arith::ConstantIndexOp::create(b, loc, lower));
+  // Slot k holds the state after the k-th step run (t = upper - k when
+  // the loop runs backward).
+  Value t = body.getArgument(0);
+  Value slot =
+      loop.getReverse()
+          ? arith::SubIOp::create(
+                b, loc, arith::ConstantIndexOp::create(b, loc, loop.getUpper()),
+                t)
+          : arith::SubIOp::create(b, loc, t,
+                                  arith::ConstantIndexOp::create(b, loc, lower));
   SmallVector<Value> yielded(yield.getValues());
   yielded.push_back(
       TapePushOp::create(b, loc, mapping.lookup(value), tape, slot));
