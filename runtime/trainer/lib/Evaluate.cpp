@@ -400,9 +400,9 @@ static uint8_t toByte(float value, double lo, double hi) {
   return static_cast<uint8_t>(std::lround(unit * 255.0));
 }
 
-/// Paints `values` (dim of them, row-major height x width) at (left, top):
-/// gray levels of [lo, hi]; with `mask`, missing pixels (mask 0) red when
-/// `markMissing`, else `fill`'s value where the pixel is known.
+/// Paints `values` (dim of them, row-major, `width` a row) at (left, top)
+/// as gray levels of [lo, hi]. With `mask`: missing pixels (mask 0) red
+/// when `markMissing`, and known pixels from `known` when it is given.
 static void paint(Image &image, int64_t left, int64_t top, int64_t width,
                   int64_t dim, const float *values, double lo, double hi,
                   const float *mask = nullptr, const float *known = nullptr,

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The command line trainer that `gpsc` links with a compiled model: `train`,
-// `eval` and `sample` (docs/trainer.md). The library never names the model's
+// `eval`, `sample`, `plot` and `gradcheck` (docs/trainer.md). The library never names the model's
 // symbols; the executable's main (GPSTrainerMain) passes them in a
 // ModelEntryPoints, so tests can drive the trainer with a fake model.
 //
