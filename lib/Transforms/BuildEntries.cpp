@@ -81,7 +81,8 @@ static llvm::StringMap<ParamUse> paramUses(ModelOp model) {
 /// The manifest of `model` (format: docs/trainer.md).
 static std::string buildManifest(ModelOp model, ArrayAttr terms,
                                  ArrayRef<int64_t> offsets,
-                                 int64_t paramCount, uint32_t abi) {
+                                 int64_t paramCount, uint32_t abi,
+                                 TapeType sampleSteps) {
   llvm::json::Object root;
   root[str(key::kAbi)] = abi;
   root[str(key::kModel)] = model.getSymName().str();
@@ -142,6 +143,13 @@ static std::string buildManifest(ModelOp model, ArrayAttr terms,
           contract::stepSpelling(kind, term.getSite().getValue().str(), t));
   }
   root[str(key::kTerms)] = std::move(names);
+  if (sampleSteps) {
+    auto element = llvm::cast<RankedTensorType>(sampleSteps.getElement());
+    llvm::json::Object steps;
+    steps[str(key::kSteps)] = sampleSteps.getLength();
+    steps[str(key::kDim)] = element.getDimSize(1);
+    root[str(key::kSampleSteps)] = std::move(steps);
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::json::Value(std::move(root));
@@ -159,9 +167,9 @@ struct BuildEntriesPass
 
 namespace {
 /// What an entry point writes: terms and gradients (train), terms (eval,
-/// eval_primary), a batch of rows (sample), or one value per example
-/// (log_weights).
-enum class EntryKind { Train, Eval, Sample, PerExample };
+/// eval_primary), a batch of rows (sample), steps x batch rows, step-major
+/// (sample_steps), or one value per example (log_weights).
+enum class EntryKind { Train, Eval, Sample, SampleSteps, PerExample };
 } // namespace
 
 /// Builds `name(x, m, params, [grads,] terms|out, key, stream)` that calls
@@ -179,7 +187,8 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   SmallVector<Type> inputs{matrix, matrix, vector};
   if (withGrads)
     inputs.push_back(vector);
-  inputs.append({kind == EntryKind::Sample ? matrix : vector, b.getI64Type(),
+  bool rowsOut = kind == EntryKind::Sample || kind == EntryKind::SampleSteps;
+  inputs.append({rowsOut ? matrix : vector, b.getI64Type(),
                  b.getI64Type()});
   auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
   func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
@@ -266,12 +275,29 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
     func::ReturnOp::create(b, loc);
     return;
   }
-  if (kind == EntryKind::Sample) {
-    Value rowsOut = tensor::CastOp::create(
-        b, loc, RankedTensorType::get({dyn, dyn}, f32),
-        mapping.lookup(ret.getOperand(0)));
+  if (rowsOut) {
+    Value result = mapping.lookup(ret.getOperand(0));
+    if (kind == EntryKind::SampleSteps) {
+      // The tape is a tensor<steps x batch x dim> once lowered
+      // (convert-gps-to-linalg, which folds this cast away); its steps x
+      // batch rows go out step-major.
+      auto tape = llvm::cast<TapeType>(result.getType());
+      auto element = llvm::cast<RankedTensorType>(tape.getElement());
+      int64_t width = element.getDimSize(1);
+      Value stacked = UnrealizedConversionCastOp::create(
+                          b, loc,
+                          RankedTensorType::get(
+                              {tape.getLength(), dyn, width}, f32),
+                          result)
+                          .getResult(0);
+      result = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({dyn, width}, f32), stacked,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+    }
+    Value out = tensor::CastOp::create(
+        b, loc, RankedTensorType::get({dyn, dyn}, f32), result);
     bufferization::MaterializeInDestinationOp::create(
-        b, loc, TypeRange{}, rowsOut, terms, /*restrict=*/true,
+        b, loc, TypeRange{}, out, terms, /*restrict=*/true,
         /*writable=*/true);
     func::ReturnOp::create(b, loc);
     return;
@@ -343,10 +369,25 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
                EntryKind::Sample);
     sample.erase();
   }
+  TapeType sampleSteps;
+  if (auto steps = module.lookupSymbol<func::FuncOp>(kSampleStepsFn)) {
+    auto types = steps.getFunctionType().getResults();
+    auto tape = types.size() == 1 ? llvm::dyn_cast<TapeType>(types[0])
+                                  : TapeType();
+    auto element =
+        tape ? llvm::dyn_cast<RankedTensorType>(tape.getElement()) : nullptr;
+    if (!element || element.getRank() != 2 || element.isDynamicDim(1))
+      return steps.emitOpError("must return a tape of batched rows");
+    sampleSteps = tape;
+    buildEntry(b, loc, str(contract::kSampleStepsEntry), steps, maskName,
+               offsets, 0, EntryKind::SampleSteps);
+    steps.erase();
+  }
 
   // The manifest string and its accessor.
   uint32_t abi = abiVersion ? abiVersion : contract::kAbiVersion;
-  std::string text = buildManifest(model, terms, offsets, count, abi);
+  std::string text =
+      buildManifest(model, terms, offsets, count, abi, sampleSteps);
   text.push_back('\0');
   auto ctx = b.getContext();
   auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8),

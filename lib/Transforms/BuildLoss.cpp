@@ -11,6 +11,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace gps {
@@ -45,10 +47,20 @@ static LogicalResult inlineNets(Operation *root, ModelOp model) {
 }
 
 namespace {
+/// The functions of the primary alone.
+enum class PrimaryFn {
+  /// `@gps_primary_loss`: -log p(x.missing | known), the batch mean.
+  Loss,
+  /// `@gps_sample`: the mean of the observed site's distribution.
+  Sample,
+  /// `@gps_sample_steps`: that mean after every step of the step loop.
+  SampleSteps,
+};
+
 struct BuildLossPass : public gps::impl::BuildLossPassBase<BuildLossPass> {
   void runOnOperation() override;
   LogicalResult build(ModelOp model);
-  LogicalResult buildPrimary(ModelOp model, bool forSample);
+  LogicalResult buildPrimary(ModelOp model, PrimaryFn kind);
   LogicalResult buildLogWeights(ModelOp model, RolloutOp rollout);
 };
 } // namespace
@@ -91,11 +103,106 @@ static LogicalResult bindParams(func::FuncOp func, ArrayRef<ParamOp> params,
   return failure(walk.wasInterrupted());
 }
 
+/// Rebuilds the last step loop of `entry` before `value` so that it also
+/// records `value` after every step (in the order the steps run). `value` is computed after the loop from
+/// its results (the loop state after the last step) and from values defined
+/// before it; the ops that compute it from the loop's results are cloned
+/// into the loop body, on the state the step yields, and their result is
+/// pushed into a tape with one slot per step. The loop body stays one
+/// region: the IR does not grow with the number of steps. Returns the tape
+/// (the rebuilt loop's last result), or a null value when there is no such
+/// loop or `value` is not a pure function of its state (a site sampled
+/// after the loop, say).
+static Value recordAfterEachStep(Block &entry, Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def || def->getBlock() != &entry)
+    return {};
+  // The loop itself when the mean is its state (a Gaussian's mean `c`).
+  auto loop = llvm::dyn_cast<ForOp>(def);
+  if (!loop)
+    for (Operation &op : entry) {
+      if (&op == def)
+        break;
+      if (auto f = llvm::dyn_cast<ForOp>(op))
+        loop = f;
+    }
+  if (!loop || loop.getUpper() < loop.getLower())
+    return {};
+  // The ops between the loop and `value` that `value` depends on.
+  llvm::SetVector<Operation *> slice;
+  SmallVector<Value> work{value};
+  bool readsLoop = false;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *op = v.getDefiningOp();
+    if (op == loop.getOperation()) {
+      readsLoop = true;
+      continue;
+    }
+    if (!op || op->getBlock() != &entry || op->isBeforeInBlock(loop))
+      continue;
+    if (!slice.insert(op))
+      continue;
+    if (op->getNumRegions() || !isMemoryEffectFree(op))
+      return {};
+    llvm::append_range(work, op->getOperands());
+  }
+  if (!readsLoop)
+    return {};
+  SmallVector<Operation *> ops(slice.begin(), slice.end());
+  llvm::sort(ops, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+
+  Location loc = value.getLoc();
+  MLIRContext *ctx = loop.getContext();
+  int64_t lower = loop.getLower();
+  auto tapeType = TapeType::get(ctx, loop.getUpper() - lower + 1,
+                                value.getType());
+  OpBuilder b(loop);
+  SmallVector<Value> inits(loop.getInits());
+  inits.push_back(TapeNewOp::create(b, loc, tapeType));
+  auto taped = ForOp::create(b, loop.getLoc(), ValueRange(inits).getTypes(),
+                             loop.getLowerAttr(), loop.getUpperAttr(),
+                             loop.getReverseAttr(), inits);
+  taped.getBody().takeBody(loop.getBody());
+  Block &body = taped.getBody().front();
+  Value tape = body.addArgument(tapeType, loc);
+  auto yield = llvm::cast<YieldOp>(body.getTerminator());
+  b.setInsertionPoint(yield);
+  IRMapping mapping;
+  mapping.map(loop.getResults(), yield.getValues());
+  for (Operation *op : ops)
+    b.clone(*op, mapping);
+  // Slot k holds the state after the k-th step run (t = upper - k when
+  // the loop runs backward).
+  Value t = body.getArgument(0);
+  Value slot =
+      loop.getReverse()
+          ? arith::SubIOp::create(
+                b, loc, arith::ConstantIndexOp::create(b, loc, loop.getUpper()),
+                t)
+          : arith::SubIOp::create(b, loc, t,
+                                  arith::ConstantIndexOp::create(b, loc, lower));
+  SmallVector<Value> yielded(yield.getValues());
+  yielded.push_back(
+      TapePushOp::create(b, loc, mapping.lookup(value), tape, slot));
+  YieldOp::create(b, yield.getLoc(), yielded);
+  yield.erase();
+  loop.replaceAllUsesWith(taped.getResults().drop_back());
+  loop.erase();
+  return taped.getResults().back();
+}
+
 /// The primary alone, for the trainer's unguided evaluation and sampling:
 /// `@gps_primary_loss` returns the batch mean of -log p(observed | inputs)
 /// (models with a mask: the missing elements given the known ones);
-/// `@gps_sample` returns the mean of the observed site's distribution.
-LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
+/// `@gps_sample` returns the mean of the observed site's distribution;
+/// `@gps_sample_steps` that mean after every step of the step loop (a tape),
+/// and is not built when the model has no step loop or the mean is not a
+/// function of the loop's state.
+LogicalResult BuildLossPass::buildPrimary(ModelOp model, PrimaryFn kind) {
+  bool forSample = kind != PrimaryFn::Loss;
   MLIRContext *ctx = model.getContext();
   PolicyOp primary;
   for (PolicyOp policy : model.getBody().getOps<PolicyOp>())
@@ -146,7 +253,10 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
   auto module = model->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
   auto func = func::FuncOp::create(
-      b, primary.getLoc(), forSample ? kSampleFn : kPrimaryLossFn,
+      b, primary.getLoc(),
+      kind == PrimaryFn::Loss     ? kPrimaryLossFn
+      : kind == PrimaryFn::Sample ? kSampleFn
+                                  : kSampleStepsFn,
       b.getFunctionType(inputs, {result}));
   func.setAllArgAttrs(argAttrs);
   func->setAttr(GPSDialect::ModelAttrHelper::getNameStr(), model.getSymNameAttr());
@@ -187,6 +297,15 @@ LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
     returned = MeanOp::create(b, loc, b.getF32Type(), nll);
   }
   cloned.erase();
+  if (kind == PrimaryFn::SampleSteps) {
+    returned = recordAfterEachStep(*entry, returned);
+    if (!returned) {
+      func.erase();
+      return success();
+    }
+    func.setType(b.getFunctionType(inputs, {returned.getType()}));
+    b.setInsertionPointToEnd(entry);
+  }
   func::ReturnOp::create(b, loc, returned);
   return success();
 }
@@ -335,8 +454,9 @@ void BuildLossPass::runOnOperation() {
   for (ModelOp model : models) {
     bool masked = !model.getBody().getOps<MaskOp>().empty();
     if (failed(build(model)) ||
-        (masked && failed(buildPrimary(model, /*forSample=*/false))) ||
-        failed(buildPrimary(model, /*forSample=*/true)))
+        (masked && failed(buildPrimary(model, PrimaryFn::Loss))) ||
+        failed(buildPrimary(model, PrimaryFn::Sample)) ||
+        failed(buildPrimary(model, PrimaryFn::SampleSteps)))
       return signalPassFailure();
     for (RolloutOp rollout : model.getBody().getOps<RolloutOp>())
       if (rollout.getSymName() == kLogWeightsRollout &&

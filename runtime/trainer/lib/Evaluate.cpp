@@ -369,6 +369,9 @@ int impl::evalCommand(const std::vector<std::string> &args,
 // sample
 //===----------------------------------------------------------------------===//
 
+/// The per-step grid: images kGridGap apart, kGridPad around the whole.
+constexpr int64_t kGridGap = 1, kGridPad = 2;
+
 namespace {
 /// An image grid of `n` cells, each `panels` images of height x width side
 /// by side.
@@ -409,21 +412,62 @@ static uint8_t toByte(float value, double lo, double hi) {
   return static_cast<uint8_t>(std::lround(unit * 255.0));
 }
 
+/// Paints `values` (dim of them, row-major, `width` a row) at (left, top)
+/// as gray levels of [lo, hi]. With `mask`: missing pixels (mask 0) red
+/// when `markMissing`, and known pixels from `known` when it is given.
+static void paint(Image &image, int64_t left, int64_t top, int64_t width,
+                  int64_t dim, const float *values, double lo, double hi,
+                  const float *mask = nullptr, const float *known = nullptr,
+                  bool markMissing = false) {
+  for (int64_t i = 0; i < dim; ++i) {
+    uint8_t *pixel = image.at(left + i % width, top + i / width);
+    bool isKnown = mask && mask[i] != 0.0f;
+    if (mask && markMissing && !isKnown) {
+      pixel[0] = 160;
+      pixel[1] = 32;
+      pixel[2] = 32;
+      continue;
+    }
+    float value = isKnown && known ? known[i] : values[i];
+    pixel[0] = pixel[1] = pixel[2] = toByte(value, lo, hi);
+  }
+}
+
 int impl::sampleCommand(const std::vector<std::string> &args,
                         const ModelEntryPoints &model, const Manifest &manifest,
                         const Console &console) {
-  FlagSet flags(console.program + " sample [flags]",
-                "Rolls out the primary of model '" + manifest.model +
-                    "' and writes the means of the observed\nsite as a PNG "
-                    "grid. Models with a mask impute test examples: each "
-                    "cell shows\nthe known pixels (missing ones red), the "
-                    "imputation and the original.");
+  bool perStep = model.sampleSteps && manifest.sampleSteps > 0;
+  FlagSet flags(
+      console.program + " sample [flags]",
+      "Rolls out the primary of model '" + manifest.model +
+          "' and writes the means of the observed\nsite as a PNG grid. " +
+          (perStep
+               ? "Each row is one rollout, its columns the mean after each "
+                 "of the\n" +
+                     std::to_string(manifest.sampleSteps) +
+                     " steps" +
+                     (manifest.mask
+                          ? ", between the input (missing pixels red) and "
+                            "the original;\ntwo rollouts per test example."
+                          : ".") +
+                     "\nWith --final, one cell per rollout with its final "
+                     "mean."
+               : std::string("One cell per rollout.")) +
+          (manifest.mask ? "\nModels with a mask impute test examples (known "
+                           "pixels kept)."
+                         : ""));
   flags.add("checkpoint", "FILE", "checkpoint (default DIR/last.safetensors)");
   flags.add("out", "DIR",
             "run directory (default runs/" + manifest.model + ")");
-  flags.add("n", "N", "number of samples (default 64)");
+  flags.add("n", "N",
+            std::string(manifest.mask ? "test examples to impute"
+                                      : "rollouts") +
+                " (default 8; 64 with --final)");
   flags.add("png", "FILE",
             "output image (default samples.png next to the checkpoint)");
+  flags.add("final", "",
+            "only the final means: one cell per rollout (the grid of a "
+            "model without a step loop)");
   flags.add("data", "NAME|PATH",
             "data to impute (masked models; default: the checkpoint's)");
   flags.add("seed", "N", "random seed (default: the checkpoint's)");
@@ -434,7 +478,8 @@ int impl::sampleCommand(const std::vector<std::string> &args,
     console.out << flags.usage();
     return kExitSuccess;
   }
-  uint64_t n = 64, threads = 0, seed = 0;
+  perStep = perStep && !flags.has("final");
+  uint64_t n = perStep ? 8 : 64, threads = 0, seed = 0;
   Error err;
   if ((err = flags.getUnsigned("n", n, 1, 100000)) ||
       (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
@@ -489,45 +534,97 @@ int impl::sampleCommand(const std::vector<std::string> &args,
   } else {
     x.assign(static_cast<size_t>(n * dim), 0.0f);
   }
-  auto rows = static_cast<int64_t>(n);
+  auto inputs = static_cast<int64_t>(n);
+  int64_t height, width;
+  manifest.imageShape(height, width);
+  double lo = manifest.data.lo, hi = manifest.data.hi;
+  gps_memref<float, 1> paramsRef =
+      vectorRef(checkpoint.params.data(), manifest.paramCount);
+
+  if (perStep) {
+    // Two rollouts of each example of a masked model: the batch holds the
+    // examples twice, rollout r of example i in row r * n + i (the first
+    // rollout is the one --final draws).
+    int64_t rollouts = manifest.mask ? 2 : 1;
+    int64_t rows = rollouts * inputs, steps = manifest.sampleSteps;
+    std::vector<float> batchX, batchMasks, out;
+    for (int64_t r = 0; r < rollouts; ++r) {
+      batchX.insert(batchX.end(), x.begin(), x.end());
+      batchMasks.insert(batchMasks.end(), masks.begin(), masks.end());
+    }
+    if (Error err = allocateFloats(out, uint64_t(steps * rows) * dim,
+                                   "the per-step means (" +
+                                       std::to_string(steps) + " steps x " +
+                                       std::to_string(rows) + " rollouts x " +
+                                       std::to_string(dim) + ")"))
+      return console.fail(err.message());
+    gps_memref<float, 2> xRef = matrixRef(batchX.data(), rows, dim);
+    gps_memref<float, 2> maskRef =
+        manifest.mask ? matrixRef(batchMasks.data(), rows, dim) : xRef;
+    gps_memref<float, 2> outRef = matrixRef(out.data(), steps * rows, dim);
+    model.sampleSteps(&xRef, &maskRef, &paramsRef, &outRef, seed,
+                      kSampleStream);
+    gps_rt_arena_reset();
+
+    // Grid row 2i + r: rollout r of example i (masked), else row i.
+    int64_t columns = steps + (manifest.mask ? 2 : 0);
+    int64_t first = manifest.mask ? 1 : 0;
+    Image image(kGridPad * 2 + columns * (width + kGridGap) - kGridGap,
+                kGridPad * 2 + rows * (height + kGridGap) - kGridGap, 3, 48);
+    for (int64_t i = 0; i < inputs; ++i) {
+      const float *original = x.data() + i * dim;
+      const float *mask = manifest.mask ? masks.data() + i * dim : nullptr;
+      for (int64_t r = 0; r < rollouts; ++r) {
+        int64_t gridRow = i * rollouts + r, batchRow = r * inputs + i;
+        int64_t top = kGridPad + gridRow * (height + kGridGap);
+        auto left = [&](int64_t column) {
+          return kGridPad + column * (width + kGridGap);
+        };
+        if (mask) {
+          paint(image, left(0), top, width, dim, original, lo, hi, mask,
+                original, /*markMissing=*/true);
+          paint(image, left(columns - 1), top, width, dim, original, lo, hi);
+        }
+        for (int64_t t = 0; t < steps; ++t)
+          paint(image, left(first + t), top, width, dim,
+                out.data() + (t * rows + batchRow) * dim, lo, hi, mask,
+                original);
+      }
+    }
+    if (Error err = writePng(pngPath, image))
+      return console.fail(err.message());
+    console.out << "wrote " << rows << " rollouts x " << steps
+                << " steps of model '" << manifest.model << "' to '"
+                << pngPath << "'\n";
+    return kExitSuccess;
+  }
+
+  auto rows = inputs;
   std::vector<float> out(x.size(), 0.0f);
   gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
   gps_memref<float, 2> maskRef =
       manifest.mask ? matrixRef(masks.data(), rows, dim) : xRef;
   gps_memref<float, 2> outRef = matrixRef(out.data(), rows, dim);
-  gps_memref<float, 1> paramsRef =
-      vectorRef(checkpoint.params.data(), manifest.paramCount);
   model.sample(&xRef, &maskRef, &paramsRef, &outRef, seed, kSampleStream);
   gps_rt_arena_reset();
 
-  int64_t height, width;
-  manifest.imageShape(height, width);
-  double lo = manifest.data.lo, hi = manifest.data.hi;
   Grid grid(rows, height, width, manifest.mask ? 3 : 1);
   for (int64_t cell = 0; cell < rows; ++cell) {
     const float *sample = out.data() + cell * dim;
     const float *original = x.data() + cell * dim;
     const float *mask = manifest.mask ? masks.data() + cell * dim : nullptr;
-    for (int64_t panel = 0; panel < grid.panels; ++panel) {
-      int64_t left, top;
-      grid.origin(cell, panel, left, top);
-      for (int64_t i = 0; i < dim; ++i) {
-        uint8_t *pixel = grid.image.at(left + i % width, top + i / width);
-        bool known = mask && mask[i] != 0.0f;
-        if (mask && panel == 0 && !known) {
-          pixel[0] = 160;
-          pixel[1] = 32;
-          pixel[2] = 32;
-          continue;
-        }
-        // Panel 0: the sample or the known pixels; 1: the imputation; 2:
-        // the original.
-        float value = !mask                 ? sample[i]
-                      : panel == 2 || known ? original[i]
-                                            : sample[i];
-        pixel[0] = pixel[1] = pixel[2] = toByte(value, lo, hi);
-      }
-    }
+    int64_t left, top;
+    // Panel 0: the sample or the known pixels (missing ones red); 1: the
+    // imputation; 2: the original.
+    grid.origin(cell, 0, left, top);
+    paint(grid.image, left, top, width, dim, sample, lo, hi, mask, original,
+          /*markMissing=*/true);
+    if (!mask)
+      continue;
+    grid.origin(cell, 1, left, top);
+    paint(grid.image, left, top, width, dim, sample, lo, hi, mask, original);
+    grid.origin(cell, 2, left, top);
+    paint(grid.image, left, top, width, dim, original, lo, hi);
   }
   if (Error err = writePng(pngPath, grid.image))
     return console.fail(err.message());

@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // The only file that names the model's symbols (Interface.h). The optional
-// entry points (eval_primary, sample, log_weights) are weak references: null when the model does not define
-// them.
+// entry points (eval_primary, sample, sample_steps, log_weights) are weak
+// references: null when the model does not define them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +25,10 @@ __attribute__((weak)) void _mlir_ciface_gps_model_sample(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 2> *out, uint64_t key,
     uint64_t stream);
+__attribute__((weak)) void _mlir_ciface_gps_model_sample_steps(
+    gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+    gps_memref<float, 1> *params, gps_memref<float, 2> *out, uint64_t key,
+    uint64_t stream);
 }
 
 int main(int argc, char **argv) {
@@ -35,6 +39,7 @@ int main(int argc, char **argv) {
   model.eval = _mlir_ciface_gps_model_eval;
   model.evalPrimary = _mlir_ciface_gps_model_eval_primary;
   model.sample = _mlir_ciface_gps_model_sample;
+  model.sampleSteps = _mlir_ciface_gps_model_sample_steps;
   model.logWeights = _mlir_ciface_gps_model_log_weights;
   return gps::rt::trainerMain(argc, argv, model);
 }

@@ -285,6 +285,23 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
     manifest.terms.push_back(term.get<std::string>());
     manifest.termNames.push_back(*parsed);
   }
+  auto steps = root.find(std::string(key::kSampleSteps));
+  if (steps != root.end() && !steps->is_null()) {
+    if (!steps->is_object())
+      return fail("'sample_steps' must be an object or null");
+    const std::string at = "sample_steps: ";
+    int64_t dim = 0;
+    if (Error err = get(*steps, key::kSteps, at, manifest.sampleSteps))
+      return err;
+    if (Error err = get(*steps, key::kDim, at, dim))
+      return err;
+    if (manifest.sampleSteps <= 0 || manifest.sampleSteps > 100000)
+      return fail(at + "steps " + std::to_string(manifest.sampleSteps) +
+                  " is not in [1, 100000]");
+    if (dim != manifest.data.dim)
+      return fail(at + "dim " + std::to_string(dim) + " is not data.dim " +
+                  std::to_string(manifest.data.dim));
+  }
   if (manifest.termNames.front().term != contract::Term::Objective ||
       manifest.termNames.front().step)
     return fail("the first term must be '" +

@@ -169,6 +169,9 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m) {
   flags.add("init-from", "FILE",
             "a fresh run starts from this checkpoint's parameters (not its "
             "Adam moments or counters)");
+  flags.add("plot", "",
+            "draw the learning curves to DIR/curves.png at every checkpoint "
+            "(as 'plot')");
   return flags;
 }
 
@@ -411,6 +414,8 @@ private:
   TrainConfig config;
   uint64_t threads = 0;
   bool resume = false;
+  /// --plot: the learning curves at every checkpoint.
+  bool plot = false;
   std::string dir, checkpointPath, metricsPath, evalPath;
   /// Everything a checkpoint holds; the parameters live here.
   Checkpoint state;
@@ -462,6 +467,7 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", err.message());
   dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
   resume = flags.has("resume");
+  plot = flags.has("plot");
   if (resume && flags.has("init-from"))
     return console.usage("train", "flag '--init-from' starts a fresh run; "
                                   "a resumed run continues its checkpoint");
@@ -655,6 +661,14 @@ std::optional<int> TrainRun::saveCheckpoint() {
   if (err)
     return fail(err);
   savedStep = state.step;
+  // The curves are a view of the records: failing to draw them (no record
+  // yet, a full disk) is reported and does not stop training.
+  if (plot)
+    if (Error err = plotRun(dir, dir + "/curves.png", {}, kPlotWidth,
+                            kPlotHeight))
+      progress->message(console.program +
+                        ": warning: learning curves not drawn: " +
+                        err.message());
   return std::nullopt;
 }
 

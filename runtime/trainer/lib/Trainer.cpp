@@ -43,7 +43,9 @@ static std::string mainUsage(const std::string &program,
          "  train     train the model with Adam (checkpoints, metrics.jsonl, "
          "eval.jsonl)\n"
          "  eval      mean terms of a checkpoint over a data split, as JSON\n"
-         "  sample    samples (or imputations) of a checkpoint as a PNG grid\n"
+         "  sample    samples (or imputations) of a checkpoint as a PNG grid, "
+         "step by step\n"
+         "  plot      the learning curves of a run as a PNG\n"
          "  gradcheck the gradient against finite differences of the "
          "objective\n"
          "  baseline  template matching imputation on eval's masks (masked "
@@ -81,12 +83,14 @@ static int dispatch(const std::vector<std::string> &args,
     return evalCommand(args, model, manifest, console);
   if (command == "sample")
     return sampleCommand(args, model, manifest, console);
+  if (command == "plot")
+    return plotCommand(args, model, manifest, console);
   if (command == "gradcheck")
     return gradcheckCommand(args, model, manifest, console);
   if (command == "baseline")
     return baselineCommand(args, model, manifest, console);
   err << program << ": error: unknown command '" << command
-      << "' (train, eval, sample, gradcheck or baseline)\n"
+      << "' (train, eval, sample, plot, gradcheck or baseline)\n"
       << "Run '" << program << " --help' for usage.\n";
   return kExitUsage;
 }

@@ -337,12 +337,23 @@ int evalCommand(const std::vector<std::string> &args,
 int sampleCommand(const std::vector<std::string> &args,
                   const ModelEntryPoints &model, const Manifest &manifest,
                   const Console &console);
+int plotCommand(const std::vector<std::string> &args,
+                const ModelEntryPoints &model, const Manifest &manifest,
+                const Console &console);
 int gradcheckCommand(const std::vector<std::string> &args,
                      const ModelEntryPoints &model, const Manifest &manifest,
                      const Console &console);
 int baselineCommand(const std::vector<std::string> &args,
                     const ModelEntryPoints &model, const Manifest &manifest,
                     const Console &console);
+
+/// The default size of the learning curves' image.
+constexpr uint64_t kPlotWidth = 640, kPlotHeight = 400;
+
+/// Draws the learning curves of `metrics` (empty: defaultPlotMetrics) from
+/// DIR/metrics.jsonl and DIR/eval.jsonl into the PNG `pngPath` (Plot.h).
+Error plotRun(const std::string &dir, const std::string &pngPath,
+              std::vector<std::string> metrics, int64_t width, int64_t height);
 
 /// Memref descriptors of contiguous buffers.
 inline gps_memref<float, 2> matrixRef(float *data, int64_t rows, int64_t cols) {

@@ -49,6 +49,17 @@ TEST(ManifestTest, ParsesTheFakeManifest) {
   EXPECT_NE(other.hash, manifest.hash);
 }
 
+TEST(ManifestTest, ReadsThePerStepSampleShape) {
+  Manifest without, with;
+  ASSERT_FALSE(static_cast<bool>(parseManifest(fakeManifest(), without)));
+  EXPECT_EQ(without.sampleSteps, 0);
+  json text = json::parse(fakeManifest());
+  text["sample_steps"] = {{"steps", 6}, {"dim", 16}};
+  Error err = parseManifest(text.dump(), with);
+  ASSERT_FALSE(static_cast<bool>(err)) << err.message();
+  EXPECT_EQ(with.sampleSteps, 6);
+}
+
 TEST(ManifestTest, RecordsWhichPolicyReadsEachParameter) {
   Manifest manifest;
   Error err = parseManifest(fakeManifest("fake", 16, "real", "null",
@@ -118,6 +129,16 @@ TEST(ManifestTest, RejectsBadManifests) {
        "'policies' must hold 'primary' or 'guide'"},
       {R"("policies": ["primary"])", R"("policies": ["guide", "guide"])",
        "'policies' names 'guide' twice"},
+      {R"("mask": null)", R"("mask": null, "sample_steps": 4)",
+       "'sample_steps' must be an object or null"},
+      {R"("mask": null)", R"("mask": null, "sample_steps": {"steps": 4})",
+       "sample_steps: "},
+      {R"("mask": null)",
+       R"("mask": null, "sample_steps": {"steps": 0, "dim": 16})",
+       "sample_steps: steps 0 is not in [1, 100000]"},
+      {R"("mask": null)",
+       R"("mask": null, "sample_steps": {"steps": 4, "dim": 15})",
+       "sample_steps: dim 15 is not data.dim 16"},
   };
   for (const Case &c : cases) {
     std::string text = fakeManifest();

@@ -16,13 +16,17 @@
 #include "gps/Runtime/Idx.h"
 #include "gps/Runtime/Safetensors.h"
 #include "gps/Trainer/Manifest.h"
+#include "gps/Trainer/Plot.h"
 #include "gps/Trainer/Png.h"
 #include "gps/Trainer/Trainer.h"
 
 #include <nlohmann/json.hpp>
 #include <png.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -805,6 +809,179 @@ TEST_F(TrainerTest, SampleWritesAPngGrid) {
   ASSERT_EQ(readPng(png, image), "");
   EXPECT_EQ(image.width, 1 * (3 * 4 + 2 + 2) + 2);
   EXPECT_EQ(image.height, 4 * 6 + 2);
+}
+
+//===----------------------------------------------------------------------===//
+// plot
+//===----------------------------------------------------------------------===//
+
+/// Writes JSON Lines of `metric` at steps first, first + every, ..., last:
+/// value(step).
+void writeSeries(const std::string &path, const std::string &metric,
+                 int first, int every, int last,
+                 const std::function<double(int)> &value) {
+  std::ofstream out(path);
+  for (int step = first; step <= last; step += every)
+    out << json{{"step", step}, {metric, value(step)}, {"nll_bound", nullptr}}
+               .dump()
+        << "\n";
+}
+
+/// The pixels of curve colour `colour` inside the plot area of `frame`, as
+/// counts in its left and right thirds, top and bottom halves.
+struct Thirds {
+  int leftTop = 0, leftBottom = 0, rightTop = 0, rightBottom = 0;
+};
+Thirds countCurvePixels(const Image &image, const PlotFrame &frame,
+                        int colour) {
+  uint8_t rgb[3];
+  curveColour(colour, rgb);
+  Thirds counts;
+  int64_t third = (frame.right - frame.left) / 3;
+  int64_t middle = (frame.top + frame.bottom) / 2;
+  for (int64_t y = frame.top; y <= frame.bottom; ++y)
+    for (int64_t x = frame.left; x <= frame.right; ++x) {
+      const uint8_t *p = image.pixels.data() + (y * image.width + x) * 3;
+      if (p[0] != rgb[0] || p[1] != rgb[1] || p[2] != rgb[2])
+        continue;
+      bool top = y < middle;
+      if (x < frame.left + third)
+        ++(top ? counts.leftTop : counts.leftBottom);
+      else if (x > frame.right - third)
+        ++(top ? counts.rightTop : counts.rightBottom);
+    }
+  return counts;
+}
+
+TEST_F(TrainerTest, PlotDrawsFallingAndRisingCurvesWhereTheyAre) {
+  ModelEntryPoints model = fakeModel();
+  std::string run1 = dir.file("falling");
+  ASSERT_EQ(::mkdir(run1.c_str(), 0755), 0);
+  // A falling training curve, and a test curve every 50 updates.
+  writeSeries(run1 + "/metrics.jsonl", "total_cost", 10, 10, 500,
+              [](int step) { return 900.0 - step; });
+  writeSeries(run1 + "/eval.jsonl", "total_cost", 50, 50, 500,
+              [](int step) { return 910.0 - step; });
+  Result result = run(model, {"plot", "--out", run1, "--metrics",
+                              "total_cost"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  EXPECT_NE(result.out.find("curves.png"), std::string::npos);
+  Image image;
+  ASSERT_EQ(readPng(run1 + "/curves.png", image), "");
+  EXPECT_EQ(image.width, 640);
+  EXPECT_EQ(image.height, 400);
+  EXPECT_EQ(image.channels, 3);
+
+  // The file is the drawing of the curves the files hold.
+  std::vector<Curve> curves;
+  ASSERT_FALSE(static_cast<bool>(readCurves(run1 + "/metrics.jsonl",
+                                            run1 + "/eval.jsonl",
+                                            {"total_cost"}, curves)));
+  ASSERT_EQ(curves.size(), 2u);
+  EXPECT_EQ(curves[0].label, "train total_cost");
+  EXPECT_EQ(curves[1].label, "test total_cost");
+  EXPECT_EQ(curves[0].points.size(), 50u);
+  EXPECT_EQ(curves[1].points.size(), 10u);
+  PlotFrame frame;
+  expectSameImage(image, drawCurves(curves, 640, 400, &frame));
+  EXPECT_EQ(frame.xMax, 500.0);
+  EXPECT_LT(frame.yMin, 400.0);
+  EXPECT_GT(frame.yMax, 890.0);
+  // Falling: high on the left, low on the right.
+  Thirds falling = countCurvePixels(image, frame, 0);
+  EXPECT_GT(falling.leftTop, 100);
+  EXPECT_EQ(falling.leftBottom, 0);
+  EXPECT_EQ(falling.rightTop, 0);
+  EXPECT_GT(falling.rightBottom, 100);
+
+  // Rising, at another size: the other way round.
+  std::string run2 = dir.file("rising");
+  ASSERT_EQ(::mkdir(run2.c_str(), 0755), 0);
+  writeSeries(run2 + "/metrics.jsonl", "grad_norm", 5, 5, 200,
+              [](int step) { return std::sqrt(double(step)); });
+  std::string png = dir.file("rising.png");
+  result = run(model, {"plot", "--out", run2, "--metrics", "grad_norm",
+                       "--png", png, "--width", "300", "--height", "200"});
+  ASSERT_EQ(result.status, 0) << result.err;
+  ASSERT_EQ(readPng(png, image), "");
+  EXPECT_EQ(image.width, 300);
+  EXPECT_EQ(image.height, 200);
+  ASSERT_FALSE(static_cast<bool>(readCurves(run2 + "/metrics.jsonl", "",
+                                            {"grad_norm"}, curves)));
+  drawCurves(curves, 300, 200, &frame);
+  Thirds rising = countCurvePixels(image, frame, 0);
+  EXPECT_EQ(rising.leftTop, 0);
+  EXPECT_GT(rising.leftBottom, 20);
+  EXPECT_GT(rising.rightTop, 20);
+  EXPECT_EQ(rising.rightBottom, 0);
+}
+
+TEST_F(TrainerTest, PlotFailsClearlyOnMissingOrBadFiles) {
+  ModelEntryPoints model = fakeModel();
+  auto oneLine = [](const Result &result) {
+    EXPECT_EQ(result.status, 1);
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
+        << result.err;
+    EXPECT_EQ(result.err.rfind("trainer: error: ", 0), 0u) << result.err;
+    return result.err;
+  };
+  std::string err = oneLine(run(model, {"plot", "--out", dir.file("none")}));
+  EXPECT_NE(err.find("cannot read '" + dir.file("none") + "/metrics.jsonl'"),
+            std::string::npos)
+      << err;
+
+  std::string bad = dir.file("bad");
+  ASSERT_EQ(::mkdir(bad.c_str(), 0755), 0);
+  {
+    std::ofstream out(bad + "/metrics.jsonl");
+    out << R"({"step": 10, "total_cost": 5})" << "\n"
+        << "not json\n"
+        << R"({"step": 30, "total_cost": 4})" << "\n";
+  }
+  err = oneLine(run(model, {"plot", "--out", bad}));
+  EXPECT_NE(err.find("metrics.jsonl' line 2: not a JSON object"),
+            std::string::npos)
+      << err;
+  {
+    std::ofstream out(bad + "/metrics.jsonl");
+    out << R"({"step": 10, "total_cost": "high"})" << "\n";
+  }
+  err = oneLine(run(model, {"plot", "--out", bad}));
+  EXPECT_NE(err.find("\"total_cost\" of the record of step 10 is not a "
+                     "number"),
+            std::string::npos)
+      << err;
+  {
+    // A last record cut short is one being written: left out.
+    std::ofstream out(bad + "/metrics.jsonl");
+    out << R"({"step": 10, "total_cost": 5})" << "\n"
+        << R"({"step": 20, "total_c)";
+  }
+  EXPECT_EQ(run(model, {"plot", "--out", bad}).status, 0);
+  err = oneLine(run(model, {"plot", "--out", bad, "--metrics", "kld_p2q"}));
+  EXPECT_NE(err.find("has the metric 'kld_p2q'"), std::string::npos) << err;
+  EXPECT_EQ(run(model, {"plot", "--out", bad, "--width", "5"}).status, 2);
+}
+
+TEST_F(TrainerTest, TrainPlotDrawsTheCurvesAtEachCheckpoint) {
+  ModelEntryPoints model = fakeModel();
+  std::vector<std::string> args = trainArgs("run", "40");
+  args.insert(args.end(), {"--log-every", "5", "--eval-every", "20",
+                           "--checkpoint-every", "20", "--plot"});
+  Result result = run(model, args);
+  ASSERT_EQ(result.status, 0) << result.err;
+  Image image;
+  ASSERT_EQ(readPng(dir.file("run/curves.png"), image), "");
+  EXPECT_EQ(image.width, 640);
+  EXPECT_EQ(image.height, 400);
+  // The same as `plot` of the finished run (nll_bound, train and test).
+  ASSERT_EQ(run(model, {"plot", "--out", dir.file("run"), "--png",
+                        dir.file("again.png")})
+                .status,
+            0);
+  Image again;
+  ASSERT_EQ(readPng(dir.file("again.png"), again), "");
+  expectSameImage(image, again);
 }
 
 //===----------------------------------------------------------------------===//

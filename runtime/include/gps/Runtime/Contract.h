@@ -51,6 +51,7 @@ inline constexpr std::string_view kTrainEntry = "gps_model_train";
 inline constexpr std::string_view kEvalEntry = "gps_model_eval";
 inline constexpr std::string_view kEvalPrimaryEntry = "gps_model_eval_primary";
 inline constexpr std::string_view kSampleEntry = "gps_model_sample";
+inline constexpr std::string_view kSampleStepsEntry = "gps_model_sample_steps";
 inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
 inline constexpr std::string_view kManifestFn = "gps_model_manifest";
 inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
@@ -85,6 +86,10 @@ inline constexpr std::string_view kStd = "std";
 /// through a net or directly (`--only` and `--freeze` of train).
 inline constexpr std::string_view kNet = "net";
 inline constexpr std::string_view kPolicies = "policies";
+/// Optional: `{"steps": T, "dim": D}` when the model defines the
+/// sample_steps entry point, which writes T x batch rows of D values (the
+/// observation's mean after each step; D is data.dim).
+inline constexpr std::string_view kSampleSteps = "sample_steps";
 } // namespace key
 
 /// The values an entry point writes to its terms vector, in the order the

@@ -232,6 +232,12 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 //   sample: rolls out the primary for each row of x/mask (x.known, m are
 //           its only inputs), writes the mean of the observed site's
 //           distribution (sigmoid of the logits) into `out` [batch, dim].
+//   sample_steps (models whose primary has a step loop; the manifest's
+//           `sample_steps` gives T): the same rollout as sample (the same
+//           draws for the same key and stream), writing that mean
+//           evaluated on the loop state after each step t = 1..T into
+//           `out` [T * batch, dim], step-major: row (t - 1) * batch + b
+//           is example b after step t. Its step T rows are sample's `out`.
 //   log_weights (models that observe their data): one guided rollout, and
 //           for each example b, into `out` [batch],
 //           log w_b = log p(x_b, tau_b) - log q(tau_b | x_b) at the guide's
@@ -270,6 +276,11 @@ void _mlir_ciface_gps_model_sample(gps_memref<float, 2> *x,
                                    gps_memref<float, 1> *params,
                                    gps_memref<float, 2> *out, uint64_t key,
                                    uint64_t stream);
+void _mlir_ciface_gps_model_sample_steps(gps_memref<float, 2> *x,
+                                         gps_memref<float, 2> *mask,
+                                         gps_memref<float, 1> *params,
+                                         gps_memref<float, 2> *out,
+                                         uint64_t key, uint64_t stream);
 } // extern "C"
 
 #endif // GPS_RUNTIME_INTERFACE_H

@@ -149,7 +149,14 @@ def BuildLossPass : Pass<"gps-build-loss", "::mlir::ModuleOp"> {
     describe the trainer's data and parameters). It also gains the primary
     alone: `@gps_sample`, returning the mean of the observed site's
     distribution, and, for a model with a mask, `@gps_primary_loss`, the
-    batch mean of `-log p(x.missing | x.known, m)` without the guide. From
+    batch mean of `-log p(x.missing | x.known, m)` without the guide.
+    `@gps_sample_steps` returns that mean after every step of the primary's
+    step loop, a `!gps.tape` of one slot per step: the ops that compute the
+    mean from the loop's results after the loop are cloned into the loop
+    body, on the state each step yields, and pushed into the tape (the body
+    is not unrolled). It is not built when the primary has no step loop or
+    the mean is not a pure function of the loop state (and values defined
+    before the loop). From
     a `gps.rollout @log_weights` (`gps-expand-kl` with `log-weights`) it
     builds `@gps_log_weights`, returning `log w = -(nll + kl(q||p))` per
     example (`tensor<?x1xf32>`), which is not differentiated.
@@ -245,7 +252,10 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
     computed from `x` and the mask. Where `gps-build-loss` made them,
     `@gps_primary_loss` becomes `@gps_model_eval_primary` (the unguided
     result) and `@gps_sample` becomes `@gps_model_sample`, which writes a
-    batch of rows instead of terms; `@gps_log_weights` becomes
+    batch of rows instead of terms; `@gps_sample_steps` becomes
+    `@gps_model_sample_steps`, which writes the tape's steps x batch rows,
+    step-major, and the manifest's `sample_steps` gives their number and
+    width; `@gps_log_weights` becomes
     `@gps_model_log_weights`, which writes one value per example into a
     vector.
 

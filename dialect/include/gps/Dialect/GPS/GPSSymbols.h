@@ -23,6 +23,9 @@ inline constexpr llvm::StringLiteral kLossFn = "gps_loss";
 inline constexpr llvm::StringLiteral kPrimaryLossFn = "gps_primary_loss";
 /// gps-build-loss: the primary's observation mean.
 inline constexpr llvm::StringLiteral kSampleFn = "gps_sample";
+/// gps-build-loss: the primary's observation mean after every step of its
+/// step loop, in a tape of one slot per step.
+inline constexpr llvm::StringLiteral kSampleStepsFn = "gps_sample_steps";
 
 /// gps-expand-kl (log-weights): the copy of the rollout that computes
 /// log w = log p(x, tau) - log q(tau | x) per example; gps-build-loss makes

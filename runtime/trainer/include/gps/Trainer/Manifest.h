@@ -86,6 +86,9 @@ struct Manifest {
   /// Whether every parameter lists the policies that read it (manifests of
   /// older compilers do not).
   bool recordsPolicies = true;
+  /// The steps T the sample_steps entry point writes (the observation's
+  /// mean after each step), or 0 when the model does not define it.
+  int64_t sampleSteps = 0;
   /// Names of terms[0..); terms[0] is the objective.
   std::vector<std::string> terms;
   /// The same names taken apart (Contract.h): a term, and the step of a

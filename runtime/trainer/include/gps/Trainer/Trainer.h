@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The command line trainer that `gpsc` links with a compiled model: `train`,
-// `eval` and `sample` (docs/trainer.md). The library never names the model's
+// `eval`, `sample`, `plot` and `gradcheck` (docs/trainer.md). The library never names the model's
 // symbols; the executable's main (GPSTrainerMain) passes them in a
 // ModelEntryPoints, so tests can drive the trainer with a fake model.
 //
@@ -42,14 +42,16 @@ using ModelSampleFn = void (*)(gps_memref<float, 2> *x,
                                uint64_t stream);
 
 /// The entry points of a compiled model (Interface.h). `evalPrimary`,
-/// `sample` and `logWeights` are optional (null when the model does not
-/// define them). `logWeights` writes one value per example into its vector.
+/// `sample`, `sampleSteps` and `logWeights` are optional (null when the
+/// model does not define them). `logWeights` writes one value per example
+/// into its vector; `sampleSteps` T x batch rows, step-major.
 struct ModelEntryPoints {
   ModelManifestFn manifest = nullptr;
   ModelTrainFn train = nullptr;
   ModelEvalFn eval = nullptr;
   ModelEvalFn evalPrimary = nullptr;
   ModelSampleFn sample = nullptr;
+  ModelSampleFn sampleSteps = nullptr;
   ModelEvalFn logWeights = nullptr;
 };
 
