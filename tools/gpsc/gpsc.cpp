@@ -28,6 +28,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -151,6 +152,12 @@ static cl::opt<Report> report(
                           "point (--target=cuda)")),
     cl::cat(gpscCategory));
 
+static cl::opt<bool> timeLLVM(
+    "time-llvm",
+    cl::desc("Print the time of each LLVM optimisation and code generation "
+             "pass on standard error (with --mlir-timing for the phases)"),
+    cl::init(false), cl::cat(gpscCategory));
+
 static cl::opt<unsigned> abiVersion(
     "abi-version",
     cl::desc("ABI version the generated code announces (default: the "
@@ -158,6 +165,13 @@ static cl::opt<unsigned> abiVersion(
     cl::init(0), cl::Hidden, cl::cat(gpscCategory));
 
 static int run() {
+  // --mlir-timing: the MLIR passes, then the LLVM phases, on one report.
+  mlir::DefaultTimingManager timingManager;
+  mlir::applyDefaultTimingManagerCLOptions(timingManager);
+  mlir::TimingScope timing = timingManager.getRootScope();
+  if (timeLLVM)
+    gps::enableLLVMPassTiming();
+  mlir::TimingScope frontend = timing.nest("Parse and check the model");
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
       mlir::openInputFile(inputFilename, &errorMessage);
@@ -175,6 +189,7 @@ static int run() {
     return 1;
   if (!gps::checkModel(*model, diag))
     return 1;
+  frontend.stop();
 
   bool cuda = target == Target::CUDA;
   if (emitAction == Emit::MLIRGPU || emitAction == Emit::PTX ||
@@ -224,14 +239,17 @@ static int run() {
   gps::registerCUDATranslations(registry);
   mlir::MLIRContext context(registry);
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
+  mlir::TimingScope generation = timing.nest("Build the gps dialect");
   mlir::OwningOpRef<mlir::ModuleOp> module =
       gps::mlirGen(context, srcMgr, *model);
   if (!module)
     return 1;
+  generation.stop();
   Emit emit = emitAction;
   mlir::PassManager pm(&context);
   if (failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
+  pm.enableTiming(timing);
   if (emit >= Emit::MLIRPaired)
     gps::buildPairingPipeline(pm);
   if (emit >= Emit::MLIRGrad) {
@@ -260,6 +278,7 @@ static int run() {
     mlir::PassManager codegen(&context);
     if (failed(mlir::applyPassManagerCLOptions(codegen)))
       return 1;
+    codegen.enableTiming(timing);
     gps::GPUOptions gpu;
     gpu.chip = gpuArch;
     gpu.toolkitPath = cudaToolkit();
@@ -294,7 +313,7 @@ static int run() {
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      gps::translateForHost(*module, llvmContext);
+      gps::translateForHost(*module, llvmContext, &timing);
   if (!llvmModule)
     return 1;
   if (emit == Emit::LLVM) {
@@ -309,7 +328,7 @@ static int run() {
           << "--emit=obj needs -o FILE\n";
       return 1;
     }
-    if (!gps::writeObjectFile(*llvmModule, outputFilename, error)) {
+    if (!gps::writeObjectFile(*llvmModule, outputFilename, error, &timing)) {
       llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
       return 1;
     }
@@ -324,8 +343,13 @@ static int run() {
     return 1;
   }
   llvm::FileRemover removeObject(objectPath);
-  if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error) ||
-      !gps::linkTrainer(objectPath.str().str(), outputFilename,
+  if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error,
+                            &timing)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
+    return 1;
+  }
+  mlir::TimingScope linking = timing.nest("Link the trainer");
+  if (!gps::linkTrainer(objectPath.str().str(), outputFilename,
                         cuda ? gps::TrainerKind::CUDA : gps::TrainerKind::CPU,
                         error)) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
@@ -339,10 +363,15 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "gpsc " << GPS_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // MLIR's timing report is a gpsc option too (shown in --help).
+  for (const char *name : {"mlir-timing", "mlir-timing-display"})
+    if (cl::Option *option = cl::getRegisteredOptions().lookup(name))
+      option->addCategory(gpscCategory);
   cl::HideUnrelatedOptions(gpscCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
