@@ -22,6 +22,7 @@
 #include "gps/Pipelines/Pipelines.h"
 #include "gps/Target/CPU.h"
 #include "gps/Target/CUDA.h"
+#include "gps/Target/MemoryReport.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -113,7 +114,7 @@ static cl::opt<KLEstimator> klEstimator(
 
 namespace {
 enum class Target { CPU, CUDA };
-enum class Report { None, Launches };
+enum class Report { None, Launches, Memory };
 } // namespace
 
 static cl::opt<Target> target(
@@ -149,8 +150,17 @@ static cl::opt<Report> report(
     cl::values(clEnumValN(Report::Launches, "launches",
                           "kernel launches, sgemm calls, noise draws and "
                           "host-device copies of one call of each entry "
-                          "point (--target=cuda)")),
+                          "point (--target=cuda)"),
+               clEnumValN(Report::Memory, "memory",
+                          "the peak of the runtime's arena during one call "
+                          "of each entry point at --batch examples (the CPU "
+                          "target)")),
     cl::cat(gpscCategory));
+
+static cl::opt<int64_t> reportBatch(
+    "batch", cl::desc("The batch size of --report=memory (default 100, the "
+                      "trainer's)"),
+    cl::value_desc("N"), cl::init(100), cl::cat(gpscCategory));
 
 static cl::opt<bool> timeLLVM(
     "time-llvm",
@@ -201,9 +211,27 @@ static int run() {
     }
     cuda = true;
   }
+  if (report == Report::Memory && cuda) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--report=memory is for the CPU target (the runtime's arena)\n";
+    return 1;
+  }
+  if (reportBatch < 1) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--batch must be at least 1\n";
+    return 1;
+  }
   // A report alone stops where it is computed.
   if (emitAction == Emit::Default && report == Report::Launches)
     emitAction = Emit::MLIRGPU;
+  else if (emitAction == Emit::Default && report == Report::Memory)
+    emitAction = Emit::MLIRLowered;
+  if (report == Report::Memory && emitAction < Emit::MLIRLowered) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--report=memory reads the lowered IR: it needs --emit=mlir-lowered "
+           "or a later stage\n";
+    return 1;
+  }
   else if (emitAction == Emit::Default)
     emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
   if (cuda && emitAction == Emit::Exe && !gps::hasCUDATrainer()) {
@@ -261,6 +289,15 @@ static int run() {
     gps::LoweringOptions lowering;
     lowering.abiVersion = abiVersion;
     gps::buildLoweringPipeline(pm, lowering);
+  }
+  // The memory report reads the lowered IR, before the LLVM dialect.
+  if (report == Report::Memory) {
+    if (failed(pm.run(*module)) ||
+        failed(gps::printMemoryReport(*module, reportBatch, llvm::outs())))
+      return 1;
+    if (!emitAction.getNumOccurrences())
+      return 0;
+    pm.clear();
   }
   if (cuda && emit >= Emit::MLIRGPU)
     gps::buildGPUKernelPipeline(pm);
