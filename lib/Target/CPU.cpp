@@ -32,7 +32,7 @@ void gps::registerLLVMTranslations(DialectRegistry &registry) {
 // lstm_gen is about 12k LLVM instructions: the forward and the reversed step
 // loop, each one loop around hundreds of fused loop nests), and two LLVM
 // transformations made their compile time grow without making the trainer
-// faster (docs/performance.md, "Compile time"):
+// faster (docs/design.md, "Compile time"):
 //  - loop unrolling, which quadrupled the code (52k instructions after O3,
 //    21k without it) and so the time of every later pass and of the code
 //    generator: the vectoriser still interleaves the hot loops, and the

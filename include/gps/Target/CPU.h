@@ -24,7 +24,9 @@ namespace gps {
 void registerLLVMTranslations(mlir::DialectRegistry &registry);
 
 /// Translates `module` (LLVM dialect) to LLVM IR for the host CPU and runs
-/// LLVM's O3 pipeline on it (vectorising the fused loops). Returns null
+/// LLVM's O3 pipeline on it (vectorising the fused loops; without loop
+/// unrolling, and the code generator without loop strength reduction, for
+/// compile time). Returns null
 /// after reporting an error on the module. The translation and the
 /// optimisation are timed under `timing` (see gpsc --mlir-timing).
 std::unique_ptr<llvm::Module>
