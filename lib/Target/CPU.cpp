@@ -8,7 +8,11 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/IR/PassTimingInfo.h"
+#include "llvm/Pass.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -24,8 +28,40 @@ void gps::registerLLVMTranslations(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
+// Compile time. Generated entry points are large (gps_model_train of
+// lstm_gen is about 12k LLVM instructions: the forward and the reversed step
+// loop, each one loop around hundreds of fused loop nests), and two LLVM
+// transformations made their compile time grow without making the trainer
+// faster (docs/design.md, "Compile time"):
+//  - loop unrolling, which quadrupled the code (52k instructions after O3,
+//    21k without it) and so the time of every later pass and of the code
+//    generator: the vectoriser still interleaves the hot loops, and the
+//    loops it does not vectorise are short or run once per call;
+//  - loop strength reduction in the code generator, which took a third of
+//    its time on the step loops' hundreds of induction variable uses: x86
+//    addressing modes already fold base + index * scale.
+// Both are off; the rest of O3 (the vectoriser included) and the
+// aggressive code generator stay.
+
+/// The O3 pipeline gpsc runs: without loop unrolling.
+static llvm::PipelineTuningOptions hostTuning() {
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = false;
+  return tuning;
+}
+
+/// Turns the code generator's loop strength reduction off, unless the
+/// command line set -disable-lsr itself.
+static void disableLoopStrengthReduction() {
+  auto options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("disable-lsr");
+  if (it != options.end() && it->second->getNumOccurrences() == 0)
+    it->second->addOccurrence(0, "disable-lsr", "true");
+}
+
 /// A target machine for the CPU gpsc runs on (the trainer runs there too).
 static std::unique_ptr<llvm::TargetMachine> hostMachine(std::string &error) {
+  disableLoopStrengthReduction();
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getProcessTriple());
@@ -42,10 +78,20 @@ static std::unique_ptr<llvm::TargetMachine> hostMachine(std::string &error) {
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
 }
 
+void gps::enableLLVMPassTiming() { llvm::TimePassesIsEnabled = true; }
+
+/// A nested timing scope under `parent`, or an inactive one.
+static TimingScope nest(TimingScope *parent, StringRef name) {
+  return parent ? parent->nest(name) : TimingScope();
+}
+
 std::unique_ptr<llvm::Module>
-gps::translateForHost(ModuleOp module, llvm::LLVMContext &llvmContext) {
+gps::translateForHost(ModuleOp module, llvm::LLVMContext &llvmContext,
+                      TimingScope *timing) {
+  TimingScope translation = nest(timing, "Translate to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "gps");
+  translation.stop();
   if (!llvmModule) {
     module.emitError("cannot translate the module to LLVM IR");
     return nullptr;
@@ -59,11 +105,17 @@ gps::translateForHost(ModuleOp module, llvm::LLVMContext &llvmContext) {
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
 
+  TimingScope optimisation = nest(timing, "LLVM optimisation (O3)");
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder builder(machine.get());
+  llvm::PassInstrumentationCallbacks callbacks;
+  llvm::StandardInstrumentations instrumentations(llvmContext,
+                                                  /*DebugLogging=*/false);
+  instrumentations.registerCallbacks(callbacks, &mam);
+  llvm::PassBuilder builder(machine.get(), hostTuning(), std::nullopt,
+                            &callbacks);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);
@@ -76,7 +128,8 @@ gps::translateForHost(ModuleOp module, llvm::LLVMContext &llvmContext) {
 }
 
 bool gps::writeObjectFile(llvm::Module &module, const std::string &path,
-                          std::string &error) {
+                          std::string &error, TimingScope *timing) {
+  TimingScope codegen = nest(timing, "LLVM code generation");
   std::unique_ptr<llvm::TargetMachine> machine = hostMachine(error);
   if (!machine)
     return false;

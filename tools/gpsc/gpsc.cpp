@@ -22,12 +22,14 @@
 #include "gps/Pipelines/Pipelines.h"
 #include "gps/Target/CPU.h"
 #include "gps/Target/CUDA.h"
+#include "gps/Target/MemoryReport.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -112,7 +114,7 @@ static cl::opt<KLEstimator> klEstimator(
 
 namespace {
 enum class Target { CPU, CUDA };
-enum class Report { None, Launches };
+enum class Report { None, Launches, Memory };
 } // namespace
 
 static cl::opt<Target> target(
@@ -148,8 +150,23 @@ static cl::opt<Report> report(
     cl::values(clEnumValN(Report::Launches, "launches",
                           "kernel launches, sgemm calls, noise draws and "
                           "host-device copies of one call of each entry "
-                          "point (--target=cuda)")),
+                          "point (--target=cuda)"),
+               clEnumValN(Report::Memory, "memory",
+                          "the peak of the runtime's arena during one call "
+                          "of each entry point at --batch examples (the CPU "
+                          "target)")),
     cl::cat(gpscCategory));
+
+static cl::opt<int64_t> reportBatch(
+    "batch", cl::desc("The batch size of --report=memory (default 100, the "
+                      "trainer's)"),
+    cl::value_desc("N"), cl::init(100), cl::cat(gpscCategory));
+
+static cl::opt<bool> timeLLVM(
+    "time-llvm",
+    cl::desc("Print the time of each LLVM optimisation and code generation "
+             "pass on standard error (with --mlir-timing for the phases)"),
+    cl::init(false), cl::cat(gpscCategory));
 
 static cl::opt<unsigned> abiVersion(
     "abi-version",
@@ -158,6 +175,13 @@ static cl::opt<unsigned> abiVersion(
     cl::init(0), cl::Hidden, cl::cat(gpscCategory));
 
 static int run() {
+  // --mlir-timing: the MLIR passes, then the LLVM phases, on one report.
+  mlir::DefaultTimingManager timingManager;
+  mlir::applyDefaultTimingManagerCLOptions(timingManager);
+  mlir::TimingScope timing = timingManager.getRootScope();
+  if (timeLLVM)
+    gps::enableLLVMPassTiming();
+  mlir::TimingScope frontend = timing.nest("Parse and check the model");
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
       mlir::openInputFile(inputFilename, &errorMessage);
@@ -175,6 +199,7 @@ static int run() {
     return 1;
   if (!gps::checkModel(*model, diag))
     return 1;
+  frontend.stop();
 
   bool cuda = target == Target::CUDA;
   if (emitAction == Emit::MLIRGPU || emitAction == Emit::PTX ||
@@ -186,9 +211,27 @@ static int run() {
     }
     cuda = true;
   }
+  if (report == Report::Memory && cuda) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--report=memory is for the CPU target (the runtime's arena)\n";
+    return 1;
+  }
+  if (reportBatch < 1) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--batch must be at least 1\n";
+    return 1;
+  }
   // A report alone stops where it is computed.
   if (emitAction == Emit::Default && report == Report::Launches)
     emitAction = Emit::MLIRGPU;
+  else if (emitAction == Emit::Default && report == Report::Memory)
+    emitAction = Emit::MLIRLowered;
+  if (report == Report::Memory && emitAction < Emit::MLIRLowered) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--report=memory reads the lowered IR: it needs --emit=mlir-lowered "
+           "or a later stage\n";
+    return 1;
+  }
   else if (emitAction == Emit::Default)
     emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
   if (cuda && emitAction == Emit::Exe && !gps::hasCUDATrainer()) {
@@ -224,14 +267,17 @@ static int run() {
   gps::registerCUDATranslations(registry);
   mlir::MLIRContext context(registry);
   mlir::SourceMgrDiagnosticHandler handler(srcMgr, &context);
+  mlir::TimingScope generation = timing.nest("Build the gps dialect");
   mlir::OwningOpRef<mlir::ModuleOp> module =
       gps::mlirGen(context, srcMgr, *model);
   if (!module)
     return 1;
+  generation.stop();
   Emit emit = emitAction;
   mlir::PassManager pm(&context);
   if (failed(mlir::applyPassManagerCLOptions(pm)))
     return 1;
+  pm.enableTiming(timing);
   if (emit >= Emit::MLIRPaired)
     gps::buildPairingPipeline(pm);
   if (emit >= Emit::MLIRGrad) {
@@ -243,6 +289,15 @@ static int run() {
     gps::LoweringOptions lowering;
     lowering.abiVersion = abiVersion;
     gps::buildLoweringPipeline(pm, lowering);
+  }
+  // The memory report reads the lowered IR, before the LLVM dialect.
+  if (report == Report::Memory) {
+    if (failed(pm.run(*module)) ||
+        failed(gps::printMemoryReport(*module, reportBatch, llvm::outs())))
+      return 1;
+    if (!emitAction.getNumOccurrences())
+      return 0;
+    pm.clear();
   }
   if (cuda && emit >= Emit::MLIRGPU)
     gps::buildGPUKernelPipeline(pm);
@@ -260,6 +315,7 @@ static int run() {
     mlir::PassManager codegen(&context);
     if (failed(mlir::applyPassManagerCLOptions(codegen)))
       return 1;
+    codegen.enableTiming(timing);
     gps::GPUOptions gpu;
     gpu.chip = gpuArch;
     gpu.toolkitPath = cudaToolkit();
@@ -294,7 +350,7 @@ static int run() {
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      gps::translateForHost(*module, llvmContext);
+      gps::translateForHost(*module, llvmContext, &timing);
   if (!llvmModule)
     return 1;
   if (emit == Emit::LLVM) {
@@ -309,7 +365,7 @@ static int run() {
           << "--emit=obj needs -o FILE\n";
       return 1;
     }
-    if (!gps::writeObjectFile(*llvmModule, outputFilename, error)) {
+    if (!gps::writeObjectFile(*llvmModule, outputFilename, error, &timing)) {
       llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
       return 1;
     }
@@ -324,8 +380,13 @@ static int run() {
     return 1;
   }
   llvm::FileRemover removeObject(objectPath);
-  if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error) ||
-      !gps::linkTrainer(objectPath.str().str(), outputFilename,
+  if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error,
+                            &timing)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
+    return 1;
+  }
+  mlir::TimingScope linking = timing.nest("Link the trainer");
+  if (!gps::linkTrainer(objectPath.str().str(), outputFilename,
                         cuda ? gps::TrainerKind::CUDA : gps::TrainerKind::CPU,
                         error)) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
@@ -339,10 +400,15 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "gpsc " << GPS_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // MLIR's timing report is a gpsc option too (shown in --help).
+  for (const char *name : {"mlir-timing", "mlir-timing-display"})
+    if (cl::Option *option = cl::getRegisteredOptions().lookup(name))
+      option->addCategory(gpscCategory);
   cl::HideUnrelatedOptions(gpscCategory);
   cl::ParseCommandLineOptions(
       argc, argv,

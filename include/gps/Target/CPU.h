@@ -10,6 +10,7 @@
 #define GPS_TARGET_CPU_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
@@ -23,15 +24,25 @@ namespace gps {
 void registerLLVMTranslations(mlir::DialectRegistry &registry);
 
 /// Translates `module` (LLVM dialect) to LLVM IR for the host CPU and runs
-/// LLVM's O3 pipeline on it (vectorising the fused loops). Returns null
-/// after reporting an error on the module.
-std::unique_ptr<llvm::Module> translateForHost(mlir::ModuleOp module,
-                                               llvm::LLVMContext &llvmContext);
+/// LLVM's O3 pipeline on it (vectorising the fused loops; without loop
+/// unrolling, and the code generator without loop strength reduction, for
+/// compile time). Returns null
+/// after reporting an error on the module. The translation and the
+/// optimisation are timed under `timing` (see gpsc --mlir-timing).
+std::unique_ptr<llvm::Module>
+translateForHost(mlir::ModuleOp module, llvm::LLVMContext &llvmContext,
+                 mlir::TimingScope *timing = nullptr);
 
 /// Writes `module` as a relocatable object file for the host CPU to `path`.
-/// On failure returns false and sets `error`.
+/// On failure returns false and sets `error`. Code generation is timed
+/// under `timing`.
 bool writeObjectFile(llvm::Module &module, const std::string &path,
-                     std::string &error);
+                     std::string &error, mlir::TimingScope *timing = nullptr);
+
+/// Makes the LLVM optimisation and code generation above time each of their
+/// passes and print the times (LLVM's -time-passes report) to standard
+/// error when the process ends.
+void enableLLVMPassTiming();
 
 /// What a trainer's generated code runs on: it decides the runtime
 /// libraries the trainer links.

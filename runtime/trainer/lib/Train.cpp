@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -694,6 +695,14 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   std::fill(terms.begin(), terms.end(), 0.0f);
   model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
               update);
+  // GPS_TRAINER_ARENA_PEAK=FILE: the arena's high-water mark so far, in
+  // bytes (what gpsc --report=memory predicts for one update).
+  if (const char *peakPath = std::getenv("GPS_TRAINER_ARENA_PEAK");
+      peakPath && *peakPath)
+    if (FILE *peakFile = std::fopen(peakPath, "w")) {
+      std::fprintf(peakFile, "%zu\n", gps_rt_arena_peak());
+      std::fclose(peakFile);
+    }
   gps_rt_arena_reset();
   if (const char *dumpPath = std::getenv("GPS_TRAINER_DUMP_UPDATE");
       dumpPath && *dumpPath && !dumped) {
