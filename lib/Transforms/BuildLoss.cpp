@@ -95,12 +95,13 @@ static LogicalResult bindParams(func::FuncOp func, ArrayRef<ParamOp> params,
 /// `@gps_primary_loss` returns the batch mean of -log p(observed | inputs)
 /// (models with a mask: the missing elements given the known ones);
 /// `@gps_sample` returns the mean of the observed site's distribution.
+/// A model with an imputation policy is evaluated and sampled by it
+/// instead.
 LogicalResult BuildLossPass::buildPrimary(ModelOp model, bool forSample) {
   MLIRContext *ctx = model.getContext();
-  PolicyOp primary;
-  for (PolicyOp policy : model.getBody().getOps<PolicyOp>())
-    if (policy.getRole() == Role::primary)
-      primary = policy;
+  PolicyOp primary = model.getImpute();
+  if (!primary)
+    primary = model.getPrimary();
   DataOp data;
   for (DataOp d : model.getBody().getOps<DataOp>())
     data = d;
