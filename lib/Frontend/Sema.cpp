@@ -359,8 +359,8 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
         if (d && d->kind == Decl::Kind::Policy &&
             d->role == PolicyRole::Impute) {
           error(s.loc, "'" + s.name + "' is an imputation policy, which is "
-                       "not trained; kl(a || b) relates the primary and the "
-                       "guide");
+                       "not trained; kl(a || b) names the primary, the guide "
+                       "or normal(0, 1)");
           return 0;
         }
         if (d && d->kind == Decl::Kind::Policy)
