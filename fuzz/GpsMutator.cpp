@@ -30,7 +30,7 @@ using Rng = std::minstd_rand;
 
 /// Words of the language and numbers at the edges of what Sema accepts.
 const char *const kWords[] = {
-    "model", "data", "mask", "steps", "net", "param", "primary", "guide",
+    "model", "data", "mask", "steps", "net", "param", "primary", "guide", "impute",
     "objective", "for", "in", "on", "image", "peephole", "real", "bits",
     "gauss", "mlp", "affine", "lstm", "relu", "tanh", "sigmoid", "softplus",
     "exp", "log", "zeros", "ones", "normal", "glorot", "mar", "mcar",

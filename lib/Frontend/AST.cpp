@@ -18,6 +18,18 @@ std::optional<Activation> gps::ast::parseActivation(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
+const char *gps::ast::policyKeyword(PolicyRole role) {
+  switch (role) {
+  case PolicyRole::Primary:
+    return "primary";
+  case PolicyRole::Guide:
+    return "guide";
+  case PolicyRole::Impute:
+    return "impute";
+  }
+  return "policy";
+}
+
 const Decl *gps::ast::findMask(const Model &model, const Decl &data) {
   for (const DeclPtr &d : model.decls)
     if (d->kind == Decl::Kind::Mask && findMaskedData(model, *d) == &data)

@@ -75,7 +75,10 @@ void Dumper::dumpDecl(const Decl &d) {
     os << "] = " << rt::contract::spelling(*d.initKind) << "\n";
     return;
   case Decl::Kind::Policy:
-    indent() << (d.isPrimary ? "Primary " : "Guide ") << d.name << "(";
+    indent() << (d.role == PolicyRole::Primary  ? "Primary "
+                 : d.role == PolicyRole::Impute ? "Impute "
+                                                : "Guide ")
+             << d.name << "(";
     llvm::interleaveComma(d.inputs, os,
                           [&](const Input &in) { os << in.str(); });
     os << ")\n";

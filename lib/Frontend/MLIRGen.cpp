@@ -284,7 +284,9 @@ void MLIRGenImpl::genPolicy(const Decl &d) {
     locs.push_back(loc(in.loc));
   }
   auto policy = PolicyOp::create(builder, l, d.name,
-                                 d.isPrimary ? Role::primary : Role::guide,
+                                 d.role == PolicyRole::Primary  ? Role::primary
+                                 : d.role == PolicyRole::Impute ? Role::impute
+                                                                : Role::guide,
                                  builder.getArrayAttr(reads));
   OpBuilder::InsertionGuard guard(builder);
   Block *body = builder.createBlock(&policy.getBody(), {}, types, locs);

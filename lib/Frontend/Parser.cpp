@@ -235,7 +235,7 @@ static bool isDeclKeyword(const Token &tok) {
     return false;
   return llvm::StringSwitch<bool>(tok.spelling)
       .Cases({"data", "mask", "steps", "net", "param", "primary", "guide",
-              "objective"},
+              "impute", "objective"},
              true)
       .Default(false);
 }
@@ -289,7 +289,7 @@ std::unique_ptr<Model> Parser::parseFile() {
 DeclPtr Parser::parseDecl() {
   if (!tok.is(Tok::identifier)) {
     expected("a declaration (data, mask, steps, net, param, primary, "
-             "guide or objective)");
+             "guide, impute or objective)");
     return nullptr;
   }
   llvm::StringRef kw = tok.spelling;
@@ -303,13 +303,13 @@ DeclPtr Parser::parseDecl() {
     return parseNet();
   if (kw == "param")
     return parseParam();
-  if (kw == "primary" || kw == "guide")
+  if (kw == "primary" || kw == "guide" || kw == "impute")
     return parsePolicy();
   if (kw == "objective")
     return parseObjective();
   diag.error(tok.loc(), "unknown declaration '" + kw +
                             "'; expected data, mask, steps, net, param, "
-                            "primary, guide or objective");
+                            "primary, guide, impute or objective");
   return nullptr;
 }
 
@@ -471,7 +471,9 @@ DeclPtr Parser::parseParam() {
 
 DeclPtr Parser::parsePolicy() {
   auto decl = std::make_unique<Decl>(Decl::Kind::Policy, tok.loc());
-  decl->isPrimary = tok.isKeyword("primary");
+  decl->role = tok.isKeyword("primary")  ? PolicyRole::Primary
+               : tok.isKeyword("impute") ? PolicyRole::Impute
+                                         : PolicyRole::Guide;
   consume();
   if (!parseIdent(decl->name, decl->nameLoc, "policy name"))
     return nullptr;

@@ -74,10 +74,12 @@ void Sema::collectDecls() {
       }
     }
     if (d->kind == Decl::Kind::Policy) {
-      const Decl *&slot = d->isPrimary ? primary : guide;
+      const Decl *&slot = d->role == PolicyRole::Primary  ? primary
+                          : d->role == PolicyRole::Impute ? impute
+                                                          : guide;
       if (slot) {
         error(d->loc, llvm::Twine("the model has more than one ") +
-                          (d->isPrimary ? "primary" : "guide") + " policy");
+                          policyKeyword(d->role) + " policy");
         diag.note(slot->loc, "previous one is here");
       } else {
         slot = d.get();
@@ -327,6 +329,13 @@ Ty Sema::checkObjectiveExpr(const Expr &e) {
     auto side = [&](const Expr &s, bool allowNormal) -> int {
       if (s.kind == Expr::Kind::Name) {
         const Decl *d = lookupDecl(s.name);
+        if (d && d->kind == Decl::Kind::Policy &&
+            d->role == PolicyRole::Impute) {
+          error(s.loc, "'" + s.name + "' is an imputation policy, which is "
+                       "not trained; kl(a || b) names the primary, the guide "
+                       "or normal(0, 1)");
+          return 0;
+        }
         if (d && d->kind == Decl::Kind::Policy)
           return 1;
         if (!d && !guide)

@@ -45,9 +45,9 @@ Ty Sema::readData(llvm::SMLoc loc, const Decl &data, llvm::StringRef field,
     }
   }
   if (!declared) {
-    if (policy->isPrimary && field != "known")
-      error(loc, "primary '" + policy->name + "' reads guide-only data '" +
-                     view + "'");
+    if (policy->role != PolicyRole::Guide && field != "known")
+      error(loc, llvm::Twine(policyKeyword(policy->role)) + " '" +
+                     policy->name + "' reads guide-only data '" + view + "'");
     else
       error(loc, "policy '" + policy->name + "' reads '" + view +
                      "' but does not declare it as an input");

@@ -144,7 +144,7 @@ private:
   DiagEngine &diag;
   llvm::StringMap<const Decl *> decls;
   const Decl *dataInput = nullptr, *steps = nullptr;
-  const Decl *primary = nullptr, *guide = nullptr;
+  const Decl *primary = nullptr, *guide = nullptr, *impute = nullptr;
   unsigned numObjectives = 0;
 
   // State of the policy being checked.
@@ -157,14 +157,14 @@ private:
   llvm::StringMap<Site> *sites = nullptr;
   llvm::StringMap<llvm::SMLoc> observed;
   std::string loopVar;
-  llvm::StringMap<Site> primarySites, guideSites;
+  llvm::StringMap<Site> primarySites, guideSites, imputeSites;
   /// The step loop of a policy and its bounds, as written (`T..1` is
   /// lo = T, hi = 1).
   struct StepLoop {
     const Stmt *stmt = nullptr;
     int64_t lo = 0, hi = 0;
   };
-  StepLoop primaryLoop, guideLoop;
+  StepLoop primaryLoop, guideLoop, imputeLoop;
   /// The guide's first use of a trained parameter (a net call or a param),
   /// described as "calls net 'f'": a guide whose loop runs against the
   /// primary's must have none.

@@ -36,8 +36,10 @@ void Sema::checkPolicy(const Decl &d) {
   scopes.assign(1, {});
   observed.clear();
   loopVar.clear();
-  sites = d.isPrimary ? &primarySites : &guideSites;
-  if (&d != primary && &d != guide)
+  sites = d.role == PolicyRole::Primary  ? &primarySites
+          : d.role == PolicyRole::Impute ? &imputeSites
+                                         : &guideSites;
+  if (&d != primary && &d != guide && &d != impute)
     return; // A duplicate policy, already reported.
 
   for (const Input &in : d.inputs) {
@@ -66,10 +68,14 @@ void Sema::checkPolicy(const Decl &d) {
         badInputs.insert(in.str());
         continue;
       }
-      if (d.isPrimary && in.field != "known") {
-        error(in.loc, "primary '" + d.name + "' cannot read guide-only data '" +
-                          in.str() + "'; the primary may read only the "
-                                     "known part and masks");
+      if (d.role != PolicyRole::Guide && in.field != "known") {
+        error(in.loc, llvm::Twine(policyKeyword(d.role)) + " '" + d.name +
+                          "' cannot read guide-only data '" + in.str() +
+                          "'; " +
+                          (d.role == PolicyRole::Primary
+                               ? "the primary"
+                               : "an imputation policy") +
+                          " may read only the known part and masks");
         badInputs.insert(in.str());
         continue;
       }
@@ -78,6 +84,11 @@ void Sema::checkPolicy(const Decl &d) {
       error(in.loc, "input '" + in.str() + "' is declared twice");
   }
   checkStmts(d.body);
+  // An imputation policy is scored by the likelihood of the missing part.
+  if (d.role == PolicyRole::Impute && !observesData(d.body))
+    error(d.nameLoc, "impute policy '" + d.name + "' observes no data; it "
+                     "ends by observing the missing part, e.g. "
+                     "'x.missing ~ bernoulli(logits = c)'");
 }
 
 void Sema::checkStmts(const std::vector<StmtPtr> &body) {
@@ -235,7 +246,7 @@ bool Sema::checkSite(Stmt &s) {
   // An observed site: the data the primary generates.
   const Decl *d = lookupDecl(t.name);
   if (d && d->kind == Decl::Kind::Data) {
-    if (!policy->isPrimary) {
+    if (policy->role == PolicyRole::Guide) {
       error(t.loc, "guide '" + policy->name + "' cannot observe data '" +
                        t.str() + "'; only the primary observes data");
       return false;
@@ -251,8 +262,15 @@ bool Sema::checkSite(Stmt &s) {
     }
     if (!t.field.empty() && !inputs.count(maskOf(*d)->name)) {
       error(t.loc, "observing '" + t.str() + "' needs mask '" +
-                       maskOf(*d)->name + "' as an input of primary '" +
-                       policy->name + "'");
+                       maskOf(*d)->name + "' as an input of " +
+                       policyKeyword(policy->role) + " '" + policy->name +
+                       "'");
+      return false;
+    }
+    if (policy->role == PolicyRole::Impute && t.field.empty()) {
+      error(t.loc, "impute policy '" + policy->name + "' observes '" + t.str() +
+                       "'; an imputation is scored on the missing part, '" +
+                       t.str() + ".missing'");
       return false;
     }
     if (!loopVar.empty()) {
@@ -379,7 +397,9 @@ void Sema::checkFor(Stmt &s) {
     }
   }
   // Pairing fuses the primary's and the guide's step loops into one.
-  StepLoop &slot = policy->isPrimary ? primaryLoop : guideLoop;
+  StepLoop &slot = policy->role == PolicyRole::Primary  ? primaryLoop
+                   : policy->role == PolicyRole::Impute ? imputeLoop
+                                                        : guideLoop;
   if (slot.stmt) {
     error(s.loc, "policy '" + policy->name + "' has more than one step loop; "
                  "a policy has at most one");

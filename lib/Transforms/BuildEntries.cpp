@@ -66,6 +66,10 @@ static llvm::StringMap<ParamUse> paramUses(ModelOp model) {
       netParams[net.getSymName()].push_back(read.getParam());
     });
   for (PolicyOp policy : model.getBody().getOps<PolicyOp>()) {
+    // The manifest's roles are the trained policies': an imputation policy
+    // only runs in evaluation, and training never reaches its parameters.
+    if (policy.getRole() == Role::impute)
+      continue;
     auto role = static_cast<int32_t>(policy.getRole());
     policy.getBody().walk([&](Operation *op) {
       if (auto read = llvm::dyn_cast<ReadParamOp>(op))

@@ -200,14 +200,14 @@ static Value recordAfterEachStep(Block &entry, Value value) {
 /// `@gps_sample` returns the mean of the observed site's distribution;
 /// `@gps_sample_steps` that mean after every step of the step loop (a tape),
 /// and is not built when the model has no step loop or the mean is not a
-/// function of the loop's state.
+/// function of the loop's state. A model with an imputation policy is
+/// evaluated and sampled by it instead.
 LogicalResult BuildLossPass::buildPrimary(ModelOp model, PrimaryFn kind) {
   bool forSample = kind != PrimaryFn::Loss;
   MLIRContext *ctx = model.getContext();
-  PolicyOp primary;
-  for (PolicyOp policy : model.getBody().getOps<PolicyOp>())
-    if (policy.getRole() == Role::primary)
-      primary = policy;
+  PolicyOp primary = model.getImpute();
+  if (!primary)
+    primary = model.getPrimary();
   DataOp data;
   for (DataOp d : model.getBody().getOps<DataOp>())
     data = d;

@@ -92,10 +92,12 @@ LogicalResult ModelOp::verifyRegions() {
   if (static_cast<int64_t>(getSteps()) < 0)
     return emitOpError() << "steps must be non-negative, got "
                          << static_cast<int64_t>(getSteps());
-  unsigned primaries = 0, guides = 0, objectives = 0;
+  unsigned primaries = 0, guides = 0, imputes = 0, objectives = 0;
   for (Operation &op : getBody().front()) {
     if (auto policy = llvm::dyn_cast<PolicyOp>(op)) {
-      (policy.getRole() == Role::primary ? primaries : guides)++;
+      (policy.getRole() == Role::primary  ? primaries
+       : policy.getRole() == Role::impute ? imputes
+                                          : guides)++;
       continue;
     }
     if (llvm::isa<ObjectiveOp>(op)) {
@@ -111,6 +113,9 @@ LogicalResult ModelOp::verifyRegions() {
   if (guides > 1)
     return emitOpError() << "has " << guides
                          << " guide policies; at most one is allowed";
+  if (imputes > 1)
+    return emitOpError() << "has " << imputes
+                         << " impute policies; at most one is allowed";
   if (objectives != 1)
     return emitOpError() << "needs exactly one objective, found "
                          << objectives;
@@ -127,6 +132,13 @@ PolicyOp ModelOp::getPrimary() {
 PolicyOp ModelOp::getGuide() {
   for (auto policy : getBody().getOps<PolicyOp>())
     if (policy.getRole() == Role::guide)
+      return policy;
+  return {};
+}
+
+PolicyOp ModelOp::getImpute() {
+  for (auto policy : getBody().getOps<PolicyOp>())
+    if (policy.getRole() == Role::impute)
       return policy;
   return {};
 }
@@ -294,10 +306,11 @@ LogicalResult PolicyOp::verifyRegions() {
       return emitOpError() << "input '" << name << "' has "
                            << getFeatureSize(arg.getType())
                            << " features but '" << base << "' has " << size;
-    if (getRole() == Role::primary &&
+    if (getRole() != Role::guide &&
         llvm::isa<DataOp>(SymbolTable::lookupSymbolIn(model, base)) &&
         suffix != "known")
-      return emitOpError() << "primary policy reads guide-only data '" << name
+      return emitOpError() << stringifyRole(getRole())
+                           << " policy reads guide-only data '" << name
                            << "'";
   }
   if (!entry.empty() && llvm::cast<ReturnOp>(entry.getTerminator())
@@ -426,12 +439,15 @@ LogicalResult ObserveOp::verify() {
   PolicyOp policy = getEnclosingPolicy(*this);
   if (!policy && !(*this)->getParentOfType<RolloutOp>())
     return emitOpError("must be inside a gps.policy or a gps.rollout");
-  if (policy && policy.getRole() != Role::primary)
-    return emitOpError("only the primary policy observes data");
+  if (policy && policy.getRole() == Role::guide)
+    return emitOpError("only the primary and an impute policy observe data");
   auto model = (*this)->getParentOfType<ModelOp>();
   if (failed(verifyDataView(*this, model, getSite(), "site", false)))
     return failure();
   auto [base, suffix] = splitView(getSite());
+  if (policy && policy.getRole() == Role::impute && suffix != "missing")
+    return emitOpError() << "an impute policy observes the missing part, not '"
+                         << getSite() << "'";
   if (suffix == "known")
     return emitOpError() << "cannot observe '" << getSite()
                          << "': the known part is an input, not an outcome";

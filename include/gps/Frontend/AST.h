@@ -173,6 +173,11 @@ struct Input {
   std::string str() const { return field.empty() ? name : name + "." + field; }
 };
 
+enum class PolicyRole { Primary, Guide, Impute };
+
+/// The keyword that declares a policy of this role.
+const char *policyKeyword(PolicyRole role);
+
 struct Decl {
   enum class Kind { Data, Mask, Steps, Net, Param, Policy, Objective };
   Kind kind;
@@ -202,8 +207,9 @@ struct Decl {
   std::optional<rt::contract::Init> initKind; // resolved by Sema
   // Net.
   NetSpec net;
-  // Policy.
-  bool isPrimary = false;
+  // Policy: the primary and the guide are trained; an imputation policy
+  // (`impute`) is not, and is run only to score and show imputations.
+  PolicyRole role = PolicyRole::Guide;
   std::vector<Input> inputs;
   std::vector<StmtPtr> body;
   // Objective.

@@ -88,6 +88,14 @@ gps.model @m steps = 0 {
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
 // -----
+// expected-error @below {{has 2 impute policies; at most one is allowed}}
+gps.model @m steps = 0 {
+  gps.policy primary @p reads [] {}
+  gps.policy impute @r reads [] {}
+  gps.policy impute @r2 reads [] {}
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
 // expected-error @below {{needs exactly one objective, found 0}}
 gps.model @m steps = 0 {
   gps.policy primary @p reads [] {}
@@ -426,11 +434,35 @@ gps.model @m steps = 0 {
 // -----
 gps.model @m steps = 0 {
   gps.data @x : real tensor<?x4xf32>
+  gps.mask @m on @x : mcar(0.5)
+  gps.policy primary @p reads [] {}
+  // expected-error @below {{impute policy reads guide-only data 'x'}}
+  gps.policy impute @r reads ["x"] {
+  ^bb0(%x: tensor<?x4xf32>):
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.data @x : real tensor<?x4xf32>
+  gps.mask @m on @x : mcar(0.5)
+  gps.policy primary @p reads [] {}
+  gps.policy impute @r reads ["x.known"] {
+  ^bb0(%xk: tensor<?x4xf32>):
+    %d = gps.bernoulli %xk : tensor<?x4xf32> -> !gps.dist<bernoulli, 4>
+    // expected-error @below {{an impute policy observes the missing part, not 'x'}}
+    gps.observe "x" from %d : !gps.dist<bernoulli, 4>
+  }
+  gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
+}
+// -----
+gps.model @m steps = 0 {
+  gps.data @x : real tensor<?x4xf32>
   gps.policy primary @p reads [] {}
   gps.policy guide @q reads ["x"] {
   ^bb0(%x: tensor<?x4xf32>):
     %d = gps.bernoulli %x : tensor<?x4xf32> -> !gps.dist<bernoulli, 4>
-    // expected-error @below {{only the primary policy observes data}}
+    // expected-error @below {{only the primary and an impute policy observe data}}
     gps.observe "x" from %d : !gps.dist<bernoulli, 4>
   }
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }

@@ -58,6 +58,8 @@ def GPS_ModelOp : GPS_Op<"model", [IsolatedFromAbove, Symbol, SymbolTable,
     PolicyOp getPrimary();
     /// The guide policy, or null when the model has none.
     PolicyOp getGuide();
+    /// The imputation policy, or null when the model has none.
+    PolicyOp getImpute();
   }];
 }
 
@@ -185,13 +187,19 @@ def GPS_ReadParamOp : GPS_Op<"read_param", [Pure,
 
 def GPS_PolicyOp : GPS_Op<"policy", [Symbol, HasParent<"ModelOp">,
     IsolatedFromAbove, SingleBlockImplicitTerminator<"ReturnOp">]> {
-  let summary = "the primary policy p or the guide policy q";
+  let summary = "the primary policy p, the guide policy q or an imputation policy";
   let description = [{
     A policy generates a trajectory by sampling its sites in order. The entry
     block arguments are the data views the policy reads, named by `reads`
     (a data input `x`, its views `x.known` / `x.missing`, or a mask `m`).
     The primary may read only what it declares; a primary never reads
     guide-only data (`x`, `x.missing`).
+
+    An `impute` policy is not trained: it is run at test time, on the known
+    part and the mask only (like the primary), and observes the missing
+    part; `gps-build-loss` makes the unguided evaluation and the sampling
+    entry points from it instead of the primary. Its sites are its own:
+    they are not paired with the guide's.
 
     ```mlir
     gps.policy primary @p reads ["x.known", "m"] {

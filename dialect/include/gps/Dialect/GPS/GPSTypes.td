@@ -16,7 +16,8 @@ include "mlir/IR/EnumAttr.td"
 
 def GPS_Role : I32EnumAttr<"Role", "role of a policy", [
     I32EnumAttrCase<"primary", 0>,
-    I32EnumAttrCase<"guide", 1>]> {
+    I32EnumAttrCase<"guide", 1>,
+    I32EnumAttrCase<"impute", 2>]> {
   let cppNamespace = "::gps";
   let genSpecializedAttr = 0;
 }
