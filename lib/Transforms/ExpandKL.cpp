@@ -152,6 +152,13 @@ FailureOr<Value> Expander::contribution(Operation *op, TermKind kind) {
       return Value(SubOp::create(b, loc, logQ, logP));
     }
     case TermKind::kl_pq:
+      if (replay.getMonteCarlo())
+        return emitError(replay.getLoc())
+               << "kl(p || q) needs a closed form at every site, but the "
+                  "guide drew '"
+               << replay.getSite()
+               << "' given values the primary draws later (the guide runs "
+                  "first); use kl(q || p) here";
       if (!isGaussian(q) || !isGaussian(p))
         return replay.emitOpError("kl(p || q) needs a closed form at every "
                                   "site; this site is not Gaussian");

@@ -16,6 +16,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "gps-pair-policies"
@@ -86,8 +87,14 @@ private:
                                   const llvm::StringMap<GuideSite> &sites,
                                   const llvm::StringMap<TapedSite> &taped);
   /// Pairs policies whose step loops run in opposite directions.
-  LogicalResult pairOpposed(OpBuilder &b, PolicyParts &g, PolicyParts &p,
-                            IRMapping &gmap, IRMapping &pmap);
+  /// Pairs the policies with the whole guide first, then the primary: for
+  /// step loops in opposite directions, or a site the guide samples after
+  /// its loop and the primary before its own (`why` says which). With two
+  /// step loops the primary's replays the guide's from tapes, by Monte
+  /// Carlo.
+  LogicalResult pairGuideFirst(OpBuilder &b, PolicyParts &g, PolicyParts &p,
+                               IRMapping &gmap, IRMapping &pmap,
+                               StringRef why);
 };
 
 } // namespace
@@ -311,43 +318,72 @@ ForOp PairPoliciesPass::clonePrimaryLoopFromTapes(
   return clone;
 }
 
-LogicalResult PairPoliciesPass::pairOpposed(OpBuilder &b, PolicyParts &g,
-                                            PolicyParts &p, IRMapping &gmap,
-                                            IRMapping &pmap) {
-  // The gradient does not flow back into the guide through its tapes, so
-  // the guide must be a fixed process (Sema reports this at the source).
+/// A site the primary samples before its step loop and the guide after its
+/// own: a fused loop would replay it before the guide has drawn it.
+static SampleOp siteSampledLate(const PolicyParts &g, const PolicyParts &p) {
+  llvm::StringSet<> early;
+  for (Operation *op : p.pre)
+    if (auto sample = llvm::dyn_cast<SampleOp>(op))
+      early.insert(sample.getSite());
+  for (Operation *op : g.post)
+    if (auto sample = llvm::dyn_cast<SampleOp>(op))
+      if (early.contains(sample.getSite()))
+        return sample;
+  return {};
+}
+
+LogicalResult PairPoliciesPass::pairGuideFirst(OpBuilder &b, PolicyParts &g,
+                                               PolicyParts &p, IRMapping &gmap,
+                                               IRMapping &pmap,
+                                               StringRef why) {
+  // With a primary step loop, it replays the guide's loop from tapes, which
+  // the gradient does not cross back into the guide: the guide must be a
+  // fixed process (Sema reports this at the source for opposed loops).
+  bool tapes = g.loop && p.loop;
   SmallVector<Operation *> guideOps(g.pre);
-  guideOps.push_back(g.loop);
+  if (g.loop)
+    guideOps.push_back(g.loop);
   llvm::append_range(guideOps, g.post);
   for (Operation *op : guideOps) {
-      WalkResult walk = op->walk([&](Operation *nested) {
-        if (!llvm::isa<ReadParamOp, CallOp>(nested))
-          return WalkResult::advance();
-        InFlightDiagnostic diag =
-            emitError(nested->getLoc())
-            << "cannot be paired: the guide's step loop runs against the "
-               "primary's, so the guide must not read trained parameters";
-        diag.attachNote(p.loop.getLoc()) << "primary's step loop is here";
-        return WalkResult::interrupt();
-      });
-      if (walk.wasInterrupted())
-        return failure();
-    }
+    if (!tapes)
+      break;
+    WalkResult walk = op->walk([&](Operation *nested) {
+      if (!llvm::isa<ReadParamOp, CallOp>(nested))
+        return WalkResult::advance();
+      InFlightDiagnostic diag =
+          emitError(nested->getLoc())
+          << "cannot be paired: " << why
+          << ", so the guide runs first and must not read trained "
+             "parameters";
+      diag.attachNote(p.loop.getLoc()) << "primary's step loop is here";
+      return WalkResult::interrupt();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+  }
 
   llvm::StringMap<GuideSite> sites;
   for (Operation *op : g.pre)
     cloneGuideOp(b, op, gmap, sites);
   llvm::StringMap<TapedSite> taped;
-  if (failed(cloneGuideLoopWithTapes(b, g.loop, gmap, taped)))
-    return failure();
+  if (tapes) {
+    if (failed(cloneGuideLoopWithTapes(b, g.loop, gmap, taped)))
+      return failure();
+  } else if (g.loop) {
+    cloneGuideOp(b, g.loop, gmap, sites);
+  }
   for (Operation *op : g.post)
     cloneGuideOp(b, op, gmap, sites);
+  // Without tapes (no primary loop) every guide sample precedes the
+  // primary's in both orders, and the closed forms stay valid.
   for (Operation *op : p.pre)
-    clonePrimaryOp(b, op, pmap, sites, Value(), /*monteCarlo=*/true);
-  clonePrimaryLoopFromTapes(b, p.loop, pmap, sites, taped);
+    clonePrimaryOp(b, op, pmap, sites, Value(), /*monteCarlo=*/tapes);
+  if (p.loop)
+    clonePrimaryLoopFromTapes(b, p.loop, pmap, sites, taped);
   for (Operation *op : p.post)
-    clonePrimaryOp(b, op, pmap, sites, Value(), /*monteCarlo=*/true);
-  ++numOpposedLoops;
+    clonePrimaryOp(b, op, pmap, sites, Value(), /*monteCarlo=*/tapes);
+  if (tapes)
+    ++numOpposedLoops;
   return success();
 }
 
@@ -404,8 +440,15 @@ LogicalResult PairPoliciesPass::pair(ModelOp model, PolicyOp guide,
                    policy.getBody().getArguments()))
       map->map(arg, body->getArgument(argIndex.lookup(name)));
 
-  if (opposed) {
-    if (failed(pairOpposed(b, *g, *p, gmap, pmap))) {
+  std::string why;
+  if (opposed)
+    why = "the guide's step loop runs against the primary's";
+  else if (SampleOp late = siteSampledLate(*g, *p))
+    why = ("the guide samples '" + late.getSite() +
+           "' after its step loop but the primary before its own")
+              .str();
+  if (!why.empty()) {
+    if (failed(pairGuideFirst(b, *g, *p, gmap, pmap, why))) {
       rollout.erase();
       return failure();
     }
