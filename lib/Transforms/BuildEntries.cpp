@@ -147,6 +147,26 @@ static std::string buildManifest(ModelOp model, ArrayAttr terms,
           contract::stepSpelling(kind, term.getSite().getValue().str(), t));
   }
   root[str(key::kTerms)] = std::move(names);
+  // What the trained primary and the evaluated policy observe.
+  auto observation = [](PolicyOp policy) -> llvm::json::Value {
+    ObserveOp observe;
+    if (policy)
+      policy.getBody().walk([&](ObserveOp op) { observe = op; });
+    if (!observe)
+      return nullptr;
+    llvm::json::Object o;
+    o[str(key::kSite)] = observe.getSite().str();
+    o[str(key::kDist)] =
+        stringifyDistKind(
+            llvm::cast<DistType>(observe.getDist().getType()).getKind())
+            .str();
+    return llvm::json::Value(std::move(o));
+  };
+  llvm::json::Object observes;
+  observes[str(key::kGuided)] = observation(model.getPrimary());
+  observes[str(key::kUnguided)] = observation(
+      model.getImpute() ? model.getImpute() : model.getPrimary());
+  root[str(key::kObserves)] = std::move(observes);
   if (sampleSteps) {
     auto element = llvm::cast<RankedTensorType>(sampleSteps.getElement());
     llvm::json::Object steps;

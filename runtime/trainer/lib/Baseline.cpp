@@ -65,13 +65,14 @@ struct TemplateScores {
   double honest = 0.0, oracle = 0.0;
 };
 
-/// Scores one evaluation batch (x, m: rows x dim, in [0, 1]) against the
-/// training examples `train` in blocks; returns the sums over the batch of
-/// each example's NLL of its missing elements.
+/// Scores one evaluation batch (the data set's examples `examples`, loaded
+/// as x with masks m: rows x dim, in [0, 1]) against the training examples
+/// `train` in blocks, leaving out each example itself; returns the sums
+/// over the batch of each example's NLL of its missing elements.
 TemplateScores scoreBatch(const Dataset &data,
                           const std::vector<uint32_t> &train, uint64_t k,
-                          const float *x, const float *m, int64_t rows,
-                          int64_t dim) {
+                          const uint32_t *examples, const float *x,
+                          const float *m, int64_t rows, int64_t dim) {
   std::vector<float> mx(rows * dim), xNorm(rows), xKnownNorm(rows);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t i = 0; i < dim; ++i) {
@@ -103,6 +104,9 @@ TemplateScores scoreBatch(const Dataset &data,
     gemmNT(mCopy.data(), ySquared.data(), known.data(), rows, n, dim);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < n; ++c) {
+        // An example of the training split is not its own template.
+        if (train[begin + c] == examples[r])
+          continue;
         auto index = static_cast<uint32_t>(begin + c);
         keepNearest(honest[r], k,
                     xKnownNorm[r] - 2.0f * crossKnown[r * n + c] +
@@ -163,7 +167,9 @@ int impl::baselineCommand(const std::vector<std::string> &args,
   flags.add("test-fraction", "F",
             "test split fraction (default: the checkpoint's)");
   flags.add("k", "K", "templates per example (default 10)");
-  flags.add("batch", "N", "examples per block (default 100)");
+  flags.add("batch", "N",
+            "examples per block; the masks are eval's with the same --batch "
+            "(default 100, eval's default)");
   flags.add("json", "FILE", "also write the JSON to FILE");
   flags.add("threads", "N", "OpenBLAS threads");
   if (Error err = flags.parse(args, 2))
@@ -186,6 +192,13 @@ int impl::baselineCommand(const std::vector<std::string> &args,
     return console.fail("model '" + manifest.model +
                         "' has no mask: template matching imputes missing "
                         "values");
+  for (const std::optional<Observation> &observation :
+       {manifest.guidedObservation, manifest.unguidedObservation})
+    if (observation && !observation->bernoulli)
+      return console.fail("template matching scores Bernoulli "
+                          "probabilities, but model '" + manifest.model +
+                          "' observes its data through a Gaussian, whose "
+                          "NLL is not comparable");
   if (manifest.data.lo < 0.0 || manifest.data.hi > 1.0)
     return console.fail("template matching scores Bernoulli probabilities; "
                         "the data of model '" + manifest.model +
@@ -232,8 +245,9 @@ int impl::baselineCommand(const std::vector<std::string> &args,
     int64_t rows = batches.load(begin, b);
     const gps_memref<float, 2> &x = batches.xRef, &m = batches.maskRef;
     TemplateScores scores =
-        scoreBatch(data, train, k, x.aligned + x.offset, m.aligned + m.offset,
-                   rows, manifest.data.dim);
+        scoreBatch(data, train, k, indices.data() + begin,
+                   x.aligned + x.offset, m.aligned + m.offset, rows,
+                   manifest.data.dim);
     sums.honest += scores.honest;
     sums.oracle += scores.oracle;
     missing += countMissing(m);

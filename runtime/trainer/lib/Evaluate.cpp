@@ -333,14 +333,20 @@ int impl::evalCommand(const std::vector<std::string> &args,
   if (manifest.mask) {
     // The imputation measures of the paper: the NLL of the missing values,
     // per example and per missing element.
+    // Only the NLLs of policies that observe x.missing are about the
+    // missing values (a VAE-imp's primary observes the whole of x).
     std::vector<std::pair<std::string, double>> nlls;
     int nll = manifest.termIndex(contract::Term::Nll);
     int kl = manifest.termIndex(contract::Term::KLQP);
-    if (nll >= 0 && kl >= 0)
+    auto missingOnly = [](const std::optional<Observation> &observation) {
+      return observation && observation->missingOnly;
+    };
+    if (nll >= 0 && kl >= 0 && missingOnly(manifest.guidedObservation))
       nlls.emplace_back("guided_bound", result.guided[nll] + result.guided[kl]);
-    if (result.hasUnguided)
+    if (result.hasUnguided && missingOnly(manifest.unguidedObservation))
       nlls.emplace_back("unguided_nll", result.unguidedNll);
-    report["imputation"] = imputationReport(result.missingPerExample, nlls);
+    if (!nlls.empty())
+      report["imputation"] = imputationReport(result.missingPerExample, nlls);
   }
   if (iwSamples) {
     IwResult iw = evaluateIw(model, manifest, data, indices, batch,

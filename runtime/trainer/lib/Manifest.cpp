@@ -285,6 +285,36 @@ Error gps::rt::parseManifest(const std::string &text, Manifest &out) {
     manifest.terms.push_back(term.get<std::string>());
     manifest.termNames.push_back(*parsed);
   }
+  auto observes = root.find(std::string(key::kObserves));
+  if (observes != root.end() && !observes->is_null()) {
+    if (!observes->is_object())
+      return fail("'observes' must be an object or null");
+    for (auto [name, out] :
+         {std::pair{key::kGuided, &manifest.guidedObservation},
+          std::pair{key::kUnguided, &manifest.unguidedObservation}}) {
+      auto it = observes->find(std::string(name));
+      if (it == observes->end() || it->is_null())
+        continue;
+      const std::string at = "observes: " + std::string(name) + ": ";
+      if (!it->is_object())
+        return fail(at + "must be an object or null");
+      std::string site, dist;
+      if (Error err = get(*it, key::kSite, at, site))
+        return err;
+      if (Error err = get(*it, key::kDist, at, dist))
+        return err;
+      Observation observation;
+      if (site == manifest.data.name + ".missing" && manifest.mask)
+        observation.missingOnly = true;
+      else if (site != manifest.data.name)
+        return fail(at + "site '" + site + "' is not '" + manifest.data.name +
+                    "'" + (manifest.mask ? " or its missing part" : ""));
+      if (dist != "bernoulli" && dist != "gaussian")
+        return fail(at + "dist '" + dist + "' is not 'bernoulli' or 'gaussian'");
+      observation.bernoulli = dist == "bernoulli";
+      *out = observation;
+    }
+  }
   auto steps = root.find(std::string(key::kSampleSteps));
   if (steps != root.end() && !steps->is_null()) {
     if (!steps->is_object())

@@ -34,7 +34,7 @@ gps.model @m steps = 3 {
   gps.policy guide @q reads [] {
     gps.for 1 to 3 reverse {
     ^bb0(%t: index):
-      // expected-error @below {{cannot be paired: the guide's step loop runs against the primary's, so the guide must not read trained parameters}}
+      // expected-error @below {{cannot be paired: the guide's step loop runs against the primary's, so the guide runs first and must not read trained parameters}}
       %c = gps.read_param @c : tensor<4xf32>
       gps.yield
     }

@@ -90,6 +90,16 @@ inline constexpr std::string_view kPolicies = "policies";
 /// sample_steps entry point, which writes T x batch rows of D values (the
 /// observation's mean after each step; D is data.dim).
 inline constexpr std::string_view kSampleSteps = "sample_steps";
+/// Optional: what the policies observe, `{"guided": OBS, "unguided": OBS}`
+/// with OBS `{"site": "x" | "x.missing", "dist": "bernoulli" |
+/// "gaussian"}`. "guided" is the primary's observation (the nll term of
+/// train and eval); "unguided" that of the policy eval_primary and sample
+/// run (the impute policy when the model has one, else the primary).
+inline constexpr std::string_view kObserves = "observes";
+inline constexpr std::string_view kGuided = "guided";
+inline constexpr std::string_view kUnguided = "unguided";
+inline constexpr std::string_view kSite = "site";
+inline constexpr std::string_view kDist = "dist";
 } // namespace key
 
 /// The values an entry point writes to its terms vector, in the order the

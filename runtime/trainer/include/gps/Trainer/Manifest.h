@@ -74,6 +74,13 @@ struct ParamSpec {
   const std::string &owner() const { return net.empty() ? name : net; }
 };
 
+/// What a policy observes: the data (`x`) or its missing part
+/// (`x.missing`), through a Bernoulli or a Gaussian likelihood.
+struct Observation {
+  bool missingOnly = false;
+  bool bernoulli = true;
+};
+
 /// A parsed and validated manifest.
 struct Manifest {
   int64_t abi = 0;
@@ -89,6 +96,10 @@ struct Manifest {
   /// The steps T the sample_steps entry point writes (the observation's
   /// mean after each step), or 0 when the model does not define it.
   int64_t sampleSteps = 0;
+  /// What the primary observes (the nll of train and eval) and what the
+  /// policy of eval_primary and sample observes; unknown in manifests of
+  /// older compilers.
+  std::optional<Observation> guidedObservation, unguidedObservation;
   /// Names of terms[0..); terms[0] is the objective.
   std::vector<std::string> terms;
   /// The same names taken apart (Contract.h): a term, and the step of a
