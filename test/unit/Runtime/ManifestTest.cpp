@@ -92,6 +92,49 @@ TEST(ManifestTest, RecordsWhichPolicyReadsEachParameter) {
   EXPECT_EQ(manifest.params[1].owner(), "dec");
 }
 
+TEST(ManifestTest, ReadsWhatThePoliciesObserve) {
+  Manifest without, with;
+  ASSERT_FALSE(static_cast<bool>(parseManifest(fakeManifest(), without)));
+  EXPECT_FALSE(without.guidedObservation.has_value());
+  json text = json::parse(fakeManifest());
+  text["mask"] = {{"name", "m"}, {"kind", "mcar"}, {"amount", 0.5}};
+  text["observes"] = {
+      {"guided", {{"site", "x"}, {"dist", "bernoulli"}}},
+      {"unguided", {{"site", "x.missing"}, {"dist", "gaussian"}}}};
+  Error err = parseManifest(text.dump(), with);
+  ASSERT_FALSE(static_cast<bool>(err)) << err.message();
+  ASSERT_TRUE(with.guidedObservation && with.unguidedObservation);
+  EXPECT_FALSE(with.guidedObservation->missingOnly);
+  EXPECT_TRUE(with.guidedObservation->bernoulli);
+  EXPECT_TRUE(with.unguidedObservation->missingOnly);
+  EXPECT_FALSE(with.unguidedObservation->bernoulli);
+
+  // x.missing needs a mask; a site is the data or its missing part; a
+  // likelihood is Bernoulli or Gaussian.
+  struct Case {
+    json observes;
+    std::string message;
+  } cases[] = {
+      {{{"guided", {{"site", "x.missing"}, {"dist", "bernoulli"}}}},
+       "observes: guided: site 'x.missing' is not 'x'"},
+      {{{"unguided", {{"site", "y"}, {"dist", "bernoulli"}}}},
+       "observes: unguided: site 'y' is not 'x'"},
+      {{{"guided", {{"site", "x"}, {"dist", "poisson"}}}},
+       "dist 'poisson' is not 'bernoulli' or 'gaussian'"},
+      {{{"guided", 3}}, "observes: guided: must be an object or null"},
+      {json::array(), "'observes' must be an object or null"},
+  };
+  for (const Case &c : cases) {
+    json bad = json::parse(fakeManifest());
+    bad["observes"] = c.observes;
+    Manifest manifest;
+    Error err = parseManifest(bad.dump(), manifest);
+    ASSERT_TRUE(static_cast<bool>(err)) << c.message;
+    EXPECT_NE(err.message().find(c.message), std::string::npos)
+        << err.message();
+  }
+}
+
 TEST(ManifestTest, RejectsBadManifests) {
   struct Case {
     std::string edit;
