@@ -13,6 +13,8 @@ the integration tests.
   tensors.py options A.safetensors
       Prints the run's settings (the metadata 'options'), one 'key=value'
       line per setting in key order, values as JSON.
+  tensors.py meta A.safetensors KEY
+      Prints the metadata KEY (e.g. 'manifest').
 """
 import json
 import struct
@@ -54,6 +56,12 @@ def main(argv):
         options = json.loads(json.loads(data[8:8 + size])["__metadata__"]["options"])
         for key in sorted(options):
             print("%s=%s" % (key, json.dumps(options[key])))
+        return 0
+    if argv[1] == "meta":
+        with open(argv[2], "rb") as f:
+            data = f.read()
+        (size,) = struct.unpack("<Q", data[:8])
+        print(json.loads(data[8:8 + size])["__metadata__"][argv[3]])
         return 0
     print(__doc__)
     return 2
