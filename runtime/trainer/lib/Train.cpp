@@ -21,6 +21,7 @@
 #include "gps/Runtime/Blas.h"
 #include "gps/Runtime/Safetensors.h"
 #include "gps/Trainer/Files.h"
+#include "gps/Trainer/Preset.h"
 
 #include <algorithm>
 #include <chrono>
@@ -173,7 +174,36 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m) {
   flags.add("plot", "",
             "draw the learning curves to DIR/curves.png at every checkpoint "
             "(as 'plot')");
+  flags.add("preset", "FILE",
+            "read flags from a JSON preset written for this model (e.g. "
+            "examples/presets/); flags given override its values");
   return flags;
+}
+
+/// The flags a preset may set: those of the experiment, not of where or how
+/// this run executes (--out, --resume, --init-from, --threads).
+static const PresetKeys &presetKeys() {
+  static const PresetKeys keys = {
+      {"data", PresetType::String},
+      {"batch", PresetType::Integer},
+      {"updates", PresetType::Integer},
+      {"lr", PresetType::Number},
+      {"beta1", PresetType::Number},
+      {"beta2", PresetType::Number},
+      {"lr-decay", PresetType::Number},
+      {"lr-decay-every", PresetType::Integer},
+      {"clip", PresetType::Number},
+      {"seed", PresetType::Integer},
+      {"eval-every", PresetType::Integer},
+      {"checkpoint-every", PresetType::Integer},
+      {"log-every", PresetType::Integer},
+      {"on-nan", PresetType::String},
+      {"test-fraction", PresetType::Number},
+      {"only", PresetType::String},
+      {"freeze", PresetType::List},
+      {"plot", PresetType::Bool},
+  };
+  return keys;
 }
 
 /// Reads the flags that set TrainConfig fields into `config`.
@@ -404,6 +434,8 @@ private:
   std::optional<int> saveCheckpoint();
   /// Reports `err` below the progress line; kExitFailure.
   int fail(const Error &err);
+  /// Reads --preset FILE and sets the flags it holds that were not given.
+  std::optional<int> applyPreset();
 
   const ModelEntryPoints &model;
   const Manifest &manifest;
@@ -462,6 +494,9 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     console.out << flags.usage();
     return kExitSuccess;
   }
+  if (flags.has("preset"))
+    if (std::optional<int> status = applyPreset())
+      return status;
   if (Error err = readConfigFlags(flags, config))
     return console.usage("train", err.message());
   if (Error err = flags.getUnsigned("threads", threads, 1, 1024))
@@ -538,6 +573,35 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
                         "' lacks the train or eval entry point");
   if (threads)
     setBlasThreads(static_cast<int>(threads));
+  return std::nullopt;
+}
+
+std::optional<int> TrainRun::applyPreset() {
+  const std::string &path = flags.value("preset");
+  std::map<std::string, std::string> values;
+  bool unreadable = false;
+  if (Error err = readPreset(path, manifest.model, presetKeys(), values,
+                             unreadable))
+    return unreadable ? console.fail(err.message())
+                      : console.usage("train", err.message());
+  // The preset's values pass the flags' own checks on their own first, so
+  // that a value out of range is reported as the preset's, by key.
+  FlagSet presetOnly = trainFlags(console.program, manifest);
+  for (const auto &[name, value] : values)
+    presetOnly.setDefault(name, value);
+  TrainConfig scratch;
+  if (Error err = readConfigFlags(presetOnly, scratch)) {
+    std::string message = err.message();
+    const std::string prefix = "flag '--";
+    size_t close = message.find("'", prefix.size());
+    if (message.compare(0, prefix.size(), prefix) == 0 &&
+        close != std::string::npos)
+      message = "key '" + message.substr(prefix.size(), close - prefix.size()) +
+                message.substr(close);
+    return console.usage("train", "preset '" + path + "': " + message);
+  }
+  for (const auto &[name, value] : values)
+    flags.setDefault(name, value);
   return std::nullopt;
 }
 

@@ -10,6 +10,11 @@ the integration tests.
   tensors.py zero A.safetensors PREFIX...
       Prints 'zero NAME' or 'nonzero NAME' for each tensor of A with one of
       the prefixes.
+  tensors.py options A.safetensors
+      Prints the run's settings (the metadata 'options'), one 'key=value'
+      line per setting in key order, values as JSON.
+  tensors.py meta A.safetensors KEY
+      Prints the metadata KEY (e.g. 'manifest').
 """
 import json
 import struct
@@ -43,6 +48,20 @@ def main(argv):
         for name in selected(a, argv[3:]):
             print(("zero " if a[name] == bytes(len(a[name])) else "nonzero ")
                   + name)
+        return 0
+    if argv[1] == "options":
+        with open(argv[2], "rb") as f:
+            data = f.read()
+        (size,) = struct.unpack("<Q", data[:8])
+        options = json.loads(json.loads(data[8:8 + size])["__metadata__"]["options"])
+        for key in sorted(options):
+            print("%s=%s" % (key, json.dumps(options[key])))
+        return 0
+    if argv[1] == "meta":
+        with open(argv[2], "rb") as f:
+            data = f.read()
+        (size,) = struct.unpack("<Q", data[:8])
+        print(json.loads(data[8:8 + size])["__metadata__"][argv[3]])
         return 0
     print(__doc__)
     return 2

@@ -56,6 +56,12 @@ public:
     return values.at(name);
   }
 
+  /// Sets the flag `name` to `value` as if it had been given, unless it
+  /// was (a preset's values under the command line's).
+  void setDefault(const std::string &name, const std::string &value) {
+    values.emplace(name, value);
+  }
+
   /// The help text: usage, description, then the flags.
   std::string usage() const;
 
