@@ -333,3 +333,50 @@ func.func @accumulate_shared_fill(%g1: tensor<3x2xf32>, %g2: tensor<3x2xf32>, %x
   }
   return %r#0, %r#1 : tensor<3x2xf32>, tensor<3x2xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0, 0)>
+
+// A softplus (exp, log1p) summed along rows stays its own elementwise loop,
+// which vectorises with the approximated functions; the sum's scalar loop
+// would call libm per element. A cheap producer still fuses into the sum.
+// CHECK-LABEL: func.func @softplus_row_sum(
+// CHECK:         %[[SP:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK:           math.exp
+// CHECK:           math.log1p
+// CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK-SAME:      ins(%[[SP]] :
+// CHECK-NOT:       math.exp
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK:         return
+func.func @softplus_row_sum(%x: tensor<?x8xf32>, %n: index) -> tensor<?x1xf32> {
+  %e0 = tensor.empty(%n) : tensor<?x8xf32>
+  %sp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x8xf32>) outs(%e0 : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %e = math.exp %in : f32
+    %l = math.log1p %e : f32
+    linalg.yield %l : f32
+  } -> tensor<?x8xf32>
+  %two = arith.constant 2.0 : f32
+  %e1 = tensor.empty(%n) : tensor<?x8xf32>
+  %sc = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%sp : tensor<?x8xf32>) outs(%e1 : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.mulf %in, %two : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e2 = tensor.empty(%n) : tensor<?x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x1xf32>) -> tensor<?x1xf32>
+  %s = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%sc : tensor<?x8xf32>) outs(%f : tensor<?x1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %a = arith.addf %in, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<?x1xf32>
+  return %s : tensor<?x1xf32>
+}
