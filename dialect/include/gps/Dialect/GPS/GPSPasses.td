@@ -322,11 +322,8 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     producer (a few adds, multiplies, comparisons and selects: a bias add, a
     ReLU) with several `linalg.generic` users is fused into each, computed
     again there rather than written to memory and read back; anything
-    costlier with several users stays. A producer computing `exp`, `log`,
-    `log1p` or `tanh` is not fused into a consumer whose innermost loop is
-    a reduction: alone it vectorises (`gps-approximate-math`), inside the
-    sum's scalar loop it would call libm per element. Matrix products stay
-    `linalg.matmul` for BLAS.
+    costlier with several users stays. Matrix products stay `linalg.matmul`
+    for BLAS.
 
     Before that, `acc + P` where `P` is a `linalg.matmul` or a sum
     starting from a zero fill becomes `P` accumulating into `acc`: a
