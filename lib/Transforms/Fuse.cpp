@@ -9,7 +9,6 @@
 #include "gps/Dialect/GPS/GPSPasses.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -119,28 +118,6 @@ static bool isCheapToRecompute(Operation *op) {
   });
 }
 
-/// True when `op` computes exp, log, log1p or tanh: in a loop that
-/// vectorises these are cheap polynomials (gps-approximate-math), in a
-/// scalar loop calls to libm.
-static bool hasTranscendental(Operation *op) {
-  auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
-  if (!generic)
-    return false;
-  return llvm::any_of(generic.getRegion().front(), [](Operation &inner) {
-    return llvm::isa<math::ExpOp, math::LogOp, math::Log1pOp, math::TanhOp>(
-        inner);
-  });
-}
-
-/// True when the innermost loop of `op` is a reduction: a float sum along
-/// it stays a scalar loop (vectorising it would reorder the additions).
-static bool hasInnermostReduction(Operation *op) {
-  auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
-  return generic && generic.getNumLoops() > 0 &&
-         generic.getIteratorTypesArray().back() ==
-             utils::IteratorType::reduction;
-}
-
 struct FusePass : public gps::impl::FusePassBase<FusePass> {
   void runOnOperation() override;
 };
@@ -159,11 +136,6 @@ void FusePass::runOnOperation() {
   linalg::ControlFusionFn control = [](OpOperand *fused) {
     Operation *producer = fused->get().getDefiningOp();
     if (!producer)
-      return false;
-    // An elementwise exp or log read by a row sum stays its own, vectorised
-    // loop: fused, it would run in the sum's scalar loop, a libm call per
-    // element (vae's Bernoulli log-likelihood: 196k of each per step).
-    if (hasTranscendental(producer) && hasInnermostReduction(fused->getOwner()))
       return false;
     if (producer->hasOneUse())
       return true;
