@@ -37,7 +37,8 @@ bool isApproximated(StringRef name) {
 /// True when `op` is in the body of a linalg.generic whose innermost loop is
 /// parallel: the loop LLVM vectorises. An innermost reduction into a float
 /// stays scalar (vectorising it would reorder the sum), and there one call
-/// to libm's expf or log1pf is faster than the approximation's arithmetic.
+/// to libm (expf; logf, as MathToLLVM lowers log1p(x) to log(1 + x)) is
+/// faster than the approximation's arithmetic.
 bool inVectorizableLoop(Operation *op) {
   auto generic = op->getParentOfType<linalg::GenericOp>();
   if (!generic || generic.getNumLoops() == 0)
