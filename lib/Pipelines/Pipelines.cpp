@@ -125,6 +125,9 @@ static void buildHostToLLVM(OpPassManager &pm, bool gpu) {
 }
 
 void gps::buildCPUCodegenPipeline(OpPassManager &pm) {
+  // exp, log1p and tanh of elementwise loops as arithmetic, which LLVM
+  // vectorises, rather than a libm call per element.
+  pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   buildHostToLLVM(pm, /*gpu=*/false);
 }

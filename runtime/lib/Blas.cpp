@@ -13,6 +13,7 @@
 
 #include "gps/Runtime/Blas.h"
 #include "gps/Runtime/Interface.h"
+#include "gps/Runtime/Parallel.h"
 
 #include <cblas.h>
 
@@ -140,6 +141,8 @@ extern "C" void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
 
 void gps::rt::setBlasThreads(int numThreads) {
   openblas_set_num_threads(numThreads);
+  // The runtime's own elementwise work uses as many threads.
+  setParallelThreads(numThreads);
 }
 
 int gps::rt::getBlasThreads() { return openblas_get_num_threads(); }

@@ -5,10 +5,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Runtime/Adam.h"
+#include "gps/Runtime/Parallel.h"
 
 #include "gtest/gtest.h"
 
+#include <atomic>
 #include <cmath>
+#include <vector>
 
 using namespace gps::rt;
 
@@ -116,6 +119,74 @@ TEST(AdamTest, RangesLeaveOtherParametersAndMomentsAlone) {
     EXPECT_EQ(partial.getFirstMoment()[i], 0.0f) << i;
     EXPECT_EQ(partial.getSecondMoment()[i], 0.0f) << i;
   }
+}
+
+/// Sets the pool's thread count, and restores it when it goes out of scope.
+struct ThreadCount {
+  int saved = getParallelThreads();
+  explicit ThreadCount(int n) { setParallelThreads(n); }
+  ~ThreadCount() { setParallelThreads(saved); }
+};
+
+TEST(ParallelTest, EveryTaskRunsOnce) {
+  for (int threads : {1, 2, 3}) {
+    ThreadCount count(threads);
+    EXPECT_EQ(getParallelThreads(), threads);
+    for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(1000)}) {
+      std::vector<std::atomic<int>> runs(n);
+      parallelFor(n, [&](size_t i) { runs[i].fetch_add(1); });
+      for (size_t i = 0; i < n; ++i)
+        EXPECT_EQ(runs[i].load(), 1) << threads << " threads, task " << i;
+    }
+  }
+}
+
+// Large buffers (several parts of the pool's work) give the same bits with
+// any number of threads, and Adam the same bits as the update evaluated
+// one element at a time.
+TEST(AdamTest, LargeBuffersAreThreadCountIndependent) {
+  const size_t n = 300001;
+  std::vector<float> grads(n), start(n);
+  for (size_t i = 0; i < n; ++i) {
+    grads[i] = std::sin(float(i) * 0.37f) * (1.0f + float(i % 13));
+    start[i] = std::cos(float(i) * 0.11f);
+  }
+  AdamOptions options;
+  options.learningRate = 0.01f;
+  // The update written out per element, as in Adam.h.
+  std::vector<float> want = start, m(n, 0.0f), v(n, 0.0f);
+  for (int t = 1; t <= 2; ++t) {
+    float c1 = float(1.0 - std::pow(double(options.beta1), t));
+    float c2 = float(1.0 - std::pow(double(options.beta2), t));
+    for (size_t i = 0; i < n; ++i) {
+      float g = grads[i];
+      volatile float mi = options.beta1 * m[i] + (1.0f - options.beta1) * g;
+      volatile float gg = (1.0f - options.beta2) * g * g;
+      volatile float vi = options.beta2 * v[i] + gg;
+      m[i] = mi;
+      v[i] = vi;
+      volatile float den = std::sqrt(v[i] / c2) + options.epsilon;
+      volatile float step = options.learningRate * (m[i] / c1);
+      want[i] -= step / den;
+    }
+  }
+  std::vector<double> norms;
+  for (int threads : {1, 2, 3}) {
+    ThreadCount count(threads);
+    Adam adam(n, options);
+    std::vector<float> params = start;
+    adam.step(params.data(), grads.data());
+    adam.step(params.data(), grads.data());
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(params[i], want[i]) << threads << " threads, element " << i;
+    norms.push_back(globalGradNorm({{grads.data(), n}}));
+  }
+  EXPECT_EQ(norms[0], norms[1]);
+  EXPECT_EQ(norms[0], norms[2]);
+  double sum = 0.0;
+  for (float g : grads)
+    sum += double(g) * double(g);
+  EXPECT_NEAR(norms[0], std::sqrt(sum), 1e-12 * std::sqrt(sum));
 }
 
 } // namespace

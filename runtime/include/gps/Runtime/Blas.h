@@ -36,7 +36,8 @@ GemmShape checkGemm(const char *function, int32_t transA, int32_t transB,
                     const gps_memref<float, 2> &b,
                     const gps_memref<float, 2> &c);
 
-/// Sets the number of threads OpenBLAS uses (openblas_set_num_threads).
+/// Sets the number of threads OpenBLAS uses (openblas_set_num_threads), and
+/// the runtime's own pool (Parallel.h).
 void setBlasThreads(int numThreads);
 
 /// The number of threads OpenBLAS currently uses.

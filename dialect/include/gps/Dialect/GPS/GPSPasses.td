@@ -391,6 +391,37 @@ def ConvertLinalgToBlasPass : Pass<"convert-linalg-to-blas", "::mlir::ModuleOp">
                            "::mlir::arith::ArithDialect"];
 }
 
+def ApproximateMathPass : Pass<"gps-approximate-math"> {
+  let summary = "Replace f32 exp, log, log1p and tanh of elementwise loops by "
+                "polynomial approximations";
+  let description = [{
+    Rewrites `math.exp`, `math.log`, `math.log1p` and `math.tanh` on `f32`
+    in the body of a `linalg.generic` whose innermost loop is parallel into
+    arithmetic: range reduction plus a polynomial or rational approximation
+    (MLIR's math polynomial approximations). The CPU code generator then
+    vectorises those loops, where a call to libm per element kept them
+    scalar. In a generic whose innermost loop is a reduction the loop stays
+    scalar anyway (a float sum is not reordered), and there libm's call is
+    the faster one, so those are left alone, as are other types and
+    operations.
+
+    The approximations are within about two float32 roundings of the exact
+    function (test/unit/Pipelines/ApproximateMathTest.cpp measures them
+    against libm over sweeps of inputs).
+
+    #### Input invariant
+
+    Linalg on buffers or tensors, before `convert-linalg-to-loops`.
+
+    #### Output IR
+
+    The selected `math` operations replaced by `arith` and `math.fma`
+    operations; everything else unchanged.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def ConvertLinalgToGPUPass : Pass<"convert-linalg-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Outline every loop nest on buffers into a GPU kernel";
   let description = [{
