@@ -207,34 +207,14 @@ int impl::baselineCommand(const std::vector<std::string> &args,
     setBlasThreads(static_cast<int>(threads));
   (void)model;
 
-  std::string checkpointPath =
-      flags.has("checkpoint")
-          ? flags.value("checkpoint")
-          : (flags.has("out") ? flags.value("out") : defaultRunDir(manifest)) +
-                "/last.safetensors";
-  Checkpoint checkpoint;
-  if (Error err = loadCheckpoint(checkpointPath, manifest,
-                                 /*withMoments=*/false, checkpoint))
+  EvalSplit in;
+  if (Error err = loadEvalSplit(flags, manifest, split, in))
     return console.fail(err.message());
-  if (!flags.has("test-fraction"))
-    testFraction = checkpoint.config.testFraction;
-  std::string dataSpec =
-      flags.has("data") ? flags.value("data") : checkpoint.config.data;
-  Dataset data;
-  if (Error err = loadDataset(dataSpec, manifest, data))
-    return console.fail(err.message());
-  std::vector<uint32_t> train, test;
-  if (Error err = splitDataset(data, testFraction, train, test))
-    return console.fail(err.message());
-  std::vector<uint32_t> indices =
-      split == "train" ? train : split == "test" ? test : std::vector<uint32_t>{};
-  if (split == "all")
-    for (uint64_t i = 0; i < data.count; ++i)
-      indices.push_back(static_cast<uint32_t>(i));
-  if (indices.empty() || train.empty())
-    return console.fail("data file '" + data.path + "': the " +
-                        (train.empty() ? std::string("train") : split) +
-                        " split is empty");
+  const Dataset &data = in.data;
+  const std::vector<uint32_t> &train = in.train, &indices = in.indices;
+  if (train.empty())
+    return console.fail("data file '" + data.path +
+                        "': the train split, the templates, is empty");
 
   auto start = std::chrono::steady_clock::now();
   EvalBatches batches(manifest, data, indices, batch);

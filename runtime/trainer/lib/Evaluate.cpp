@@ -226,20 +226,35 @@ static std::string checkpointPathOf(const FlagSet &flags,
          "/last.safetensors";
 }
 
-/// The examples of `split` ("test", "train" or "all").
-static void selectSplit(const Dataset &data, const std::string &split,
-                        const std::vector<uint32_t> &train,
-                        const std::vector<uint32_t> &test,
-                        std::vector<uint32_t> &out) {
+Error impl::loadEvalSplit(const FlagSet &flags, const Manifest &manifest,
+                          const std::string &split, EvalSplit &out) {
+  out.checkpointPath = checkpointPathOf(flags, manifest);
+  if (Error err = loadCheckpoint(out.checkpointPath, manifest,
+                                 /*withMoments=*/false, out.checkpoint))
+    return err;
+  double testFraction = out.checkpoint.config.testFraction;
+  if (flags.has("test-fraction"))
+    if (Error err = flags.getDouble("test-fraction", testFraction, 0.0, 0.99))
+      return err;
+  std::string dataSpec =
+      flags.has("data") ? flags.value("data") : out.checkpoint.config.data;
+  if (Error err = loadDataset(dataSpec, manifest, out.data))
+    return err;
+  if (Error err = splitDataset(out.data, testFraction, out.train, out.test))
+    return err;
   if (split == "train") {
-    out = train;
+    out.indices = out.train;
   } else if (split == "test") {
-    out = test;
+    out.indices = out.test;
   } else {
-    out.resize(data.count);
-    for (uint64_t i = 0; i < data.count; ++i)
-      out[i] = static_cast<uint32_t>(i);
+    out.indices.resize(out.data.count);
+    for (uint64_t i = 0; i < out.data.count; ++i)
+      out.indices[i] = static_cast<uint32_t>(i);
   }
+  if (out.indices.empty())
+    return Error::failure("data file '" + out.data.path + "': the " + split +
+                          " split is empty");
+  return Error::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -295,25 +310,13 @@ int impl::evalCommand(const std::vector<std::string> &args,
                         "for a model that observes its data; compile the "
                         "model with this gps)");
 
-  std::string checkpointPath = checkpointPathOf(flags, manifest);
-  Checkpoint checkpoint;
-  if (Error err = loadCheckpoint(checkpointPath, manifest,
-                                 /*withMoments=*/false, checkpoint))
+  EvalSplit in;
+  if (Error err = loadEvalSplit(flags, manifest, split, in))
     return console.fail(err.message());
-  if (!flags.has("test-fraction"))
-    testFraction = checkpoint.config.testFraction;
-  std::string dataSpec =
-      flags.has("data") ? flags.value("data") : checkpoint.config.data;
-  Dataset data;
-  if (Error err = loadDataset(dataSpec, manifest, data))
-    return console.fail(err.message());
-  std::vector<uint32_t> train, test, indices;
-  if (Error err = splitDataset(data, testFraction, train, test))
-    return console.fail(err.message());
-  selectSplit(data, split, train, test, indices);
-  if (indices.empty())
-    return console.fail("data file '" + data.path + "': the " + split +
-                        " split is empty");
+  const Dataset &data = in.data;
+  const std::vector<uint32_t> &indices = in.indices;
+  Checkpoint &checkpoint = in.checkpoint;
+  const std::string &checkpointPath = in.checkpointPath;
 
   EvalResult result = evaluate(model, manifest, data, indices, batch,
                                checkpoint.params, checkpoint.config.seed);

@@ -243,6 +243,22 @@ private:
   uint64_t maskKey;
 };
 
+/// What eval and baseline read: the checkpoint (--checkpoint, else
+/// DIR/last.safetensors), its data (or --data) split as in training (or
+/// with --test-fraction), and the examples of the split asked for.
+struct EvalSplit {
+  std::string checkpointPath;
+  Checkpoint checkpoint;
+  Dataset data;
+  std::vector<uint32_t> train, test;
+  /// The examples of the split: "test", "train" or "all".
+  std::vector<uint32_t> indices;
+};
+
+/// Loads an EvalSplit; fails naming the file, or when the split is empty.
+Error loadEvalSplit(const FlagSet &flags, const Manifest &manifest,
+                    const std::string &split, EvalSplit &out);
+
 /// Mean terms of the model over some examples.
 struct EvalResult {
   uint64_t examples = 0;
