@@ -200,6 +200,10 @@ TEST_F(TrainerTest, ResumeRepeatsTheUninterruptedRun) {
 }
 
 TEST_F(TrainerTest, InterruptWritesACheckpointAndResumes) {
+  // The handler the process started with (SIG_IGN, say, in a background
+  // job of a non-interactive shell), which the trainer must restore.
+  struct sigaction before;
+  sigaction(SIGINT, nullptr, &before);
   ModelEntryPoints model = fakeModel();
   std::vector<std::string> extra = {"--log-every", "2", "--eval-every", "4"};
   std::vector<std::string> args = trainArgs("whole", "12");
@@ -232,7 +236,7 @@ TEST_F(TrainerTest, InterruptWritesACheckpointAndResumes) {
   // The handlers are gone again.
   struct sigaction action;
   sigaction(SIGINT, nullptr, &action);
-  EXPECT_EQ(action.sa_handler, SIG_DFL);
+  EXPECT_EQ(action.sa_handler, before.sa_handler);
 }
 
 TEST_F(TrainerTest, ResumeDropsRecordsAfterTheCheckpoint) {
