@@ -54,9 +54,11 @@ void keepNearest(Nearest &nearest, uint64_t k, float distance,
   }
 }
 
-/// C = A B^T for row-major A (m x k) and B (n x k).
-void gemmNT(float *a, float *b, float *c, int64_t m, int64_t n, int64_t k) {
-  gps_memref<float, 2> aRef = matrixRef(a, m, k), bRef = matrixRef(b, n, k),
+/// C = A B^T for row-major A (m x k) and B (n x k); A and B are only read.
+void gemmNT(const float *a, const float *b, float *c, int64_t m, int64_t n,
+            int64_t k) {
+  gps_memref<float, 2> aRef = matrixRef(const_cast<float *>(a), m, k),
+                       bRef = matrixRef(const_cast<float *>(b), n, k),
                        cRef = matrixRef(c, m, n);
   _mlir_ciface_gps_rt_sgemm(0, 1, 1.0f, &aRef, &bRef, 0.0f, &cRef);
 }
@@ -81,7 +83,6 @@ TemplateScores scoreBatch(const Dataset &data,
       xNorm[r] += v * v;
       xKnownNorm[r] += w * v * v;
     }
-  std::vector<float> xCopy(x, x + rows * dim), mCopy(m, m + rows * dim);
   std::vector<Nearest> honest(rows), oracle(rows);
   std::vector<float> y(kBlock * dim), ySquared(kBlock * dim), yNorm(kBlock);
   std::vector<float> cross(rows * kBlock), crossKnown(rows * kBlock),
@@ -99,9 +100,9 @@ TemplateScores scoreBatch(const Dataset &data,
       }
       yNorm[c] = norm;
     }
-    gemmNT(xCopy.data(), y.data(), cross.data(), rows, n, dim);
+    gemmNT(x, y.data(), cross.data(), rows, n, dim);
     gemmNT(mx.data(), y.data(), crossKnown.data(), rows, n, dim);
-    gemmNT(mCopy.data(), ySquared.data(), known.data(), rows, n, dim);
+    gemmNT(m, ySquared.data(), known.data(), rows, n, dim);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < n; ++c) {
         // An example of the training split is not its own template.
@@ -157,15 +158,7 @@ int impl::baselineCommand(const std::vector<std::string> &args,
       "the mean of the K nearest\ntraining examples, smoothed as (sum + 1) "
       "/ (K + 2). \"honest\" finds them by the\nknown values, \"oracle\" by "
       "every value. Prints JSON shaped like eval's \"imputation\".");
-  flags.add("checkpoint", "FILE",
-            "checkpoint whose data settings to use (default "
-            "DIR/last.safetensors)");
-  flags.add("out", "DIR",
-            "run directory (default runs/" + manifest.model + ")");
-  flags.add("data", "NAME|PATH", "data set (default: the checkpoint's)");
-  flags.add("split", "test|train|all", "examples to impute (default test)");
-  flags.add("test-fraction", "F",
-            "test split fraction (default: the checkpoint's)");
+  addEvalSplitFlags(flags, manifest, "impute");
   flags.add("k", "K", "templates per example (default 10)");
   flags.add("batch", "N",
             "examples per block; the masks are eval's with the same --batch "

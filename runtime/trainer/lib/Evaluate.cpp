@@ -226,6 +226,18 @@ static std::string checkpointPathOf(const FlagSet &flags,
          "/last.safetensors";
 }
 
+void impl::addEvalSplitFlags(FlagSet &flags, const Manifest &manifest,
+                             const std::string &verb) {
+  flags.add("checkpoint", "FILE", "checkpoint (default DIR/last.safetensors)");
+  flags.add("out", "DIR",
+            "run directory (default runs/" + manifest.model + ")");
+  flags.add("data", "NAME|PATH", "data set (default: the checkpoint's)");
+  flags.add("split", "test|train|all",
+            "examples to " + verb + " (default test)");
+  flags.add("test-fraction", "F",
+            "test split fraction (default: the checkpoint's)");
+}
+
 Error impl::loadEvalSplit(const FlagSet &flags, const Manifest &manifest,
                           const std::string &split, EvalSplit &out) {
   out.checkpointPath = checkpointPathOf(flags, manifest);
@@ -270,13 +282,7 @@ int impl::evalCommand(const std::vector<std::string> &args,
                     "' over a data split as JSON:\n\"guided\" from the eval "
                     "entry point and, when the model has it, \"unguided\"\n"
                     "(-log p(x.missing | known) of the primary alone).");
-  flags.add("checkpoint", "FILE", "checkpoint (default DIR/last.safetensors)");
-  flags.add("out", "DIR",
-            "run directory (default runs/" + manifest.model + ")");
-  flags.add("data", "NAME|PATH", "data set (default: the checkpoint's)");
-  flags.add("split", "test|train|all", "examples to evaluate (default test)");
-  flags.add("test-fraction", "F",
-            "test split fraction (default: the checkpoint's)");
+  addEvalSplitFlags(flags, manifest, "evaluate");
   flags.add("batch", "N", "examples per call (default 100)");
   flags.add("json", "FILE", "also write the JSON to FILE");
   flags.add("threads", "N", "OpenBLAS threads");

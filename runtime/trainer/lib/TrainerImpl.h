@@ -255,6 +255,11 @@ struct EvalSplit {
   std::vector<uint32_t> indices;
 };
 
+/// Declares the flags loadEvalSplit reads: --checkpoint, --out, --data,
+/// --split (whose help says "examples to <verb>") and --test-fraction.
+void addEvalSplitFlags(FlagSet &flags, const Manifest &manifest,
+                       const std::string &verb);
+
 /// Loads an EvalSplit; fails naming the file, or when the split is empty.
 Error loadEvalSplit(const FlagSet &flags, const Manifest &manifest,
                     const std::string &split, EvalSplit &out);
