@@ -158,30 +158,59 @@ bool gps::hasCUDATrainer() {
 #endif
 }
 
+llvm::StringRef gps::defaultGemmLibrary() { return GPS_DEFAULT_GEMM; }
+
 bool gps::linkTrainer(const std::string &objectPath,
                       const std::string &outputPath, TrainerKind kind,
-                      std::string &error) {
-  // GPS_TRAINER_LINK (GPS_CUDA_TRAINER_LINK) lists the runtime's libraries
-  // (build-tree paths) and system libraries, separated by '|'.
-  StringRef link = GPS_TRAINER_LINK;
+                      StringRef gemm, std::string &error) {
+  // The GPS_*_LINK macros list the runtime's libraries (build-tree paths)
+  // and system libraries, separated by '|': the trainer's, the GEMM
+  // library's, then the system's.
+  SmallVector<StringRef, 4> parts;
   if (kind == TrainerKind::CUDA) {
 #ifdef GPS_CUDA_TRAINER_LINK
-    link = GPS_CUDA_TRAINER_LINK;
+    parts.push_back(GPS_CUDA_TRAINER_LINK);
 #else
     error = "this gpsc was built without the CUDA runtime";
     return false;
 #endif
+  } else {
+    parts.push_back(GPS_TRAINER_LINK);
   }
+  if (gemm.empty())
+    gemm = defaultGemmLibrary();
+  if (gemm == "openblas") {
+    parts.push_back(GPS_TRAINER_LINK_OPENBLAS);
+  } else if (gemm == "onednn") {
+#ifdef GPS_TRAINER_LINK_ONEDNN
+    parts.push_back(GPS_TRAINER_LINK_ONEDNN);
+#else
+    error = "this gpsc was built without oneDNN; use --gemm=openblas";
+    return false;
+#endif
+  } else {
+    error = ("unknown GEMM library '" + gemm +
+             "'; expected 'onednn' or 'openblas'")
+                .str();
+    return false;
+  }
+  parts.push_back(GPS_TRAINER_LINK_SYSTEM);
+#ifdef GPS_CUDA_TRAINER_LINK_SYSTEM
+  if (kind == TrainerKind::CUDA)
+    parts.push_back(GPS_CUDA_TRAINER_LINK_SYSTEM);
+#endif
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("c++");
   if (!driver) {
     error = "cannot find the C++ compiler driver 'c++' to link the trainer";
     return false;
   }
   SmallVector<std::string> args{*driver, objectPath, "-o", outputPath};
-  SmallVector<StringRef> libs;
-  link.split(libs, '|', -1, false);
-  for (StringRef lib : libs)
-    args.push_back(lib.str());
+  for (StringRef part : parts) {
+    SmallVector<StringRef> libs;
+    part.split(libs, '|', -1, false);
+    for (StringRef lib : libs)
+      args.push_back(lib.str());
+  }
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt, {},

@@ -1,13 +1,15 @@
-//===- Blas.cpp - GEMM for generated code through OpenBLAS ------*- C++ -*-===//
+//===- Blas.cpp - GEMM for generated code -----------------------*- C++ -*-===//
 //
 // Part of the gps project.
 //
 //===----------------------------------------------------------------------===//
 //
 // Generated code passes row-major strided rank-2 memrefs; each maps to a
-// CBLAS matrix with the leading dimension strides[0]. A malformed call is a
+// BLAS matrix with the leading dimension strides[0]. A malformed call is a
 // compiler bug, so it aborts with a message naming the operand rather than
-// returning an error.
+// returning an error. The product itself is the GEMM library's that the
+// trainer was linked with (sgemmRowMajor: GemmOneDNN.cpp or
+// GemmOpenBLAS.cpp, chosen by `gpsc --gemm`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,18 +17,11 @@
 #include "gps/Runtime/Interface.h"
 #include "gps/Runtime/Parallel.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-// Declared by OpenBLAS's cblas.h, but not by other CBLAS headers that the
-// cblas.h alternative may point to.
-extern "C" void openblas_set_num_threads(int numThreads);
-extern "C" int openblas_get_num_threads(void);
 
 using gps_memref_2d = gps_memref<float, 2>;
 
@@ -97,8 +92,8 @@ gps::rt::GemmShape gps::rt::checkGemm(const char *function, int32_t transA,
 }
 
 /// With GPS_RT_GEMM_TRACE=FILE in the environment, every product appends
-/// "transA transB M N K beta" to FILE: bench/ replays a step's GEMMs in
-/// OpenBLAS alone to measure the step's BLAS floor.
+/// "transA transB M N K beta" to FILE: bench/ replays a step's GEMMs
+/// alone to measure the step's GEMM floor (gps-gemm-replay).
 static std::FILE *gemmTrace() {
   static std::FILE *trace = [] {
     const char *path = std::getenv("GPS_RT_GEMM_TRACE");
@@ -132,17 +127,16 @@ extern "C" void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
     std::fprintf(trace, "%d %d %lld %lld %lld %g\n", transA != 0, transB != 0,
                  static_cast<long long>(m), static_cast<long long>(n),
                  static_cast<long long>(k), static_cast<double>(beta));
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-              transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-              static_cast<int>(n), static_cast<int>(k), alpha,
-              a->aligned + a->offset, lda, b->aligned + b->offset, ldb, beta,
-              cData, ldc);
+  gps::rt::sgemmRowMajor(transA != 0, transB != 0, static_cast<int>(m),
+                         static_cast<int>(n), static_cast<int>(k), alpha,
+                         a->aligned + a->offset, lda, b->aligned + b->offset,
+                         ldb, beta, cData, ldc);
 }
 
 void gps::rt::setBlasThreads(int numThreads) {
-  openblas_set_num_threads(numThreads);
+  setGemmThreads(numThreads);
   // The runtime's own elementwise work uses as many threads.
   setParallelThreads(numThreads);
 }
 
-int gps::rt::getBlasThreads() { return openblas_get_num_threads(); }
+int gps::rt::getBlasThreads() { return getGemmThreads(); }

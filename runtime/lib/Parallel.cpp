@@ -8,7 +8,7 @@
 // tasks through an atomic counter; the caller runs tasks too and then waits
 // for the workers still running one. Jobs are a few milliseconds (an Adam
 // update of a million parameters), so a wake-up costs little beside them
-// and nothing spins while OpenBLAS's threads work.
+// and nothing spins while the GEMM library's threads work.
 //
 //===----------------------------------------------------------------------===//
 

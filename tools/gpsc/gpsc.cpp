@@ -124,6 +124,12 @@ static cl::opt<Target> target(
                           "an NVIDIA GPU: kernels in PTX, GEMMs in cuBLAS")),
     cl::cat(gpscCategory));
 
+static cl::opt<std::string> gemmLibrary(
+    "gemm",
+    cl::desc("The CPU GEMM library the trainer links: onednn or openblas "
+             "(default: this build's, see --version)"),
+    cl::value_desc("library"), cl::cat(gpscCategory));
+
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
@@ -181,6 +187,13 @@ static int run() {
   mlir::TimingScope timing = timingManager.getRootScope();
   if (timeLLVM)
     gps::enableLLVMPassTiming();
+  if (gemmLibrary.getNumOccurrences() && gemmLibrary != "onednn" &&
+      gemmLibrary != "openblas") {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--gemm: unknown GEMM library '" << gemmLibrary
+        << "'; expected 'onednn' or 'openblas'\n";
+    return 1;
+  }
   mlir::TimingScope frontend = timing.nest("Parse and check the model");
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -388,7 +401,7 @@ static int run() {
   mlir::TimingScope linking = timing.nest("Link the trainer");
   if (!gps::linkTrainer(objectPath.str().str(), outputFilename,
                         cuda ? gps::TrainerKind::CUDA : gps::TrainerKind::CPU,
-                        error)) {
+                        gemmLibrary, error)) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
     return 1;
   }
@@ -403,7 +416,8 @@ int main(int argc, char **argv) {
   mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "gpsc " << GPS_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
-       << ")\n";
+       << "); trainers multiply with " << gps::defaultGemmLibrary()
+       << " unless --gemm says otherwise\n";
   });
   // MLIR's timing report is a gpsc option too (shown in --help).
   for (const char *name : {"mlir-timing", "mlir-timing-display"})

@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
@@ -50,10 +51,16 @@ enum class TrainerKind { CPU, CUDA };
 
 /// Links `objectPath` with the runtime's trainer into the executable
 /// `outputPath`, calling the system C++ compiler driver; a CUDA trainer also
-/// links the CUDA runtime (runtime/cuda/), cuBLAS and the driver. On failure
-/// returns false and sets `error`.
+/// links the CUDA runtime (runtime/cuda/), cuBLAS and the driver. `gemm`
+/// names the CPU GEMM library ("onednn" or "openblas"; empty: this build's
+/// default, defaultGemmLibrary()). On failure returns false and sets
+/// `error`.
 bool linkTrainer(const std::string &objectPath, const std::string &outputPath,
-                 TrainerKind kind, std::string &error);
+                 TrainerKind kind, llvm::StringRef gemm, std::string &error);
+
+/// The CPU GEMM library trainers link unless told otherwise (CMake's
+/// GPS_GEMM).
+llvm::StringRef defaultGemmLibrary();
 
 /// True when this build has the CUDA runtime to link CUDA trainers with.
 bool hasCUDATrainer();

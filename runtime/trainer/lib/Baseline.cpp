@@ -164,7 +164,7 @@ int impl::baselineCommand(const std::vector<std::string> &args,
             "examples per block; the masks are eval's with the same --batch "
             "(default 100, eval's default)");
   flags.add("json", "FILE", "also write the JSON to FILE");
-  flags.add("threads", "N", "OpenBLAS threads");
+  flags.add("threads", "N", "threads of the GEMM library and the runtime");
   if (Error err = flags.parse(args, 2))
     return console.usage("baseline", err.message());
   if (flags.helpRequested()) {

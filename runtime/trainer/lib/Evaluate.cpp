@@ -285,7 +285,7 @@ int impl::evalCommand(const std::vector<std::string> &args,
   addEvalSplitFlags(flags, manifest, "evaluate");
   flags.add("batch", "N", "examples per call (default 100)");
   flags.add("json", "FILE", "also write the JSON to FILE");
-  flags.add("threads", "N", "OpenBLAS threads");
+  flags.add("threads", "N", "threads of the GEMM library and the runtime");
   flags.add("iw", "K",
             "also the importance-weighted bound with K guide samples per "
             "example (\"iw\")");
@@ -486,7 +486,7 @@ int impl::sampleCommand(const std::vector<std::string> &args,
   flags.add("data", "NAME|PATH",
             "data to impute (masked models; default: the checkpoint's)");
   flags.add("seed", "N", "random seed (default: the checkpoint's)");
-  flags.add("threads", "N", "OpenBLAS threads");
+  flags.add("threads", "N", "threads of the GEMM library and the runtime");
   if (Error err = flags.parse(args, 2))
     return console.usage("sample", err.message());
   if (flags.helpRequested()) {

@@ -147,7 +147,7 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m) {
   flags.add("lr-decay-every", "N", "updates between decays (default 0: off)");
   flags.add("clip", "NORM", "clip the global gradient norm to NORM");
   flags.add("seed", "N", "random seed (default 1)");
-  flags.add("threads", "N", "OpenBLAS threads (default: OpenBLAS's choice)");
+  flags.add("threads", "N", "threads of the GEMM library and the runtime (default: the library's choice)");
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",

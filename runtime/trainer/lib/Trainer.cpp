@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gps/Runtime/Blas.h"
 #include "gps/Trainer/Trainer.h"
 
 #include "TrainerImpl.h"
@@ -37,8 +38,9 @@ static std::string mainUsage(const std::string &program,
   return "Usage: " + program +
          " <command> [flags]\n\n"
          "The trainer of the gps model '" +
-         model +
-         "'.\n\n"
+         model + "'. Its matrix products go through " +
+         gps::rt::gemmLibrary() +
+         " (gpsc --gemm).\n\n"
          "Commands:\n"
          "  train     train the model with Adam (checkpoints, metrics.jsonl, "
          "eval.jsonl)\n"

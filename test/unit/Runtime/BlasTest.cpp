@@ -4,12 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gps/Runtime/Blas.h"
 #include "gps/Runtime/Interface.h"
 #include "gps/Runtime/Philox.h"
 
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 using namespace gps::rt;
@@ -30,8 +33,9 @@ std::vector<float> pattern(size_t size, int seed) {
   return values;
 }
 
-TEST(BlasTest, SgemmMatchesNaiveLoopsForAllTransposes) {
-  const int64_t m = 5, n = 4, k = 3;
+/// Checks the library's product against naive loops in double precision for
+/// every transpose, on sub-views with padded rows.
+void checkAgainstNaiveLoops(int64_t m, int64_t n, int64_t k) {
   const float alpha = 1.5f, beta = -0.5f;
   for (int transA = 0; transA < 2; ++transA)
     for (int transB = 0; transB < 2; ++transB) {
@@ -58,18 +62,62 @@ TEST(BlasTest, SgemmMatchesNaiveLoopsForAllTransposes) {
             sum += double(av) * double(bv);
           }
           double expected = alpha * sum + beta * before[2 + i * (n + 3) + j];
-          EXPECT_NEAR(c({i, j}), expected, 1e-5)
-              << "transA " << transA << " transB " << transB << " at " << i
-              << "," << j;
+          // The pattern's values are multiples of 1/4 and the sums stay
+          // far below 2^24 / 16: every partial sum is exact in float.
+          ASSERT_NEAR(c({i, j}), expected, 1e-5)
+              << m << "x" << n << "x" << k << " transA " << transA
+              << " transB " << transB << " at " << i << "," << j;
         }
       // Padding between rows is untouched.
       for (int64_t i = 0; i < m; ++i) {
         for (int64_t j = n; j < n + 3; ++j) {
-          EXPECT_EQ(cBuf[2 + i * (n + 3) + j], before[2 + i * (n + 3) + j]);
+          ASSERT_EQ(cBuf[2 + i * (n + 3) + j], before[2 + i * (n + 3) + j]);
         }
       }
     }
 }
+
+} // namespace
+
+TEST(BlasTest, SgemmMatchesNaiveLoopsForAllTransposes) {
+  checkAgainstNaiveLoops(5, 4, 3);
+}
+
+// Large enough for the library's blocked, threaded kernels and their edges.
+TEST(BlasTest, SgemmMatchesNaiveLoopsOnBlockedSizes) {
+  int before = getBlasThreads();
+  for (int threads : {1, 2}) {
+    setBlasThreads(threads);
+    checkAgainstNaiveLoops(257, 130, 301);
+  }
+  setBlasThreads(before);
+}
+
+TEST(BlasTest, ThreadCountIsSetAndRead) {
+  int before = getBlasThreads();
+  setBlasThreads(1);
+  EXPECT_EQ(getBlasThreads(), 1);
+  setBlasThreads(3);
+  EXPECT_EQ(getBlasThreads(), 3);
+  setBlasThreads(before);
+}
+
+TEST(BlasTest, NamesItsLibrary) {
+  std::string name = gemmLibrary();
+  EXPECT_TRUE(name.rfind(std::string(GPS_TEST_GEMM_NAME) + " ", 0) == 0)
+      << name;
+}
+
+#if GPS_TEST_GEMM_ONEDNN
+// GemmOneDNN.cpp gives OpenMP a wait policy (passive, unless the
+// environment has one) before it loads oneDNN and libgomp.
+TEST(BlasTest, OpenMPHasAWaitPolicy) {
+  EXPECT_FALSE(gemmLibrary().empty());
+  EXPECT_NE(std::getenv("OMP_WAIT_POLICY"), nullptr);
+}
+#endif
+
+namespace {
 
 TEST(BlasTest, SgemmWithBetaZeroIgnoresNaNInC) {
   std::vector<float> a = {1, 2, 3, 4}, b = {1, 0, 0, 1};

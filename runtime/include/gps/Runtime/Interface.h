@@ -154,7 +154,8 @@ GPS_RT_EXPORT void gps_rt_philox_normal_stream_f32(float *out, int64_t count,
 //===--------------------------------------------------------------------===//
 
 /// C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T, in row-major
-/// strided memrefs (the unit stride must be the last one). Calls OpenBLAS.
+/// strided memrefs (the unit stride must be the last one). Calls the GEMM
+/// library the trainer links (Blas.h).
 GPS_RT_EXPORT void _mlir_ciface_gps_rt_sgemm(int32_t transA, int32_t transB,
                                              float alpha,
                                              gps_memref<float, 2> *a,

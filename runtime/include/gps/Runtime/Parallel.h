@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // A fixed pool of worker threads for the runtime's elementwise work (the Adam
-// update, the gradient norm). It uses as many threads as OpenBLAS
-// (setBlasThreads sets both), and runs while OpenBLAS's threads are idle:
+// update, the gradient norm). It uses as many threads as the GEMM library
+// (setBlasThreads sets both), and runs while the library's threads are idle:
 // the trainer's work and the model's GEMMs alternate, they never overlap.
 //
 // Work is split into a fixed number of contiguous parts, each part always
@@ -24,7 +24,7 @@ namespace gps::rt {
 
 /// Sets the number of threads of the pool (1: everything runs on the
 /// calling thread). setBlasThreads calls it; before any call the pool has
-/// OpenBLAS's thread count.
+/// the GEMM library's thread count.
 void setParallelThreads(int numThreads);
 
 /// The number of threads of the pool.
