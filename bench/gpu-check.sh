@@ -43,12 +43,15 @@ with gzip.open(sys.argv[1], "wb") as out:
     out.write(struct.pack(">IIII", magic, 2000, rows, cols) + images)
 PY
   local data="$dir/data.idx.gz"
-  "$build/bin/gpsc" "$root/test/Integration/cuda-parity.gps" -o "$dir/bin/parity-cpu"
-  "$build/bin/gpsc" "$root/test/Integration/cuda-parity.gps" --target=cuda \
+  # OpenBLAS, not oneDNN (40 MB), so that the trainers and their libraries
+  # fit what the device machine can be given.
+  local gpsc=("$build/bin/gpsc" --gemm=openblas)
+  "${gpsc[@]}" "$root/test/Integration/cuda-parity.gps" -o "$dir/bin/parity-cpu"
+  "${gpsc[@]}" "$root/test/Integration/cuda-parity.gps" --target=cuda \
     -o "$dir/bin/parity-cuda"
   for m in "${examples[@]}"; do
-    "$build/bin/gpsc" "$root/examples/$m.gps" -o "$dir/bin/$m-cpu"
-    "$build/bin/gpsc" "$root/examples/$m.gps" --target=cuda -o "$dir/bin/$m-cuda"
+    "${gpsc[@]}" "$root/examples/$m.gps" -o "$dir/bin/$m-cpu"
+    "${gpsc[@]}" "$root/examples/$m.gps" --target=cuda -o "$dir/bin/$m-cuda"
   done
   # The CPU references.
   "$dir/bin/parity-cpu" train --data "$data" --updates 5 "${train_flags[@]}" \
