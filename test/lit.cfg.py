@@ -19,6 +19,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%gps_build", config.gps_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.gps_src_root,
                                                        "examples")))
 

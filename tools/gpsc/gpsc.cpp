@@ -124,11 +124,19 @@ static cl::opt<Target> target(
                           "an NVIDIA GPU: kernels in PTX, GEMMs in cuBLAS")),
     cl::cat(gpscCategory));
 
-static cl::opt<std::string> gemmLibrary(
+namespace {
+enum class GemmLibrary { Default, OneDNN, OpenBLAS };
+} // namespace
+
+static cl::opt<GemmLibrary> gemmLibrary(
     "gemm",
-    cl::desc("The CPU GEMM library the trainer links: onednn or openblas "
-             "(default: this build's, see --version)"),
-    cl::value_desc("library"), cl::cat(gpscCategory));
+    cl::desc("The CPU GEMM library the trainer links (default: this "
+             "build's, see --version)"),
+    cl::init(GemmLibrary::Default),
+    cl::values(clEnumValN(GemmLibrary::OneDNN, "onednn", "oneDNN's dnnl_sgemm"),
+               clEnumValN(GemmLibrary::OpenBLAS, "openblas",
+                          "OpenBLAS's cblas_sgemm")),
+    cl::cat(gpscCategory));
 
 static cl::opt<std::string>
     gpuArch("gpu-arch",
@@ -187,13 +195,6 @@ static int run() {
   mlir::TimingScope timing = timingManager.getRootScope();
   if (timeLLVM)
     gps::enableLLVMPassTiming();
-  if (gemmLibrary.getNumOccurrences() && gemmLibrary != "onednn" &&
-      gemmLibrary != "openblas") {
-    llvm::WithColor::error(llvm::errs(), "gpsc")
-        << "--gemm: unknown GEMM library '" << gemmLibrary
-        << "'; expected 'onednn' or 'openblas'\n";
-    return 1;
-  }
   mlir::TimingScope frontend = timing.nest("Parse and check the model");
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> input =
@@ -401,7 +402,10 @@ static int run() {
   mlir::TimingScope linking = timing.nest("Link the trainer");
   if (!gps::linkTrainer(objectPath.str().str(), outputFilename,
                         cuda ? gps::TrainerKind::CUDA : gps::TrainerKind::CPU,
-                        gemmLibrary, error)) {
+                        gemmLibrary == GemmLibrary::OneDNN     ? "onednn"
+                        : gemmLibrary == GemmLibrary::OpenBLAS ? "openblas"
+                                                               : "",
+                        error)) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
     return 1;
   }
