@@ -30,46 +30,57 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace {
-/// oneDNN's and OpenMP's functions the runtime calls.
+/// oneDNN's and OpenMP's functions the runtime calls, or why they could not
+/// be loaded.
 struct OneDNN {
-  decltype(&dnnl_sgemm) sgemm;
-  decltype(&dnnl_version) version;
-  void (*setNumThreads)(int);
-  int (*getMaxThreads)();
+  decltype(&dnnl_sgemm) sgemm = nullptr;
+  decltype(&dnnl_version) version = nullptr;
+  void (*setNumThreads)(int) = nullptr;
+  int (*getMaxThreads)() = nullptr;
+  std::string error; // empty when loaded
 };
 
-[[noreturn]] void fail(const char *what, const char *why) {
-  std::fprintf(stderr, "gps runtime: cannot load oneDNN: %s: %s\n", what,
-               why ? why : "unknown error");
-  std::exit(1);
-}
-
-template <typename T> T symbol(void *library, const char *name) {
-  void *address = dlsym(library, name);
-  if (!address)
-    fail(name, dlerror());
+template <typename T>
+T symbol(void *library, const char *name, std::string &error) {
+  void *address = library ? dlsym(library, name) : nullptr;
+  if (!address && error.empty())
+    error = std::string(name) + ": " + dlerror();
   return reinterpret_cast<T>(address);
 }
 
-const OneDNN &oneDNN() {
+const OneDNN &load() {
   static const OneDNN loaded = [] {
     setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
-    void *dnnl = dlopen(GPS_DNNL_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!dnnl)
-      fail(GPS_DNNL_SONAME, dlerror());
-    void *omp = dlopen(GPS_GOMP_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!omp)
-      fail(GPS_GOMP_SONAME, dlerror());
     OneDNN f;
-    f.sgemm = symbol<decltype(&dnnl_sgemm)>(dnnl, "dnnl_sgemm");
-    f.version = symbol<decltype(&dnnl_version)>(dnnl, "dnnl_version");
-    f.setNumThreads = symbol<void (*)(int)>(omp, "omp_set_num_threads");
-    f.getMaxThreads = symbol<int (*)()>(omp, "omp_get_max_threads");
+    void *dnnl = dlopen(GPS_DNNL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    void *omp = dnnl ? dlopen(GPS_GOMP_SONAME, RTLD_NOW | RTLD_LOCAL) : nullptr;
+    if (!dnnl || !omp) {
+      f.error = dlerror();
+      return f;
+    }
+    f.sgemm = symbol<decltype(&dnnl_sgemm)>(dnnl, "dnnl_sgemm", f.error);
+    f.version = symbol<decltype(&dnnl_version)>(dnnl, "dnnl_version", f.error);
+    f.setNumThreads =
+        symbol<void (*)(int)>(omp, "omp_set_num_threads", f.error);
+    f.getMaxThreads = symbol<int (*)()>(omp, "omp_get_max_threads", f.error);
     return f;
   }();
   return loaded;
+}
+
+/// The loaded library; a trainer that cannot load it cannot multiply, so it
+/// stops with one line.
+const OneDNN &oneDNN() {
+  const OneDNN &f = load();
+  if (!f.error.empty()) {
+    std::fprintf(stderr, "gps runtime: error: cannot load oneDNN: %s\n",
+                 f.error.c_str());
+    std::exit(1);
+  }
+  return f;
 }
 } // namespace
 
@@ -97,7 +108,10 @@ void gps::rt::setGemmThreads(int numThreads) {
 int gps::rt::getGemmThreads() { return oneDNN().getMaxThreads(); }
 
 std::string gps::rt::gemmLibrary() {
-  const dnnl_version_t *version = oneDNN().version();
+  // Named even when it cannot be loaded: `trainer --help` works anyway.
+  if (!load().error.empty())
+    return "oneDNN, which cannot be loaded (" + load().error + "),";
+  const dnnl_version_t *version = load().version();
   return "oneDNN " + std::to_string(version->major) + "." +
          std::to_string(version->minor) + "." + std::to_string(version->patch);
 }
