@@ -24,7 +24,6 @@
 
 #include "TrainerImpl.h"
 
-#include "gps/Runtime/Blas.h"
 #include "gps/Trainer/Files.h"
 
 #include <algorithm>
@@ -164,20 +163,20 @@ int impl::baselineCommand(const std::vector<std::string> &args,
             "examples per block; the masks are eval's with the same --batch "
             "(default 100, eval's default)");
   flags.add("json", "FILE", "also write the JSON to FILE");
-  flags.add("threads", "N", "threads of the GEMM library and the runtime");
+  addThreadsFlag(flags);
   if (Error err = flags.parse(args, 2))
     return console.usage("baseline", err.message());
   if (flags.helpRequested()) {
     console.out << flags.usage();
     return kExitSuccess;
   }
-  uint64_t k = 10, batch = 100, threads = 0;
+  uint64_t k = 10, batch = 100;
   std::string split = "test";
   double testFraction = 0.0;
   Error err;
   if ((err = flags.getUnsigned("k", k, 1, 100000)) ||
       (err = flags.getUnsigned("batch", batch, 1, 100000)) ||
-      (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
+      (err = applyThreadsFlag(flags)) ||
       (err = flags.getChoice("split", {"test", "train", "all"}, split)) ||
       (err = flags.getDouble("test-fraction", testFraction, 0.0, 0.99)))
     return console.usage("baseline", err.message());
@@ -196,8 +195,6 @@ int impl::baselineCommand(const std::vector<std::string> &args,
     return console.fail("template matching scores Bernoulli probabilities; "
                         "the data of model '" + manifest.model +
                         "' are not in [0, 1]");
-  if (threads)
-    setBlasThreads(static_cast<int>(threads));
   (void)model;
 
   EvalSplit in;

@@ -6,7 +6,6 @@
 
 #include "TrainerImpl.h"
 
-#include "gps/Runtime/Blas.h"
 #include "gps/Trainer/Files.h"
 #include "gps/Trainer/Png.h"
 
@@ -285,7 +284,7 @@ int impl::evalCommand(const std::vector<std::string> &args,
   addEvalSplitFlags(flags, manifest, "evaluate");
   flags.add("batch", "N", "examples per call (default 100)");
   flags.add("json", "FILE", "also write the JSON to FILE");
-  flags.add("threads", "N", "threads of the GEMM library and the runtime");
+  addThreadsFlag(flags);
   flags.add("iw", "K",
             "also the importance-weighted bound with K guide samples per "
             "example (\"iw\")");
@@ -295,18 +294,16 @@ int impl::evalCommand(const std::vector<std::string> &args,
     console.out << flags.usage();
     return kExitSuccess;
   }
-  uint64_t batch = 100, threads = 0, iwSamples = 0;
+  uint64_t batch = 100, iwSamples = 0;
   std::string split = "test";
   double testFraction = 0.0;
   Error err;
   if ((err = flags.getUnsigned("batch", batch, 1, UINT32_MAX)) ||
       (err = flags.getUnsigned("iw", iwSamples, 1, kIwMaxSamples)) ||
-      (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
+      (err = applyThreadsFlag(flags)) ||
       (err = flags.getChoice("split", {"test", "train", "all"}, split)) ||
       (err = flags.getDouble("test-fraction", testFraction, 0.0, 0.99)))
     return console.usage("eval", err.message());
-  if (threads)
-    setBlasThreads(static_cast<int>(threads));
   if (!model.eval)
     return console.fail("model '" + manifest.model +
                         "' lacks the eval entry point");
@@ -486,7 +483,7 @@ int impl::sampleCommand(const std::vector<std::string> &args,
   flags.add("data", "NAME|PATH",
             "data to impute (masked models; default: the checkpoint's)");
   flags.add("seed", "N", "random seed (default: the checkpoint's)");
-  flags.add("threads", "N", "threads of the GEMM library and the runtime");
+  addThreadsFlag(flags);
   if (Error err = flags.parse(args, 2))
     return console.usage("sample", err.message());
   if (flags.helpRequested()) {
@@ -494,14 +491,12 @@ int impl::sampleCommand(const std::vector<std::string> &args,
     return kExitSuccess;
   }
   perStep = perStep && !flags.has("final");
-  uint64_t n = perStep ? 8 : 64, threads = 0, seed = 0;
+  uint64_t n = perStep ? 8 : 64, seed = 0;
   Error err;
   if ((err = flags.getUnsigned("n", n, 1, 100000)) ||
-      (err = flags.getUnsigned("threads", threads, 1, 1024)) ||
+      (err = applyThreadsFlag(flags)) ||
       (err = flags.getUnsigned("seed", seed)))
     return console.usage("sample", err.message());
-  if (threads)
-    setBlasThreads(static_cast<int>(threads));
   if (!model.sample)
     return console.fail("model '" + manifest.model +
                         "' has no sample entry point");

@@ -18,7 +18,6 @@
 #include "TrainerImpl.h"
 
 #include "gps/Runtime/Adam.h"
-#include "gps/Runtime/Blas.h"
 #include "gps/Runtime/Safetensors.h"
 #include "gps/Trainer/Files.h"
 #include "gps/Trainer/Preset.h"
@@ -147,7 +146,7 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m) {
   flags.add("lr-decay-every", "N", "updates between decays (default 0: off)");
   flags.add("clip", "NORM", "clip the global gradient norm to NORM");
   flags.add("seed", "N", "random seed (default 1)");
-  flags.add("threads", "N", "threads of the GEMM library and the runtime (default: the library's choice)");
+  addThreadsFlag(flags);
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",
@@ -445,7 +444,6 @@ private:
   // readSettings
   FlagSet flags{"", ""};
   TrainConfig config;
-  uint64_t threads = 0;
   bool resume = false;
   /// --plot: the learning curves at every checkpoint.
   bool plot = false;
@@ -499,7 +497,7 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
       return status;
   if (Error err = readConfigFlags(flags, config))
     return console.usage("train", err.message());
-  if (Error err = flags.getUnsigned("threads", threads, 1, 1024))
+  if (Error err = applyThreadsFlag(flags))
     return console.usage("train", err.message());
   dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
   resume = flags.has("resume");
@@ -571,8 +569,6 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
   if (model.train == nullptr || model.eval == nullptr)
     return console.fail("model '" + manifest.model +
                         "' lacks the train or eval entry point");
-  if (threads)
-    setBlasThreads(static_cast<int>(threads));
   return std::nullopt;
 }
 

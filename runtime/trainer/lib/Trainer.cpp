@@ -32,6 +32,21 @@ int Console::usage(const std::string &command,
   return kExitUsage;
 }
 
+void impl::addThreadsFlag(FlagSet &flags) {
+  flags.add("threads", "N",
+            "threads of the GEMM library and the runtime (default: the "
+            "library's, the number of CPUs)");
+}
+
+Error impl::applyThreadsFlag(const FlagSet &flags) {
+  uint64_t threads = 0;
+  if (Error err = flags.getUnsigned("threads", threads, 1, 1024))
+    return err;
+  if (threads)
+    setBlasThreads(static_cast<int>(threads));
+  return Error::success();
+}
+
 /// The top-level help.
 static std::string mainUsage(const std::string &program,
                              const std::string &model) {

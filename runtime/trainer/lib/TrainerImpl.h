@@ -255,6 +255,13 @@ struct EvalSplit {
   std::vector<uint32_t> indices;
 };
 
+/// Declares --threads, which every command that runs the model takes.
+void addThreadsFlag(FlagSet &flags);
+
+/// Reads --threads (1 to 1024) and, when it is given, sets the threads of
+/// the GEMM library and of the runtime's pool (setBlasThreads).
+Error applyThreadsFlag(const FlagSet &flags);
+
 /// Declares the flags loadEvalSplit reads: --checkpoint, --out, --data,
 /// --split (whose help says "examples to <verb>") and --test-fraction.
 void addEvalSplitFlags(FlagSet &flags, const Manifest &manifest,
