@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Conversion/GPSToLinalg.h"
+#include "gps/Conversion/PhiloxNormal.h"
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
 #include "gps/Runtime/Contract.h"
@@ -413,6 +414,27 @@ struct NoisePattern : GPSPattern<NoiseOp> {
     Value key = adaptor.getKey();
     Value stream = adaptor.getStream();
     auto type = op.getType();
+    if (state.inlineNoise) {
+      // Element (r, c) is number r * cols + c of the site's stream, as in
+      // gps_rt_normal, computed where it is needed.
+      Value siteKey = buildNoiseKey(rewriter, loc, key, site, step);
+      Value cols = c(type.getDimSize(1));
+      rewriter.replaceOp(
+          op, generic(rewriter, loc, type, state.batchOf(op), ValueRange{}, {},
+                      [&](OpBuilder &b, Location l, ValueRange) {
+                        auto index = [&](unsigned dim) -> Value {
+                          return arith::IndexCastOp::create(
+                              b, l, b.getI64Type(),
+                              linalg::IndexOp::create(b, l, dim));
+                        };
+                        Value row = index(0), col = index(1);
+                        Value number = arith::AddIOp::create(
+                            b, l, arith::MulIOp::create(b, l, row, cols), col);
+                        return buildPhiloxNormal(b, l, siteKey, stream,
+                                                 number);
+                      }));
+      return success();
+    }
     auto bufType = MemRefType::get(type.getShape(), type.getElementType());
     Value buf = memref::AllocOp::create(rewriter, loc, bufType,
                                         ValueRange{state.batchOf(op)});
@@ -536,6 +558,7 @@ struct YieldPattern : GPSPattern<YieldOp> {
 
 struct ConvertGPSToLinalgPass
     : public gps::impl::ConvertGPSToLinalgPassBase<ConvertGPSToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override;
 };
 } // namespace
@@ -617,7 +640,8 @@ void ConvertGPSToLinalgPass::runOnOperation() {
   sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
   for (auto [i, s] : llvm::enumerate(sites))
     state.siteIds[s] = i;
-  if (!sites.empty() && !module.lookupSymbol(kNormalFn)) {
+  state.inlineNoise = inlineNoise;
+  if (!sites.empty() && !inlineNoise && !module.lookupSymbol(kNormalFn)) {
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
     auto f32 = b.getF32Type();
     auto anyType = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);

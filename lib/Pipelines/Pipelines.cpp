@@ -76,7 +76,9 @@ void gps::buildLoweringPipeline(OpPassManager &pm,
   BuildEntriesPassOptions entries;
   entries.abiVersion = options.abiVersion;
   pm.addPass(createBuildEntriesPass(entries));
-  pm.addPass(createConvertGPSToLinalgPass());
+  ConvertGPSToLinalgPassOptions linalg;
+  linalg.inlineNoise = options.inlineNoise;
+  pm.addPass(createConvertGPSToLinalgPass(linalg));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // After CSE, which would merge the zero fills gps-fuse gives each product.

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Runtime/Philox.h"
+#include "gps/Runtime/Contract.h"
 #include "gps/Runtime/Interface.h"
 
 #include <cmath>
@@ -12,17 +13,16 @@
 
 using namespace gps::rt;
 
-// Round multipliers and Weyl key increments from Salmon et al. (2011), as in
-// Random123's philox.h.
-static constexpr uint32_t kMultiplier0 = 0xD2511F53u;
-static constexpr uint32_t kMultiplier1 = 0xCD9E8D57u;
-static constexpr uint32_t kWeyl0 = 0x9E3779B9u; // golden ratio
-static constexpr uint32_t kWeyl1 = 0xBB67AE85u; // sqrt(3) - 1
+// Round multipliers and Weyl key increments (Contract.h).
+using contract::kPhiloxMultiplier0;
+using contract::kPhiloxMultiplier1;
+using contract::kPhiloxWeyl0;
+using contract::kPhiloxWeyl1;
 
 /// One Philox round: two 32x32->64 multiplies mixed with the round key.
 static PhiloxCounter philoxRound(const PhiloxCounter &c, const PhiloxKey &k) {
-  uint64_t p0 = static_cast<uint64_t>(kMultiplier0) * c[0];
-  uint64_t p1 = static_cast<uint64_t>(kMultiplier1) * c[2];
+  uint64_t p0 = static_cast<uint64_t>(kPhiloxMultiplier0) * c[0];
+  uint64_t p1 = static_cast<uint64_t>(kPhiloxMultiplier1) * c[2];
   return {
       static_cast<uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<uint32_t>(p1),
       static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<uint32_t>(p0)};
@@ -31,8 +31,8 @@ static PhiloxCounter philoxRound(const PhiloxCounter &c, const PhiloxKey &k) {
 PhiloxCounter gps::rt::philox4x32(PhiloxCounter counter, PhiloxKey key) {
   for (int round = 0; round < 10; ++round) {
     if (round != 0) {
-      key[0] += kWeyl0;
-      key[1] += kWeyl1;
+      key[0] += kPhiloxWeyl0;
+      key[1] += kPhiloxWeyl1;
     }
     counter = philoxRound(counter, key);
   }
@@ -145,7 +145,8 @@ extern "C" void gps_rt_philox_normal_stream_f32(float *out, int64_t count,
 
 extern "C" uint64_t gps_rt_noise_key(uint64_t seed, uint64_t site,
                                      uint64_t step) {
-  return seed + ((site << 32) | (step & 0xFFFFFFFFull)) * 0x9E3779B97F4A7C15ull;
+  return seed + ((site << 32) | (step & 0xFFFFFFFFull)) *
+                    contract::kNoiseKeyMultiplier;
 }
 
 extern "C" void _mlir_ciface_gps_rt_normal(gps_memref<float, 2> *out,

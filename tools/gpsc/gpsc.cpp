@@ -138,6 +138,22 @@ static cl::opt<GemmLibrary> gemmLibrary(
                           "OpenBLAS's cblas_sgemm")),
     cl::cat(gpscCategory));
 
+namespace {
+enum class Noise { Default, Runtime, Inline };
+} // namespace
+
+static cl::opt<Noise> noise(
+    "noise",
+    cl::desc("Where the sample sites' noise is drawn (default: runtime on "
+             "the CPU, inline on the GPU); both give the same numbers"),
+    cl::init(Noise::Default),
+    cl::values(clEnumValN(Noise::Runtime, "runtime",
+                          "one call of the runtime's generator per draw"),
+               clEnumValN(Noise::Inline, "inline",
+                          "computed element by element in the generated "
+                          "code (in the kernels on the GPU)")),
+    cl::cat(gpscCategory));
+
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
@@ -302,6 +318,8 @@ static int run() {
   if (emit >= Emit::MLIRLowered) {
     gps::LoweringOptions lowering;
     lowering.abiVersion = abiVersion;
+    lowering.inlineNoise =
+        noise == Noise::Inline || (noise == Noise::Default && cuda);
     gps::buildLoweringPipeline(pm, lowering);
   }
   // The memory report reads the lowered IR, before the LLVM dialect.

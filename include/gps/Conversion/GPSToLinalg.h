@@ -21,6 +21,9 @@ namespace gps {
 struct GPSToLinalgState {
   llvm::DenseMap<mlir::Operation *, mlir::Value> batch;
   llvm::StringMap<int64_t> siteIds;
+  /// Noise computed in the generated code (PhiloxNormal.h) rather than by a
+  /// call to the runtime's gps_rt_normal.
+  bool inlineNoise = false;
 
   /// The batch size of the function around `op`, or null.
   mlir::Value batchOf(mlir::Operation *op) const;

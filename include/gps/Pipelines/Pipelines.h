@@ -41,6 +41,9 @@ struct LoweringOptions {
   /// The ABI version the generated code announces; 0 for the runtime's own
   /// (anything else only to test the trainer's start-up check).
   unsigned abiVersion = 0;
+  /// The noise computed in the generated code rather than by the runtime
+  /// (convert-gps-to-linalg's inline-noise): what a GPU kernel can draw.
+  bool inlineNoise = false;
 };
 
 /// From the gradient to bufferized code calling BLAS (gpsc

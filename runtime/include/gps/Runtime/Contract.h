@@ -46,6 +46,17 @@ inline constexpr std::string_view kCheckAbiFn = "gps_rt_check_abi";
 inline constexpr std::string_view kCudaSgemmFn = "gps_rt_cuda_sgemm";
 inline constexpr std::string_view kCudaNormalFn = "gps_rt_cuda_normal";
 
+/// The noise: Philox4x32-10's round multipliers and Weyl key increments
+/// (Salmon et al. 2011, as in Random123's philox.h), and the multiplier of
+/// gps_rt_noise_key. The runtime's generator (Philox.cpp) and the noise
+/// generated code computes itself (lib/Conversion/PhiloxNormal.cpp) use
+/// these, so the two draw the same numbers.
+inline constexpr uint32_t kPhiloxMultiplier0 = 0xD2511F53u;
+inline constexpr uint32_t kPhiloxMultiplier1 = 0xCD9E8D57u;
+inline constexpr uint32_t kPhiloxWeyl0 = 0x9E3779B9u; // golden ratio
+inline constexpr uint32_t kPhiloxWeyl1 = 0xBB67AE85u; // sqrt(3) - 1
+inline constexpr uint64_t kNoiseKeyMultiplier = 0x9E3779B97F4A7C15ull;
+
 /// The model's entry points (Interface.h declares their signatures).
 inline constexpr std::string_view kTrainEntry = "gps_model_train";
 inline constexpr std::string_view kEvalEntry = "gps_model_eval";

@@ -323,8 +323,16 @@ def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {
     #### Output IR
 
     No gps op or type: `linalg`, `tensor`, `scf`, `arith`, `math` on
-    tensors, with `memref.alloc` + `func.call @gps_rt_normal` for noise.
+    tensors, with `memref.alloc` + `func.call @gps_rt_normal` for noise
+    (with `inline-noise`, a `linalg.generic` computing each element's
+    Philox4x32-10 block and Box-Muller value from its index instead: the
+    same numbers, drawn where a GPU kernel can compute them).
   }];
+  let options = [
+    Option<"inlineNoise", "inline-noise", "bool", /*default=*/"false",
+           "Compute the noise in the generated code, number for number the "
+           "runtime's gps_rt_normal, instead of calling it">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::scf::SCFDialect",
