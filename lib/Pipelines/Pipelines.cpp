@@ -136,9 +136,11 @@ void gps::buildCPUCodegenPipeline(OpPassManager &pm) {
 
 void gps::buildCUDAHostCodegenPipeline(OpPassManager &pm) {
   // Launches, allocations and copies become asynchronous on one stream,
-  // synchronised before the host calls the runtime (cuBLAS, noise) and at
-  // the end of each entry point.
+  // synchronised at the end of each entry point.
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  // One stream orders all of it: the host waits only where it reads what
+  // the GPU wrote, at the end of each entry point.
+  pm.addNestedPass<func::FuncOp>(createElideHostWaitsPass());
   buildHostToLLVM(pm, /*gpu=*/true);
 }
 

@@ -511,4 +511,36 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def ElideHostWaitsPass : Pass<"gps-elide-host-waits", "::mlir::func::FuncOp"> {
+  let summary = "Drop the host synchronisations one stream makes unnecessary";
+  let description = [{
+    `gpu-async-region` makes every launch, allocation and copy asynchronous
+    and puts a blocking `gpu.wait` (a host synchronisation) before each op
+    with side effects it cannot see into (a call, a loop, a branch) and at
+    the end of each region. The runtime has one stream (`mgpuStreamCreate`
+    returns it every time; cuBLAS and the noise copies use it too), so the
+    GPU runs the work in the order the host enqueues it whatever the host
+    waits for; a wait is needed only where the host itself touches memory
+    the GPU writes, and the host code of `convert-linalg-to-gpu` touches
+    none: only the caller does, after the return. So this pass drops every
+    blocking wait and waits once on the stream before each `func.return`.
+    A training step then synchronises once, at its end, instead of at every
+    matrix product and step. A function whose host code does read or write
+    float buffers (a `memref.load`, `store` or `copy` of float elements, a
+    call other than `gps_rt_cuda_sgemm` and `gps_rt_cuda_normal` taking
+    one) is left as it is.
+
+    #### Input invariant
+
+    The output of `gpu-async-region` on the host code of
+    `gps-device-buffers`.
+
+    #### Output IR
+
+    The same, with one blocking `gpu.wait` (on a new token of the one
+    stream) before each return and no other.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // GPS_DIALECT_GPS_GPSPASSES_TD
