@@ -29,6 +29,7 @@ static StringRef name(std::string_view symbol) {
 namespace {
 struct DeviceBuffersPass
     : public gps::impl::DeviceBuffersPassBase<DeviceBuffersPass> {
+  using Base::Base;
   void runOnOperation() override;
 };
 } // namespace
@@ -43,8 +44,7 @@ static bool isFloatBuffer(Type type) {
 /// Calls `fn` on `value` and every view of it (through view-like and other
 /// side-effect-free ops that produce buffers) and returns true as soon as
 /// `fn` does.
-static bool anyUse(Value value,
-                   llvm::function_ref<bool(OpOperand &)> isWrite) {
+static bool anyUse(Value value, llvm::function_ref<bool(OpOperand &)> isWrite) {
   SmallVector<Value> work{value};
   llvm::SmallPtrSet<Value, 8> seen;
   while (!work.empty()) {
@@ -70,9 +70,8 @@ static bool anyUse(Value value,
 /// number `index`.
 static bool kernelWrites(gpu::LaunchFuncOp launch, unsigned index,
                          SymbolTableCollection &symbols) {
-  auto kernel =
-      symbols.lookupNearestSymbolFrom<gpu::GPUFuncOp>(launch,
-                                                      launch.getKernel());
+  auto kernel = symbols.lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+      launch, launch.getKernel());
   if (!kernel || kernel.isExternal())
     return true;
   return anyUse(kernel.getArgument(index), [](OpOperand &use) {
@@ -101,7 +100,8 @@ static bool isWritten(Value buffer, Operation *ignore,
       // gps_rt_sgemm(transA, transB, alpha, A, B, beta, C) writes C;
       // gps_rt_normal(out, seed, stream, site, step) writes out.
       if (callee == name(contract::kSgemmFn) ||
-          callee == name(contract::kCudaSgemmFn))
+          callee == name(contract::kCudaSgemmFn) ||
+          callee == name(contract::kCudaSgemmTF32Fn))
         return index == 6;
       if (callee == name(contract::kNormalFn) ||
           callee == name(contract::kCudaNormalFn))
@@ -151,8 +151,7 @@ static LogicalResult placeArguments(func::FuncOp fn,
       if (isWritten(p.device, p.copyIn, symbols))
         gpu::MemcpyOp::create(at, ret.getLoc(), Type(), ValueRange(), p.arg,
                               p.device);
-      gpu::DeallocOp::create(at, ret.getLoc(), Type(), ValueRange(),
-                             p.device);
+      gpu::DeallocOp::create(at, ret.getLoc(), Type(), ValueRange(), p.device);
     }
   });
   return success();
@@ -197,7 +196,8 @@ void DeviceBuffersPass::runOnOperation() {
 
   // The runtime's functions on device buffers.
   for (auto [host, device] :
-       {std::pair{contract::kSgemmFn, contract::kCudaSgemmFn},
+       {std::pair{contract::kSgemmFn,
+                  tf32 ? contract::kCudaSgemmTF32Fn : contract::kCudaSgemmFn},
         std::pair{contract::kNormalFn, contract::kCudaNormalFn}}) {
     auto decl = module.lookupSymbol<func::FuncOp>(name(host));
     if (!decl)

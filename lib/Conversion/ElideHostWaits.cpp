@@ -35,7 +35,9 @@ struct ElideHostWaitsPass
 /// True when `callee` enqueues its work on the runtime's stream (Cuda.h)
 /// and touches no device memory from the host.
 static bool isStreamOrdered(StringRef callee) {
-  for (std::string_view fn : {contract::kCudaSgemmFn, contract::kCudaNormalFn})
+  for (std::string_view fn :
+       {contract::kCudaSgemmFn, contract::kCudaSgemmTF32Fn,
+        contract::kCudaNormalFn})
     if (callee == StringRef(fn.data(), fn.size()))
       return true;
   return false;

@@ -144,9 +144,11 @@ void gps::buildCUDAHostCodegenPipeline(OpPassManager &pm) {
   buildHostToLLVM(pm, /*gpu=*/true);
 }
 
-void gps::buildGPUKernelPipeline(OpPassManager &pm) {
+void gps::buildGPUKernelPipeline(OpPassManager &pm, const GPUOptions &options) {
   pm.addPass(createConvertLinalgToGPUPass());
-  pm.addPass(createDeviceBuffersPass());
+  DeviceBuffersPassOptions buffers;
+  buffers.tf32 = options.tf32;
+  pm.addPass(createDeviceBuffersPass(buffers));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -170,11 +172,11 @@ void gps::buildNVVMCodegenPipeline(OpPassManager &pm,
 }
 
 void gps::registerDialects(DialectRegistry &registry) {
-  registry.insert<GPSDialect, arith::ArithDialect, bufferization::BufferizationDialect,
-                  func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
-                  gpu::GPUDialect, math::MathDialect, memref::MemRefDialect,
-                  NVVM::NVVMDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
+  registry.insert<GPSDialect, arith::ArithDialect,
+                  bufferization::BufferizationDialect, func::FuncDialect,
+                  linalg::LinalgDialect, LLVM::LLVMDialect, gpu::GPUDialect,
+                  math::MathDialect, memref::MemRefDialect, NVVM::NVVMDialect,
+                  scf::SCFDialect, tensor::TensorDialect>();
   registerArithAdjoints(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(

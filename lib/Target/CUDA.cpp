@@ -61,7 +61,9 @@ static LogicalResult countBlock(Block &block, uint64_t times,
     }
     if (auto call = llvm::dyn_cast<func::CallOp>(op)) {
       StringRef callee = call.getCallee();
-      if (is(callee, contract::kSgemmFn) || is(callee, contract::kCudaSgemmFn))
+      if (is(callee, contract::kSgemmFn) ||
+          is(callee, contract::kCudaSgemmFn) ||
+          is(callee, contract::kCudaSgemmTF32Fn))
         counts.sgemms += times;
       else if (is(callee, contract::kNormalFn) ||
                is(callee, contract::kCudaNormalFn))

@@ -33,8 +33,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -68,8 +68,7 @@ static cl::OptionCategory gpscCategory("gpsc options");
 
 static cl::opt<std::string> inputFilename(cl::Positional,
                                           cl::desc("<model.gps>"),
-                                          cl::init("-"),
-                                          cl::cat(gpscCategory));
+                                          cl::init("-"), cl::cat(gpscCategory));
 
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
@@ -95,8 +94,7 @@ static cl::opt<Emit> emitAction(
                           "the PTX of the kernels (--target=cuda)"),
                clEnumValN(Emit::LLVM, "llvm", "optimised LLVM IR"),
                clEnumValN(Emit::Obj, "obj", "an object file for the host"),
-               clEnumValN(Emit::Exe, "exe",
-                          "a trainer executable (needs -o)")),
+               clEnumValN(Emit::Exe, "exe", "a trainer executable (needs -o)")),
     cl::cat(gpscCategory));
 
 namespace {
@@ -154,16 +152,22 @@ static cl::opt<Noise> noise(
                           "code (in the kernels on the GPU)")),
     cl::cat(gpscCategory));
 
+static cl::opt<bool>
+    tf32("tf32",
+         cl::desc("Let cuBLAS round the matrix products' inputs to TF32 on "
+                  "tensor cores (--target=cuda; default FP32)"),
+         cl::init(false), cl::cat(gpscCategory));
+
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
             cl::value_desc("sm_XY"), cl::init("sm_90"), cl::cat(gpscCategory));
 
-static cl::opt<std::string> cudaPath(
-    "cuda-path",
-    cl::desc("The CUDA toolkit, for the libdevice math library of the "
-             "kernels (default: $CUDA_PATH, else /usr/local/cuda)"),
-    cl::value_desc("dir"), cl::cat(gpscCategory));
+static cl::opt<std::string>
+    cudaPath("cuda-path",
+             cl::desc("The CUDA toolkit, for the libdevice math library of the "
+                      "kernels (default: $CUDA_PATH, else /usr/local/cuda)"),
+             cl::value_desc("dir"), cl::cat(gpscCategory));
 
 /// The CUDA toolkit --cuda-path or the environment names.
 static std::string cudaToolkit() {
@@ -187,10 +191,11 @@ static cl::opt<Report> report(
                           "target)")),
     cl::cat(gpscCategory));
 
-static cl::opt<int64_t> reportBatch(
-    "batch", cl::desc("The batch size of --report=memory (default 100, the "
-                      "trainer's)"),
-    cl::value_desc("N"), cl::init(100), cl::cat(gpscCategory));
+static cl::opt<int64_t>
+    reportBatch("batch",
+                cl::desc("The batch size of --report=memory (default 100, the "
+                         "trainer's)"),
+                cl::value_desc("N"), cl::init(100), cl::cat(gpscCategory));
 
 static cl::opt<bool> timeLLVM(
     "time-llvm",
@@ -241,6 +246,11 @@ static int run() {
     }
     cuda = true;
   }
+  if (tf32 && !cuda) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--tf32 is for --target=cuda (the CPU computes in FP32)\n";
+    return 1;
+  }
   if (report == Report::Memory && cuda) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
         << "--report=memory is for the CPU target (the runtime's arena)\n";
@@ -261,8 +271,7 @@ static int run() {
         << "--report=memory reads the lowered IR: it needs --emit=mlir-lowered "
            "or a later stage\n";
     return 1;
-  }
-  else if (emitAction == Emit::Default)
+  } else if (emitAction == Emit::Default)
     emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
   if (cuda && emitAction == Emit::Exe && !gps::hasCUDATrainer()) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
@@ -331,8 +340,11 @@ static int run() {
       return 0;
     pm.clear();
   }
-  if (cuda && emit >= Emit::MLIRGPU)
-    gps::buildGPUKernelPipeline(pm);
+  if (cuda && emit >= Emit::MLIRGPU) {
+    gps::GPUOptions kernels;
+    kernels.tf32 = tf32;
+    gps::buildGPUKernelPipeline(pm, kernels);
+  }
   if (!cuda && emit >= Emit::LLVM)
     gps::buildCPUCodegenPipeline(pm);
   if (failed(pm.run(*module)))
@@ -405,8 +417,8 @@ static int run() {
   }
   // The executable: an object in a temporary file, linked with the runtime.
   llvm::SmallString<128> objectPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "gps-model", "o", objectPath)) {
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("gps-model", "o", objectPath)) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
         << "cannot create a temporary object file: " << ec.message() << "\n";
     return 1;

@@ -61,12 +61,16 @@ struct GPUOptions {
   /// The CUDA toolkit whose libdevice (nvvm/libdevice/libdevice.10.bc)
   /// provides the kernels' math functions (expf, log1pf, tanhf, ...).
   std::string toolkitPath = "/usr/local/cuda";
+  /// cuBLAS may round the products' inputs to TF32 (tensor cores); FP32
+  /// otherwise.
+  bool tf32 = false;
 };
 
 /// From bufferized code to kernels (gpsc --target=cuda --emit=mlir-gpu):
 /// every loop nest becomes a kernel of one gpu.module, launched by the host
 /// code, which keeps the step loop, allocations and runtime calls.
-void buildGPUKernelPipeline(mlir::OpPassManager &pm);
+void buildGPUKernelPipeline(mlir::OpPassManager &pm,
+                            const GPUOptions &options = {});
 
 /// From kernels to PTX (gpsc --emit=ptx): the kernels to the NVVM dialect,
 /// then, through LLVM's NVPTX back end in process, to one PTX module held by

@@ -44,6 +44,8 @@ inline constexpr std::string_view kCheckAbiFn = "gps_rt_check_abi";
 /// buffers (runtime/cuda/): the same signatures, cuBLAS and the same Philox
 /// streams.
 inline constexpr std::string_view kCudaSgemmFn = "gps_rt_cuda_sgemm";
+/// gps_rt_cuda_sgemm with TF32 tensor cores allowed (gpsc --tf32).
+inline constexpr std::string_view kCudaSgemmTF32Fn = "gps_rt_cuda_sgemm_tf32";
 inline constexpr std::string_view kCudaNormalFn = "gps_rt_cuda_normal";
 
 /// The noise: Philox4x32-10's round multipliers and Weyl key increments

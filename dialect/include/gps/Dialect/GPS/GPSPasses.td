@@ -494,7 +494,8 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
     argument counts as written when a kernel stores to it, when it is the
     output of an sgemm or noise call, or when it is passed to anything else.
     Calls of the runtime's host functions become calls of their device
-    counterparts (`gps_rt_cuda_sgemm`, `gps_rt_cuda_normal`).
+    counterparts (`gps_rt_cuda_sgemm`, or with `tf32`
+    `gps_rt_cuda_sgemm_tf32`; `gps_rt_cuda_normal`).
 
     #### Input invariant
 
@@ -506,6 +507,11 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
     Host code whose float buffers are all device buffers; `memref.alloc` is
     left only for the buffer deallocation's index and i1 bookkeeping.
   }];
+  let options = [
+    Option<"tf32", "tf32", "bool", /*default=*/"false",
+           "Let cuBLAS round the products' inputs to TF32 on tensor cores "
+           "(gps_rt_cuda_sgemm_tf32) instead of computing in FP32">
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::func::FuncDialect"];

@@ -68,20 +68,23 @@ GPS_RT_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
 
 /// _mlir_ciface_gps_rt_sgemm (Interface.h) on device buffers, through
 /// cuBLAS in FP32 (no TF32).
-GPS_RT_EXPORT void _mlir_ciface_gps_rt_cuda_sgemm(int32_t transA,
-                                                  int32_t transB, float alpha,
-                                                  gps_memref<float, 2> *a,
-                                                  gps_memref<float, 2> *b,
-                                                  float beta,
-                                                  gps_memref<float, 2> *c);
+GPS_RT_EXPORT void
+_mlir_ciface_gps_rt_cuda_sgemm(int32_t transA, int32_t transB, float alpha,
+                               gps_memref<float, 2> *a, gps_memref<float, 2> *b,
+                               float beta, gps_memref<float, 2> *c);
+
+/// _mlir_ciface_gps_rt_cuda_sgemm with TF32 tensor cores allowed: cuBLAS
+/// may round A and B to TF32 (10-bit mantissa), accumulating in FP32
+/// (gpsc --tf32).
+GPS_RT_EXPORT void _mlir_ciface_gps_rt_cuda_sgemm_tf32(
+    int32_t transA, int32_t transB, float alpha, gps_memref<float, 2> *a,
+    gps_memref<float, 2> *b, float beta, gps_memref<float, 2> *c);
 
 /// _mlir_ciface_gps_rt_normal (Interface.h) into a device buffer whose rows
 /// are contiguous: exactly the CPU's normals, drawn on the host and copied.
-GPS_RT_EXPORT void _mlir_ciface_gps_rt_cuda_normal(gps_memref<float, 2> *out,
-                                                   uint64_t seed,
-                                                   uint64_t stream,
-                                                   uint64_t site,
-                                                   uint64_t step);
+GPS_RT_EXPORT void
+_mlir_ciface_gps_rt_cuda_normal(gps_memref<float, 2> *out, uint64_t seed,
+                                uint64_t stream, uint64_t site, uint64_t step);
 }
 
 namespace gps::rt::cuda {
