@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# bench/gpu-check.sh prepare [DIR]   on the build machine
-# bench/gpu-check.sh run [DIR]       on a machine with an NVIDIA GPU
+# bench/gpu-check.sh prepare [DIR]          on the build machine
+# bench/gpu-check.sh run [DIR [JSON]]       on a machine with an NVIDIA GPU
+# bench/gpu-check.sh bench [DIR [JSON]]     there too, with PyTorch
 #
 # The checks of the CUDA backend that need a GPU, for a GPU machine that
 # cannot build gps (no LLVM/MLIR 22 there). `prepare` compiles, here, the
 # CPU and CUDA trainers of test/Integration/cuda-parity.gps and of the
-# examples, writes a 2,000-image Fashion-MNIST subset, runs the CPU side of
-# every check (the references), and copies the shared libraries the
-# trainers need besides the CUDA toolkit's, all into DIR (default
-# build/gpu-check, about 55 MB). `run` then checks, with those files only:
+# examples (and TF32 ones of gpsi_add and lstm_gen), writes a 5,000-image
+# Fashion-MNIST subset, runs the CPU side of every check (the references),
+# and copies the shared libraries the trainers need besides the CUDA
+# toolkit's and the PyTorch peers, all into DIR (default build/gpu-check,
+# about 60 MB). `run` then checks, with those files only:
 #
 #   1. evaluation of one checkpoint: GPU vs CPU, every term to 1e-4;
 #   2. the GPU's gradient against central differences of its objective;
@@ -17,7 +19,14 @@
 #   4. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
 #      examples per second of both.
 #
-# It prints one line per check (PASS/FAIL) and exits 1 when one fails.
+# It prints one line per check (PASS/FAIL), writes them to JSON (with the
+# GPU and the date) and exits 1 when one fails. `bench` measures updates
+# per second of gpsi_add and lstm_gen at batch 250 and gpsi_add at batch
+# 2500: the gps trainers in FP32 and TF32 against bench/peers in PyTorch
+# eager (FP32, TF32) and torch.compile(mode="max-autotune") (FP32; TF32
+# too with GPS_BENCH_COMPILE_TF32=1), alternating, each peer run within
+# GPS_PEER_TIMEOUT seconds (default 240; compiling counts); it writes the
+# rows, the GPU memory peaks and the GPU operations per update to JSON.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mode=${1:-}
@@ -32,15 +41,15 @@ prepare() {
   set -e
   rm -rf "$dir"
   mkdir -p "$dir/bin" "$dir/lib" "$dir/ref"
-  # A small data set: the first 2,000 training images.
+  # A small data set: the first 5,000 training images.
   python3 - "$dir/data.idx.gz" <<'PY'
 import gzip, struct, sys
 src = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 with gzip.open(src) as f:
     magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
-    images = f.read(2000 * rows * cols)
+    images = f.read(5000 * rows * cols)
 with gzip.open(sys.argv[1], "wb") as out:
-    out.write(struct.pack(">IIII", magic, 2000, rows, cols) + images)
+    out.write(struct.pack(">IIII", magic, 5000, rows, cols) + images)
 PY
   local data="$dir/data.idx.gz"
   # OpenBLAS, not oneDNN (40 MB), so that the trainers and their libraries
@@ -53,6 +62,12 @@ PY
     "${gpsc[@]}" "$root/examples/$m.gps" -o "$dir/bin/$m-cpu"
     "${gpsc[@]}" "$root/examples/$m.gps" --target=cuda -o "$dir/bin/$m-cuda"
   done
+  for m in gpsi_add lstm_gen; do
+    "${gpsc[@]}" "$root/examples/$m.gps" --target=cuda --tf32 \
+      -o "$dir/bin/$m-cuda-tf32"
+    "${gpsc[@]}" "$root/examples/$m.gps" --target=cuda --report=launches \
+      > "$dir/launches-$m.txt"
+  done
   # The CPU references.
   "$dir/bin/parity-cpu" train --data "$data" --updates 5 "${train_flags[@]}" \
     --out "$dir/ref/weights" > /dev/null 2>&1
@@ -64,9 +79,11 @@ PY
     "$dir/bin/$m-cpu" train --data "$data" --updates 20 --log-every 5 \
       "${train_flags[@]}" --out "$dir/ref/$m" > /dev/null 2>&1
   done
-  # Only the metrics of the training references travel.
+  # Only the metrics of the training references travel, and the CUDA
+  # trainers.
   find "$dir/ref/parity" "${examples[@]/#/$dir/ref/}" -name '*.safetensors' \
     -delete
+  rm "$dir"/bin/*-cpu
   # Shared libraries a machine with only the CUDA toolkit may lack.
   for lib in $(ldd "$dir/bin/parity-cuda" | awk '$3 ~ /^\// {print $3}'); do
     case "$lib" in
@@ -76,12 +93,44 @@ PY
     esac
   done
   cp "$metrics" "$dir/metrics.py"
+  mkdir -p "$dir/peers"
+  cp "$root"/bench/peers/*.py "$dir/peers/"
   du -sh "$dir"
 }
 
 failures=0
+checks=$(mktemp)
 report() { # NAME STATUS DETAIL
   if [ "$2" = 0 ]; then echo "PASS $1: $3"; else echo "FAIL $1: $3"; failures=$((failures + 1)); fi
+  printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$checks"
+}
+
+# The GPU's name, the driver's and the CUDA versions, as JSON fields.
+gpu_fields() {
+  python3 - <<'PY'
+import json, subprocess
+def query(field):
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=" + field,
+                              "--format=csv,noheader"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+        return out.splitlines()[0] if out else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+print(json.dumps({"gpu": query("name"), "driver": query("driver_version")})[1:-1])
+PY
+}
+
+# write_checks JSON: the checks of `run` as a JSON file.
+write_checks() {
+  python3 - "$checks" "$1" "$(gpu_fields)" <<'PY'
+import datetime, json, sys
+rows = [line.rstrip("\n").split("\t", 2) for line in open(sys.argv[1])]
+result = json.loads("{" + sys.argv[3] + "}")
+result["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+result["checks"] = [{"name": n, "pass": s == "0", "detail": d} for n, s, d in rows]
+json.dump(result, open(sys.argv[2], "w"), indent=2)
+PY
 }
 
 run() {
@@ -136,11 +185,130 @@ PY
     [ $status = 0 ] || tail -5 "$out/$m.log"
   done
   rm -rf "$out"
+  [ -z "$json" ] || write_checks "$json"
   [ $failures = 0 ]
 }
 
+# gps_rate TRAINER BATCH UPDATES OUT: the trainer's mean examples/s after
+# its first log interval (which holds the start-up), or "null".
+gps_rate() {
+  "$1" train --data "$dir/data.idx.gz" --batch "$2" --updates "$3" \
+    --log-every 10 --eval-every 0 --checkpoint-every 0 --out "$4" \
+    > "$4.log" 2>&1
+  python3 - "$4/metrics.jsonl" <<'PY'
+import json, sys
+try:
+    rows = [json.loads(l) for l in open(sys.argv[1])][1:]
+    print(sum(r["examples_per_s"] for r in rows) / len(rows))
+except (OSError, ValueError, ZeroDivisionError):
+    print("null")
+PY
+}
+
+bench() {
+  export LD_LIBRARY_PATH="$dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  local out rows timeout=${GPS_PEER_TIMEOUT:-240}
+  out=$(mktemp -d)
+  rows="$out/rows.jsonl"
+  nvidia-smi -L || true
+  python3 -c "import torch; print('PyTorch', torch.__version__)" || exit 1
+  local row=0
+  for spec in "gpsi_add 250 40" "lstm_gen 250 40" "gpsi_add 2500 20"; do
+    set -- $spec
+    local m=$1 batch=$2 updates=$3
+    row=$((row + 1))
+    # Two rounds, alternating; the compiled peers once (compiling is most
+    # of their time).
+    for round in 1 2; do
+      for kind in gps gps-tf32 eager eager-tf32 compiled compiled-tf32; do
+        local rate="null" peer_json="null" flags=()
+        case $kind in
+          gps|gps-tf32)
+            local trainer="$dir/bin/$m-cuda" run="$out/r$row-$round-$kind"
+            [ $kind = gps ] || trainer="$trainer-tf32"
+            rate=$(gps_rate "$trainer" "$batch" "$updates" "$run")
+            # A failed run's last words stand where a peer's result would.
+            [ "$rate" != null ] || peer_json="{\"error\": $(tail -1 "$run.log" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}" ;;
+          *)
+            case $kind in
+              eager-tf32) flags=(--tf32) ;;
+              compiled) flags=(--compile); [ $round = 1 ] || continue ;;
+              compiled-tf32)
+                flags=(--compile --tf32)
+                [ $round = 1 ] && [ "${GPS_BENCH_COMPILE_TF32:-0}" = 1 ] || continue ;;
+            esac
+            timeout "$timeout" python3 "$dir/peers/peer.py" bench --model "$m" \
+              --batch "$batch" --updates "$updates" --device cuda \
+              --data "$dir/data.idx.gz" "${flags[@]}" \
+              > "$out/peer.json" 2> "$out/peer.err"
+            local status=$?
+            if [ $status = 0 ]; then
+              peer_json=$(cat "$out/peer.json")
+            else
+              peer_json="{\"error\": $(tail -3 "$out/peer.err" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'), \"status\": $status}"
+            fi ;;
+        esac
+        printf '{"model": "%s", "batch": %s, "round": %s, "kind": "%s", "gps_examples_per_s": %s, "peer": %s}\n' \
+          "$m" "$batch" "$round" "$kind" "$rate" "$peer_json" >> "$rows"
+        echo "$m batch $batch round $round $kind done"
+      done
+    done
+  done
+  python3 - "$rows" "${json:-/dev/stdout}" "$(gpu_fields)" "$dir" <<'PY'
+import datetime, json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+result = json.loads("{" + sys.argv[3] + "}")
+result["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+def peer_rate(peer):
+    if not peer or "update_seconds" not in peer:
+        return None
+    # The later half of the updates: past compilation, autotuning, warm-up.
+    secs = peer["update_seconds"][len(peer["update_seconds"]) // 2:]
+    return peer["batch"] / statistics.median(secs)
+table = {}
+for r in rows:
+    key = (r["model"], r["batch"])
+    rate = r["gps_examples_per_s"] if r["kind"].startswith("gps") else peer_rate(r["peer"])
+    entry = table.setdefault(key, {}).setdefault(r["kind"], {"examples_per_s": []})
+    entry["examples_per_s"].append(rate)
+    if isinstance(r["peer"], dict):
+        for k in ("max_gpu_bytes", "gpu_ops_per_update", "torch", "error"):
+            if k in r["peer"]:
+                entry[k] = r["peer"][k]
+summary = []
+for (model, batch), kinds in table.items():
+    best = {k: max([x for x in v["examples_per_s"] if x] or [0]) or None
+            for k, v in kinds.items()}
+    row = {"model": model, "batch": batch, "best_examples_per_s": best, "runs": kinds}
+    for precision, gps_kind, eager, compiled in (("fp32", "gps", "eager", "compiled"),
+                                                 ("tf32", "gps-tf32", "eager-tf32", "compiled-tf32")):
+        g = best.get(gps_kind)
+        for peer in (eager, compiled):
+            p = best.get(peer)
+            row["%s_vs_%s" % (gps_kind, peer)] = round(g / p, 3) if g and p else None
+    summary.append(row)
+# What one gps training step launches (gpsc --report=launches, at prepare).
+for row in summary:
+    try:
+        for line in open("%s/launches-%s.txt" % (sys.argv[4], row["model"])):
+            fields = line.split()
+            if fields and fields[0] == "gps_model_train":
+                row["gps_kernels_per_update"] = int(fields[1])
+                row["gps_sgemm_per_update"] = int(fields[2])
+    except OSError:
+        pass
+result["rows"] = summary
+with open(sys.argv[2], "w") as f:
+    json.dump(result, f, indent=2)
+    f.write("\n")
+PY
+  rm -rf "$out"
+}
+
+json=${3:-}
 case "$mode" in
   prepare) prepare ;;
   run) run ;;
-  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  bench) bench ;;
+  *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -10,10 +10,16 @@
       the largest differences from gps per term and over the gradients.
 
   peer.py bench --model M --batch B --updates N --threads K --gemm blas|mkldnn
-                [--steps T] [--data FILE]
+                [--steps T] [--data FILE] [--device cuda [--compile] [--tf32]]
       Trains N Adam updates (gps's defaults: lr 2e-4, betas 0.9, 0.999,
       eps 1e-8) on Fashion-MNIST and prints one JSON object with the
-      seconds of each update (batch, masks, forward, backward, Adam).
+      seconds of each update (batch, masks, forward, backward, Adam). On
+      the GPU (--device cuda) each update is timed to its completion
+      (torch.cuda.synchronize), the objective is compiled with
+      torch.compile(mode="max-autotune") under --compile, cuBLAS may use
+      TF32 under --tf32 (FP32 otherwise), and the object adds the GPU
+      memory peak and the GPU operations (kernels, copies, fills) of one
+      more update, counted by torch.profiler.
 
 Runs under PyTorch 1.13 (Debian 12) and 2.x.
 """
@@ -134,8 +140,21 @@ def _load_idx_bytes(path):
 def bench(args):
     torch = _torch(args.threads)
     import models
+    cuda = args.device == "cuda"
+    if cuda and not torch.cuda.is_available():
+        raise SystemExit("peer.py: --device cuda, but PyTorch sees no GPU")
+    if (args.compile or args.tf32) and not cuda:
+        raise SystemExit("peer.py: --compile and --tf32 are for --device cuda")
+    if args.compile and not hasattr(torch, "compile"):
+        raise SystemExit("peer.py: --compile needs PyTorch 2 (this is %s)" %
+                         torch.__version__)
+    device = torch.device(args.device)
+    if cuda:
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
     torch.manual_seed(args.seed)
-    model = models.build(args.model, args.gemm, torch.float32, steps=args.steps)
+    model = models.build(args.model, args.gemm, torch.float32,
+                         steps=args.steps).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=2e-4, betas=(0.9, 0.999),
                            eps=1e-8)
     # The data stays bytes; each batch is scaled to [0, 1] (gps: lo + (hi -
@@ -145,15 +164,16 @@ def bench(args):
         gen = torch.Generator().manual_seed(4)
         images = (torch.rand(images.shape, generator=gen) <
                   images.float() / 255.0).to(torch.uint8) * 255
+    images = images.to(device)
     count = images.shape[0]
-    order = torch.randperm(count)
+    order = torch.randperm(count, device=device)
     position = 0
     b = args.batch
 
     def next_batch():
         nonlocal order, position
         if position + b > count:
-            order, position = torch.randperm(count), 0
+            order, position = torch.randperm(count, device=device), 0
         idx = order[position:position + b]
         position += b
         return images.index_select(0, idx).float().mul_(1.0 / 255.0)
@@ -162,29 +182,38 @@ def bench(args):
     rows_cols = None
     if mask_spec is not None:
         _, side, h, w = mask_spec
-        rows_cols = (torch.arange(h).view(1, h, 1), torch.arange(w).view(1, 1, w))
+        rows_cols = (torch.arange(h, device=device).view(1, h, 1),
+                     torch.arange(w, device=device).view(1, 1, w))
 
     def next_masks():
         # MAR: a side x side square of missing pixels (0) at a uniform position.
         _, side, h, w = mask_spec
-        top = torch.randint(0, h - side + 1, (b, 1, 1))
-        left = torch.randint(0, w - side + 1, (b, 1, 1))
+        top = torch.randint(0, h - side + 1, (b, 1, 1), device=device)
+        left = torch.randint(0, w - side + 1, (b, 1, 1), device=device)
         r, c = rows_cols
         hole = (r >= top) & (r < top + side) & (c >= left) & (c < left + side)
         return (~hole).float().view(b, h * w)
 
     def noise(site, step, r, cols):
-        return torch.randn(r, cols)
+        return torch.randn(r, cols, device=device)
 
-    seconds = []
+    def objective(x, m):
+        return model.terms(x, m, noise)
+    if args.compile:
+        objective = torch.compile(objective, mode="max-autotune")
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
     skipped = 0
-    terms_first = None
-    for u in range(args.updates):
-        start = time.perf_counter()
+
+    def update():
+        nonlocal skipped
         x = next_batch()
         m = next_masks() if mask_spec is not None else None
         opt.zero_grad(set_to_none=True)
-        terms = model.terms(x, m, noise)
+        terms = objective(x, m)
         terms["objective"].backward()
         # As gps's --on-nan skip (bench/run): a non-finite objective leaves
         # the parameters alone; the work of the update is the same.
@@ -192,15 +221,34 @@ def bench(args):
             opt.step()
         else:
             skipped += 1
+        return terms
+
+    seconds = []
+    terms_first = None
+    sync()
+    for u in range(args.updates):
+        start = time.perf_counter()
+        terms = update()
+        sync()
         seconds.append(time.perf_counter() - start)
         if terms_first is None:
             terms_first = {k: float(v) for k, v in terms.items()}
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({
+    result = {
         "model": args.model, "batch": b, "steps": getattr(model, "steps", 0),
         "gemm": args.gemm, "threads": args.threads, "torch": torch.__version__,
+        "device": args.device, "compiled": args.compile, "tf32": args.tf32,
         "update_seconds": seconds, "first_terms": terms_first, "skipped": skipped,
-        "max_rss_kb": usage.ru_maxrss}))
+        "max_rss_kb": usage.ru_maxrss}
+    if cuda:
+        result["max_gpu_bytes"] = torch.cuda.max_memory_allocated()
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            update()
+            sync()
+        result["gpu_ops_per_update"] = sum(
+            1 for e in prof.events() if e.device_type.name == "CUDA")
+    print(json.dumps(result))
 
 
 def main():
@@ -221,6 +269,9 @@ def main():
     r.add_argument("--steps", type=int, default=None)
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--data", default="/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+    r.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    r.add_argument("--compile", action="store_true")
+    r.add_argument("--tf32", action="store_true")
     args = parser.parse_args()
     {"check": check, "bench": bench}[args.command](args)
 
