@@ -94,6 +94,9 @@ void gps::buildLoweringPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createConvertLinalgToBlasPass());
   pm.addPass(createCanonicalizerPass());
+  // Values computed where they are copied to (tape slots, gradients).
+  if (options.foldCopies)
+    pm.addNestedPass<func::FuncOp>(createFoldCopiesPass());
   // Free each buffer after its last use, so that a step loop reuses its
   // temporaries (the arena keeps freed blocks for the next allocation of
   // their size) and memory grows with the number of steps by the tapes

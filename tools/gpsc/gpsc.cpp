@@ -203,6 +203,12 @@ static cl::opt<bool> timeLLVM(
              "pass on standard error (with --mlir-timing for the phases)"),
     cl::init(false), cl::cat(gpscCategory));
 
+static cl::opt<bool> foldCopies(
+    "fold-copies",
+    cl::desc("Compute values where they are copied to (gps-fold-copies); "
+             "off only to check that it changes no number"),
+    cl::init(true), cl::Hidden, cl::cat(gpscCategory));
+
 static cl::opt<unsigned> abiVersion(
     "abi-version",
     cl::desc("ABI version the generated code announces (default: the "
@@ -327,6 +333,7 @@ static int run() {
   if (emit >= Emit::MLIRLowered) {
     gps::LoweringOptions lowering;
     lowering.abiVersion = abiVersion;
+    lowering.foldCopies = foldCopies;
     lowering.inlineNoise =
         noise == Noise::Inline || (noise == Noise::Default && cuda);
     gps::buildLoweringPipeline(pm, lowering);

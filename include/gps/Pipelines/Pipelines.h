@@ -44,6 +44,8 @@ struct LoweringOptions {
   /// The noise computed in the generated code rather than by the runtime
   /// (convert-gps-to-linalg's inline-noise): what a GPU kernel can draw.
   bool inlineNoise = false;
+  /// gps-fold-copies (off only to check that it changes no number).
+  bool foldCopies = true;
 };
 
 /// From the gradient to bufferized code calling BLAS (gpsc

@@ -224,6 +224,11 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 // it. `key` is the seed; `stream` numbers the call (the update count), so
 // every random draw is a pure function of (key, stream, site, step).
 //
+// The buffers an entry point writes (grads, terms, out) are distinct from
+// each other and from its other arguments, which it only reads and which
+// may be one buffer (x and mask, for a model without a mask):
+// gps-fold-copies relies on it.
+//
 //   train:  guided rollout (q samples, p replays), terms, and d objective /
 //           d params into `grads` (overwritten).
 //   eval:   the same terms without gradients.

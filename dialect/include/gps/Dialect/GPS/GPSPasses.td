@@ -517,6 +517,37 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
+  let summary = "Compute a value in the buffer it is copied to";
+  let description = [{
+    After bufferization, a value the step computes into a fresh buffer and
+    then copies into its place (a tape slot, a slice of the gradient, a
+    block of a concatenation) is computed in its place. For a
+    `memref.copy %src, %dst` where `%src` is a `memref.alloc` of the same
+    block, the first use of `%src` overwrites all of it without reading it
+    (an all-parallel `linalg.generic` writing it through the identity map,
+    or a `linalg.fill`), every other use reads it (a `linalg.generic`
+    input, a `memref.load`, a copy's source), and the copy is its last use:
+    the writer writes into `%dst` (its views cloned before the writer),
+    the readers read `%dst`, and the copy and the allocation go. Only
+    when nothing from the writer to the copy, the writer's inputs included,
+    may touch the memory `%dst` is a view of: the roots of two memrefs are
+    taken to be different buffers only when both are allocations, or one is
+    an allocation and the other an argument of the function. The values
+    computed are the same, bit for bit.
+
+    #### Input invariant
+
+    Bufferized code (after `one-shot-bufferize`), before the buffer
+    deallocation pipeline.
+
+    #### Output IR
+
+    The same, with fewer `memref.copy` and `memref.alloc` ops.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def ElideHostWaitsPass : Pass<"gps-elide-host-waits", "::mlir::func::FuncOp"> {
   let summary = "Drop the host synchronisations one stream makes unnecessary";
   let description = [{

@@ -1,0 +1,230 @@
+//===- FoldCopies.cpp - the gps-fold-copies pass --------------------------===//
+//
+// Part of the gps project.
+//
+//===----------------------------------------------------------------------===//
+//
+// After bufferization a value computed into a fresh buffer and then copied
+// into its place (a tape slot, a slice of the gradient) is computed in its
+// place instead: the copy, and on the GPU its kernel, go away.
+//
+//===----------------------------------------------------------------------===//
+
+#include "gps/Dialect/GPS/GPSDialect.h"
+#include "gps/Dialect/GPS/GPSPasses.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace gps {
+#define GEN_PASS_DEF_FOLDCOPIESPASS
+#include "gps/Dialect/GPS/GPSPasses.h.inc"
+} // namespace gps
+
+using namespace mlir;
+
+namespace {
+struct FoldCopiesPass : public gps::impl::FoldCopiesPassBase<FoldCopiesPass> {
+  void runOnOperation() override;
+};
+} // namespace
+
+/// The buffer a view (subview, cast, reinterpret_cast, ...) is of.
+static Value rootOf(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// True when `root` (an allocation or an argument of the function) or a
+/// view of it is only accessed in place: never carried by a loop or a
+/// branch, passed to a call or returned, so that no block argument inside
+/// the function can be it.
+static bool staysPut(Value root) {
+  SmallVector<Value> work{root};
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (auto view = llvm::dyn_cast<ViewLikeOpInterface>(user)) {
+        if (view.getViewSource() == value)
+          for (Value result : user->getResults())
+            work.push_back(result);
+        continue;
+      }
+      // A linalg op's region sees elements, not the buffer.
+      if (llvm::isa<linalg::LinalgOp>(user))
+        continue;
+      if (user->hasTrait<OpTrait::IsTerminator>() ||
+          user->getNumRegions() != 0 || llvm::isa<func::CallOp>(user))
+        return false;
+    }
+  }
+  return true;
+}
+
+/// False only where the two roots are provably different buffers: two
+/// distinct allocations, an allocation and an argument of the function, two
+/// arguments of an entry point (gps.batch_arg) one of which it writes (the
+/// root of a copy's target is; Interface.h: the buffers an entry point
+/// writes are distinct from all its other arguments), or one of those that
+/// stays put (staysPut) and any block argument.
+static bool mayAlias(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto entryArgument = [](Value v) {
+    auto arg = llvm::dyn_cast<BlockArgument>(v);
+    auto fn = arg ? llvm::dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+                  : func::FuncOp();
+    return fn && fn->hasAttr(gps::GPSDialect::BatchArgAttrHelper::getNameStr());
+  };
+  if (entryArgument(a) && entryArgument(b))
+    return false;
+  auto fresh = [](Value v) { return bool(v.getDefiningOp<memref::AllocOp>()); };
+  auto argument = [](Value v) {
+    auto arg = llvm::dyn_cast<BlockArgument>(v);
+    return arg && llvm::isa<func::FuncOp>(arg.getOwner()->getParentOp());
+  };
+  if ((fresh(a) && (fresh(b) || argument(b))) || (fresh(b) && argument(a)))
+    return false;
+  auto loopCarried = [&](Value v) {
+    return llvm::isa<BlockArgument>(v) && !argument(v);
+  };
+  if ((fresh(a) || argument(a)) && loopCarried(b))
+    return !staysPut(a);
+  if ((fresh(b) || argument(b)) && loopCarried(a))
+    return !staysPut(b);
+  return true;
+}
+
+/// True when `op` overwrites every element of `buffer` without reading it:
+/// an all-parallel linalg.generic whose only output is `buffer` through the
+/// identity map and whose body ignores the output's old value, or a fill.
+static bool overwrites(Operation *op, Value buffer) {
+  if (auto fill = llvm::dyn_cast<linalg::FillOp>(op))
+    return fill.getDpsInits().size() == 1 && fill.getDpsInits()[0] == buffer;
+  auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInits() != 1 ||
+      generic.getDpsInits()[0] != buffer ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      llvm::is_contained(generic.getDpsInputs(), buffer))
+    return false;
+  OpOperand &init = generic.getDpsInitsMutable()[0];
+  return generic.getMatchingIndexingMap(&init).isIdentity() &&
+         generic.getMatchingBlockArgument(&init).use_empty();
+}
+
+/// True when `op` only reads `buffer` (its operand `use`).
+static bool onlyReads(OpOperand &use) {
+  Operation *op = use.getOwner();
+  if (auto generic = llvm::dyn_cast<linalg::GenericOp>(op))
+    return generic.isDpsInput(&use);
+  if (auto copy = llvm::dyn_cast<memref::CopyOp>(op))
+    return use.get() == copy.getSource() && copy.getTarget() != use.get();
+  return llvm::isa<memref::LoadOp>(op);
+}
+
+/// True when an op in (`first`, `last`) of one block, or nested in one,
+/// may access a buffer whose root may be `root`. Views only name memory.
+static bool touchedBetween(Operation *first, Operation *last, Value root) {
+  for (Operation *op = first->getNextNode(); op && op != last;
+       op = op->getNextNode()) {
+    WalkResult found = op->walk([&](Operation *inner) {
+      if (llvm::isa<ViewLikeOpInterface, memref::DimOp,
+                    memref::ExtractStridedMetadataOp>(inner))
+        return WalkResult::advance();
+      for (Value operand : inner->getOperands())
+        if (llvm::isa<BaseMemRefType>(operand.getType()) &&
+            mayAlias(rootOf(operand), root))
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (found.wasInterrupted())
+      return true;
+  }
+  return false;
+}
+
+/// `target`, or a copy of the views that make it, available right before
+/// `at`; null when a view's other operands are not.
+static Value viewBefore(Value target, Operation *at, DominanceInfo &dom) {
+  if (dom.properlyDominates(target, at))
+    return target;
+  SmallVector<Operation *> chain;
+  Value value = target;
+  while (!dom.properlyDominates(value, at)) {
+    Operation *def = value.getDefiningOp();
+    auto view = llvm::dyn_cast_or_null<ViewLikeOpInterface>(def);
+    if (!view || def->getNumResults() != 1 || def->getNumRegions() != 0)
+      return nullptr;
+    for (Value operand : def->getOperands())
+      if (operand != view.getViewSource() &&
+          !dom.properlyDominates(operand, at))
+        return nullptr;
+    chain.push_back(def);
+    value = view.getViewSource();
+  }
+  OpBuilder b(at);
+  IRMapping map;
+  for (Operation *def : llvm::reverse(chain))
+    b.clone(*def, map);
+  return map.lookup(target);
+}
+
+/// Folds `copy` (of a fresh buffer into its place) when it is safe.
+static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
+  Value source = copy.getSource(), target = copy.getTarget();
+  auto alloc = source.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != copy->getBlock())
+    return false;
+  Block *block = copy->getBlock();
+  // The first use writes the whole buffer; the others read it, all in this
+  // block up to the copy, the last use.
+  Operation *writer = nullptr;
+  for (OpOperand &use : source.getUses()) {
+    Operation *user = use.getOwner();
+    if (user->getBlock() != block || copy->isBeforeInBlock(user))
+      return false;
+    if (user == copy)
+      continue;
+    if (!onlyReads(use)) {
+      if (writer || !overwrites(user, source))
+        return false;
+      writer = user;
+    }
+  }
+  if (!writer)
+    return false;
+  for (OpOperand &use : source.getUses())
+    if (use.getOwner() != writer && use.getOwner()->isBeforeInBlock(writer))
+      return false;
+  // Nothing from the write to the copy may touch the target's memory, which
+  // would see (or clobber) the value early.
+  Value root = rootOf(target);
+  if (mayAlias(root, source) || touchedBetween(writer, copy, root))
+    return false;
+  // Nor may the writer read it: in place, it would see its own results.
+  for (Value operand : writer->getOperands())
+    if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
+        mayAlias(rootOf(operand), root))
+      return false;
+  Value place = viewBefore(target, writer, dom);
+  if (!place)
+    return false;
+  source.replaceAllUsesExcept(place, copy);
+  copy.erase();
+  alloc.erase();
+  return true;
+}
+
+void FoldCopiesPass::runOnOperation() {
+  SmallVector<memref::CopyOp> copies;
+  getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  DominanceInfo dom(getOperation());
+  for (memref::CopyOp copy : copies)
+    fold(copy, dom);
+}

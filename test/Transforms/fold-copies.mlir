@@ -1,0 +1,161 @@
+// RUN: gps-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(gps-fold-copies))' | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// A value computed into a fresh buffer, read, then copied into a slot of
+// a tape: computed and read in the slot, no copy, no allocation. (The
+// arguments of an entry point, gps.batch_arg, are distinct buffers where
+// one of them is written.)
+// CHECK-LABEL: func.func @into_slot(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<4x3xf32>, %[[TAPE:[^:]*]]: memref<2x4x3xf32>, %[[OUT:[^:]*]]: memref<4x3xf32>, %[[T:[^:]*]]: index)
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[SLOT:.*]] = memref.subview %[[TAPE]][%[[T]], 0, 0]
+// CHECK:         linalg.generic {{.*}} ins(%[[X]] : memref<4x3xf32>) outs(%[[SLOT]] :
+// CHECK:         linalg.generic {{.*}} ins(%[[SLOT]] : {{.*}}) outs(%[[OUT]] : memref<4x3xf32>)
+// CHECK-NOT:     memref.copy
+// CHECK:         return
+func.func @into_slot(%x: memref<4x3xf32>, %tape: memref<2x4x3xf32>, %out: memref<4x3xf32>, %t: index) attributes {gps.batch_arg = 0 : i64} {
+  %a = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %e = math.exp %in : f32
+    linalg.yield %e : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<4x3xf32>) outs(%out : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  %slot = memref.subview %tape[%t, 0, 0] [1, 4, 3] [1, 1, 1] : memref<2x4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  memref.copy %a, %slot : memref<4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Something between the write and the copy reads the tape: it must see the
+// old slot, so the copy stays.
+// CHECK-LABEL: func.func @read_between(
+// CHECK:         memref.alloc
+// CHECK:         memref.copy
+func.func @read_between(%x: memref<4x3xf32>, %tape: memref<2x4x3xf32>, %t: index) -> f32 {
+  %c0 = arith.constant 0 : index
+  %a = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %old = memref.load %tape[%t, %c0, %c0] : memref<2x4x3xf32>
+  %slot = memref.subview %tape[%t, 0, 0] [1, 4, 3] [1, 1, 1] : memref<2x4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  memref.copy %a, %slot : memref<4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  return %old : f32
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+
+// The writer reads the memory it would write in place (here transposed):
+// the copy stays.
+// CHECK-LABEL: func.func @writer_reads_target(
+// CHECK:         memref.alloc
+// CHECK:         memref.copy
+func.func @writer_reads_target(%m: memref<3x3xf32>) {
+  %a = memref.alloc() : memref<3x3xf32>
+  linalg.generic {indexing_maps = [#tr, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : memref<3x3xf32>) outs(%a : memref<3x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  memref.copy %a, %m : memref<3x3xf32> to memref<3x3xf32>
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// A sum into the buffer reads its old value (its init), and a buffer that
+// is also returned is not only copied: both copies stay.
+// CHECK-LABEL: func.func @not_overwritten(
+// CHECK-COUNT-2: memref.copy
+func.func @not_overwritten(%x: memref<4x3xf32>, %out: memref<4xf32>, %out2: memref<4x3xf32>) -> memref<4x3xf32> {
+  %a = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %a, %out : memref<4xf32> to memref<4xf32>
+  %b = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%b : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  memref.copy %b, %out2 : memref<4x3xf32> to memref<4x3xf32>
+  return %b : memref<4x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// In a loop: the tape is an allocation no loop carries, so the loop's
+// carried buffer cannot be it and the copy folds. A copy into a carried
+// buffer's root, with the carried buffer written between, stays.
+// CHECK-LABEL: func.func @in_loop(
+// CHECK:         scf.for
+// CHECK-NOT:       memref.alloc() : memref<4x3xf32>
+// CHECK:           %[[SLOT:.*]] = memref.subview
+// CHECK:           linalg.generic {{.*}} outs(%[[SLOT]] :
+// CHECK:           memref.alloc() : memref<4x3xf32>
+// CHECK:           memref.copy
+// CHECK-NOT:       memref.copy
+// CHECK:           scf.yield
+// CHECK:         memref.copy
+func.func @in_loop(%x: memref<4x3xf32>, %state: memref<4x3xf32>, %out: memref<2x4x3xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %tape = memref.alloc() : memref<2x4x3xf32>
+  %r = scf.for %t = %c0 to %c2 step %c1 iter_args(%s = %state) -> (memref<4x3xf32>) {
+    %a = memref.alloc() : memref<4x3xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      linalg.yield %in : f32
+    }
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<4x3xf32>) outs(%s : memref<4x3xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      linalg.yield %in : f32
+    }
+    %slot = memref.subview %tape[%t, 0, 0] [1, 4, 3] [1, 1, 1] : memref<2x4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+    memref.copy %a, %slot : memref<4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+    %b = memref.alloc() : memref<4x3xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<4x3xf32>) outs(%b : memref<4x3xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      linalg.yield %in : f32
+    }
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<4x3xf32>) outs(%s : memref<4x3xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      linalg.yield %in : f32
+    }
+    memref.copy %b, %state : memref<4x3xf32> to memref<4x3xf32>
+    scf.yield %s : memref<4x3xf32>
+  }
+  memref.copy %tape, %out : memref<2x4x3xf32> to memref<2x4x3xf32>
+  return
+}
