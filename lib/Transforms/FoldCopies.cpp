@@ -101,31 +101,13 @@ static bool mayAlias(Value a, Value b) {
   return true;
 }
 
-/// True when `op` overwrites every element of `buffer` without reading it:
-/// an all-parallel linalg.generic whose only output is `buffer` through the
-/// identity map and whose body ignores the output's old value, or a fill.
-static bool overwrites(Operation *op, Value buffer) {
-  if (auto fill = llvm::dyn_cast<linalg::FillOp>(op))
-    return fill.getDpsInits().size() == 1 && fill.getDpsInits()[0] == buffer;
-  auto generic = llvm::dyn_cast<linalg::GenericOp>(op);
-  if (!generic || generic.getNumDpsInits() != 1 ||
-      generic.getDpsInits()[0] != buffer ||
-      generic.getNumParallelLoops() != generic.getNumLoops() ||
-      llvm::is_contained(generic.getDpsInputs(), buffer))
-    return false;
-  OpOperand &init = generic.getDpsInitsMutable()[0];
-  return generic.getMatchingIndexingMap(&init).isIdentity() &&
-         generic.getMatchingBlockArgument(&init).use_empty();
-}
-
-/// True when `op` only reads `buffer` (its operand `use`).
-static bool onlyReads(OpOperand &use) {
+/// True when `use` accesses the buffer in place, element by element, so
+/// that any other buffer of its type and shape could stand in for it: an
+/// operand of a linalg op, of a load or store, or of a copy.
+static bool inPlace(OpOperand &use) {
   Operation *op = use.getOwner();
-  if (auto generic = llvm::dyn_cast<linalg::GenericOp>(op))
-    return generic.isDpsInput(&use);
-  if (auto copy = llvm::dyn_cast<memref::CopyOp>(op))
-    return use.get() == copy.getSource() && copy.getTarget() != use.get();
-  return llvm::isa<memref::LoadOp>(op);
+  return llvm::isa<linalg::LinalgOp, memref::LoadOp, memref::StoreOp,
+                   memref::CopyOp>(op);
 }
 
 /// True when an op in (`first`, `last`) of one block, or nested in one,
@@ -182,37 +164,31 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   if (!alloc || alloc->getBlock() != copy->getBlock())
     return false;
   Block *block = copy->getBlock();
-  // The first use writes the whole buffer; the others read it, all in this
-  // block up to the copy, the last use.
-  Operation *writer = nullptr;
+  // Every use of the fresh buffer is in this block, up to the copy (its
+  // last), and accesses it in place; `first` is the earliest. A fresh
+  // buffer holds nothing before it is written, so the target's old values
+  // may stand in for that.
+  Operation *first = copy;
   for (OpOperand &use : source.getUses()) {
     Operation *user = use.getOwner();
-    if (user->getBlock() != block || copy->isBeforeInBlock(user))
+    if (user->getBlock() != block || copy->isBeforeInBlock(user) ||
+        !inPlace(use))
       return false;
-    if (user == copy)
-      continue;
-    if (!onlyReads(use)) {
-      if (writer || !overwrites(user, source))
-        return false;
-      writer = user;
-    }
+    if (user->isBeforeInBlock(first))
+      first = user;
   }
-  if (!writer)
+  if (first == copy)
     return false;
-  for (OpOperand &use : source.getUses())
-    if (use.getOwner() != writer && use.getOwner()->isBeforeInBlock(writer))
-      return false;
-  // Nothing from the write to the copy may touch the target's memory, which
-  // would see (or clobber) the value early.
+  // From the first use to the copy, nothing else may touch the target's
+  // memory, which would see the values early or clobber them.
   Value root = rootOf(target);
-  if (mayAlias(root, source) || touchedBetween(writer, copy, root))
+  if (mayAlias(root, source) || touchedBetween(first, copy, root))
     return false;
-  // Nor may the writer read it: in place, it would see its own results.
-  for (Value operand : writer->getOperands())
+  for (Value operand : first->getOperands())
     if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
         mayAlias(rootOf(operand), root))
       return false;
-  Value place = viewBefore(target, writer, dom);
+  Value place = viewBefore(target, first, dom);
   if (!place)
     return false;
   source.replaceAllUsesExcept(place, copy);

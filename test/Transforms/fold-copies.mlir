@@ -83,12 +83,20 @@ func.func @writer_reads_target(%m: memref<3x3xf32>) {
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
 
-// A sum into the buffer reads its old value (its init), and a buffer that
-// is also returned is not only copied: both copies stay.
-// CHECK-LABEL: func.func @not_overwritten(
-// CHECK-COUNT-2: memref.copy
-func.func @not_overwritten(%x: memref<4x3xf32>, %out: memref<4xf32>, %out2: memref<4x3xf32>) -> memref<4x3xf32> {
+// A sum accumulated in the fresh buffer (after a zero fill) is computed in
+// the target like any other in-place use; a buffer that is also returned
+// is not only copied, and its copy stays.
+// CHECK-LABEL: func.func @accumulated(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<4x3xf32>, %[[OUT:[^:]*]]: memref<4xf32>, %[[OUT2:[^:]*]]: memref<4x3xf32>)
+// CHECK:         linalg.fill {{.*}} outs(%[[OUT]] : memref<4xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[X]] : memref<4x3xf32>) outs(%[[OUT]] : memref<4xf32>)
+// CHECK:         %[[B:.*]] = memref.alloc() : memref<4x3xf32>
+// CHECK:         memref.copy %[[B]], %[[OUT2]]
+// CHECK-NOT:     memref.copy
+func.func @accumulated(%x: memref<4x3xf32>, %out: memref<4xf32>, %out2: memref<4x3xf32>) -> memref<4x3xf32> attributes {gps.batch_arg = 0 : i64} {
+  %zero = arith.constant 0.0 : f32
   %a = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%a : memref<4xf32>)
   linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<4x3xf32>) outs(%a : memref<4xf32>) {
   ^bb0(%in: f32, %o: f32):

@@ -524,17 +524,20 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     then copies into its place (a tape slot, a slice of the gradient, a
     block of a concatenation) is computed in its place. For a
     `memref.copy %src, %dst` where `%src` is a `memref.alloc` of the same
-    block, the first use of `%src` overwrites all of it without reading it
-    (an all-parallel `linalg.generic` writing it through the identity map,
-    or a `linalg.fill`), every other use reads it (a `linalg.generic`
-    input, a `memref.load`, a copy's source), and the copy is its last use:
-    the writer writes into `%dst` (its views cloned before the writer),
-    the readers read `%dst`, and the copy and the allocation go. Only
-    when nothing from the writer to the copy, the writer's inputs included,
-    may touch the memory `%dst` is a view of: the roots of two memrefs are
-    taken to be different buffers only when both are allocations, or one is
-    an allocation and the other an argument of the function. The values
-    computed are the same, bit for bit.
+    block, every use of `%src` is in that block before the copy and
+    accesses it in place, element by element (an operand of a linalg op,
+    of a load or store, or of another copy), the uses take `%dst` instead
+    (its views cloned before the first), and the copy and the allocation
+    go. A fresh buffer holds nothing before it is written, so `%dst`'s old
+    values may stand in for that. Only when nothing from the first use to
+    the copy may touch the memory `%dst` is a view of other than through
+    `%src`: the roots of two memrefs are taken to be different buffers only
+    when both are allocations, one is an allocation and the other an
+    argument of the function, both are arguments of an entry point
+    (`gps.batch_arg`; the buffers an entry writes alias nothing,
+    Interface.h), or one of those is never carried by a loop or a branch,
+    passed to a call or returned and the other is a block argument. The
+    values computed are the same, bit for bit.
 
     #### Input invariant
 
