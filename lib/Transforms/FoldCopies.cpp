@@ -12,6 +12,7 @@
 
 #include "gps/Dialect/GPS/GPSDialect.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Runtime/Contract.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -101,18 +102,86 @@ static bool mayAlias(Value a, Value b) {
   return true;
 }
 
-/// True when `use` accesses the buffer in place, element by element, so
-/// that any other buffer of its type and shape could stand in for it: an
-/// operand of a linalg op, of a load or store, or of a copy.
-static bool inPlace(OpOperand &use) {
+/// True when `cast` passes its buffer to the runtime's sgemm calls only,
+/// as the fully strided type they take (so that a view of any layout may
+/// stand in), all of them in its block before `before`.
+static bool onlyToSgemm(memref::CastOp cast, Operation *before) {
+  auto type = llvm::dyn_cast<MemRefType>(cast.getType());
+  auto layout =
+      type ? llvm::dyn_cast<StridedLayoutAttr>(type.getLayout()) : nullptr;
+  if (!layout || !ShapedType::isDynamic(layout.getOffset()) ||
+      !llvm::all_of(layout.getStrides(), ShapedType::isDynamic))
+    return false;
+  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
+                  gps::rt::contract::kSgemmFn.size());
+  return llvm::all_of(cast->getUsers(), [&](Operation *user) {
+    auto call = llvm::dyn_cast<func::CallOp>(user);
+    return call && call.getCallee() == sgemm &&
+           call->getBlock() == before->getBlock() &&
+           call->isBeforeInBlock(before);
+  });
+}
+
+/// True when `use`, before `copy`, accesses the buffer in place, element by
+/// element, so that any other buffer of its type and shape could stand in
+/// for it: an operand of a linalg op, of a load or store, of a copy, or of
+/// the runtime's sgemm (through a cast).
+static bool inPlace(OpOperand &use, Operation *copy) {
   Operation *op = use.getOwner();
+  if (auto cast = llvm::dyn_cast<memref::CastOp>(op))
+    return onlyToSgemm(cast, copy);
   return llvm::isa<linalg::LinalgOp, memref::LoadOp, memref::StoreOp,
                    memref::CopyOp>(op);
 }
 
-/// True when an op in (`first`, `last`) of one block, or nested in one,
-/// may access a buffer whose root may be `root`. Views only name memory.
-static bool touchedBetween(Operation *first, Operation *last, Value root) {
+/// The elements [begin, end) of its root a view can reach, when its type
+/// (or that of the value it casts) says (static shape, offset and strides)
+/// and the root starts at offset 0 (an identity layout): the gradient's
+/// slices, say.
+static std::optional<std::pair<int64_t, int64_t>> staticSpan(Value view) {
+  // A cast changes the type, not the memory: its source's type may say.
+  while (auto cast = view.getDefiningOp<memref::CastOp>())
+    view = cast.getSource();
+  auto rootType = llvm::dyn_cast<MemRefType>(rootOf(view).getType());
+  auto type = llvm::dyn_cast<MemRefType>(view.getType());
+  if (!rootType || !rootType.getLayout().isIdentity() || !type ||
+      !type.hasStaticShape())
+    return std::nullopt;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return std::nullopt;
+  int64_t last = offset;
+  for (auto [size, stride] : llvm::zip(type.getShape(), strides)) {
+    if (size == 0)
+      return std::pair<int64_t, int64_t>{offset, offset};
+    if (stride < 0)
+      return std::nullopt;
+    last += (size - 1) * stride;
+  }
+  return std::pair<int64_t, int64_t>{offset, last + 1};
+}
+
+/// True when `operand` may reach the memory of `target` (whose root is
+/// `root`): its root may be the same buffer, and if it is, their static
+/// spans (staticSpan) are not provably apart.
+static bool mayOverlap(Value operand, Value target, Value root) {
+  Value other = rootOf(operand);
+  if (!mayAlias(other, root))
+    return false;
+  if (other != root)
+    return true;
+  auto a = staticSpan(operand), b = staticSpan(target);
+  return !a || !b || (a->first < b->second && b->first < a->second);
+}
+
+/// True when an op in (`first`, `last`) of one block, or nested in one, may
+/// access the memory of `target` (whose root is `root`): mayOverlap. Views
+/// only name memory.
+static bool touchedBetween(Operation *first, Operation *last, Value target,
+                           Value root) {
   for (Operation *op = first->getNextNode(); op && op != last;
        op = op->getNextNode()) {
     WalkResult found = op->walk([&](Operation *inner) {
@@ -121,7 +190,7 @@ static bool touchedBetween(Operation *first, Operation *last, Value root) {
         return WalkResult::advance();
       for (Value operand : inner->getOperands())
         if (llvm::isa<BaseMemRefType>(operand.getType()) &&
-            mayAlias(rootOf(operand), root))
+            mayOverlap(operand, target, root))
           return WalkResult::interrupt();
       return WalkResult::advance();
     });
@@ -172,7 +241,7 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   for (OpOperand &use : source.getUses()) {
     Operation *user = use.getOwner();
     if (user->getBlock() != block || copy->isBeforeInBlock(user) ||
-        !inPlace(use))
+        !inPlace(use, copy))
       return false;
     if (user->isBeforeInBlock(first))
       first = user;
@@ -182,11 +251,11 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   // From the first use to the copy, nothing else may touch the target's
   // memory, which would see the values early or clobber them.
   Value root = rootOf(target);
-  if (mayAlias(root, source) || touchedBetween(first, copy, root))
+  if (mayAlias(root, source) || touchedBetween(first, copy, target, root))
     return false;
   for (Value operand : first->getOperands())
     if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
-        mayAlias(rootOf(operand), root))
+        mayOverlap(operand, target, root))
       return false;
   Value place = viewBefore(target, first, dom);
   if (!place)

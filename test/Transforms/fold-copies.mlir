@@ -167,3 +167,54 @@ func.func @in_loop(%x: memref<4x3xf32>, %state: memref<4x3xf32>, %out: memref<2x
   memref.copy %tape, %out : memref<2x4x3xf32> to memref<2x4x3xf32>
   return
 }
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+
+// Slices of one argument (the gradient) that the types show apart: values
+// computed while another slice ([3, 6)) is written still fold into their
+// own slices ([0, 3) and [6, 9)); one whose slice ([5, 8)) overlaps what is
+// written meanwhile keeps its copy.
+// CHECK-LABEL: func.func @slices(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<3xf32>, %[[G:[^:]*]]: memref<?xf32>)
+// CHECK:         %[[A:.*]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [3]
+// CHECK:         linalg.generic {{.*}} outs(%[[A]] :
+// CHECK:         %[[C:.*]] = memref.alloc() : memref<3xf32>
+// CHECK:         linalg.generic {{.*}} outs(%[[C]] :
+// CHECK:         %[[B:.*]] = memref.reinterpret_cast %[[G]] to offset: [6], sizes: [3]
+// CHECK:         linalg.generic {{.*}} outs(%[[B]] :
+// CHECK:         memref.copy %[[X]], %{{.*}} : memref<3xf32> to memref<3xf32, strided<[1], offset: 3>>
+// CHECK-NOT:     memref.copy
+// CHECK:         memref.reinterpret_cast %[[G]] to offset: [5]
+// CHECK-NEXT:    memref.copy %[[C]], %{{.*}} : memref<3xf32> to memref<3xf32, strided<[1], offset: 5>>
+// CHECK-NEXT:    return
+func.func @slices(%x: memref<3xf32>, %g: memref<?xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %a = memref.alloc() : memref<3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<3xf32>) outs(%a : memref<3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %c = memref.alloc() : memref<3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<3xf32>) outs(%c : memref<3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %b = memref.alloc() : memref<3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<3xf32>) outs(%b : memref<3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %mid = memref.reinterpret_cast %g to offset: [3], sizes: [3], strides: [1] : memref<?xf32> to memref<3xf32, strided<[1], offset: 3>>
+  memref.copy %x, %mid : memref<3xf32> to memref<3xf32, strided<[1], offset: 3>>
+  %sa = memref.reinterpret_cast %g to offset: [0], sizes: [3], strides: [1] : memref<?xf32> to memref<3xf32, strided<[1]>>
+  memref.copy %a, %sa : memref<3xf32> to memref<3xf32, strided<[1]>>
+  %sb = memref.reinterpret_cast %g to offset: [6], sizes: [3], strides: [1] : memref<?xf32> to memref<3xf32, strided<[1], offset: 6>>
+  memref.copy %b, %sb : memref<3xf32> to memref<3xf32, strided<[1], offset: 6>>
+  %sc = memref.reinterpret_cast %g to offset: [5], sizes: [3], strides: [1] : memref<?xf32> to memref<3xf32, strided<[1], offset: 5>>
+  memref.copy %c, %sc : memref<3xf32> to memref<3xf32, strided<[1], offset: 5>>
+  return
+}

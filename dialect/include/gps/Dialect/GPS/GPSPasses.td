@@ -526,7 +526,9 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     `memref.copy %src, %dst` where `%src` is a `memref.alloc` of the same
     block, every use of `%src` is in that block before the copy and
     accesses it in place, element by element (an operand of a linalg op,
-    of a load or store, or of another copy), the uses take `%dst` instead
+    of a load or store, of another copy, or, through a cast to the fully
+    strided type it takes, of the runtime's sgemm), the uses take `%dst`
+    instead
     (its views cloned before the first), and the copy and the allocation
     go. A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
@@ -536,8 +538,10 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     argument of the function, both are arguments of an entry point
     (`gps.batch_arg`; the buffers an entry writes alias nothing,
     Interface.h), or one of those is never carried by a loop or a branch,
-    passed to a call or returned and the other is a block argument. The
-    values computed are the same, bit for bit.
+    passed to a call or returned and the other is a block argument; two
+    views of one such root are apart when their types give static spans
+    that do not overlap (the gradient's slices). The values computed are
+    the same, bit for bit.
 
     #### Input invariant
 
