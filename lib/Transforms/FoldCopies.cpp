@@ -19,6 +19,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace gps {
@@ -266,10 +267,56 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   return true;
 }
 
+/// The fill that gives `buffer` (an allocation) its only contents: one
+/// linalg.fill of a constant, every other use reading it and none through
+/// a view. Null otherwise.
+static linalg::FillOp onlyFill(Value buffer) {
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  linalg::FillOp fill;
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto f = llvm::dyn_cast<linalg::FillOp>(user)) {
+      if (fill || !matchPattern(f.getInputs()[0], m_Constant()))
+        return nullptr;
+      fill = f;
+      continue;
+    }
+    bool reads = false;
+    if (auto generic = llvm::dyn_cast<linalg::GenericOp>(user))
+      reads = generic.isDpsInput(&use);
+    else if (auto copy = llvm::dyn_cast<memref::CopyOp>(user))
+      reads = copy.getSource() == buffer && copy.getTarget() != buffer;
+    else
+      reads = llvm::isa<memref::LoadOp>(user);
+    if (!reads)
+      return nullptr;
+  }
+  return fill;
+}
+
+/// A copy of a buffer that only holds a fill's constant (a zero shared by
+/// the accumulators it initialises) becomes that fill of the target: the
+/// same values, written without reading any.
+static bool copyToFill(memref::CopyOp copy, DominanceInfo &dom) {
+  linalg::FillOp fill = onlyFill(copy.getSource());
+  if (!fill || !dom.properlyDominates(fill.getOperation(), copy))
+    return false;
+  OpBuilder b(copy);
+  linalg::FillOp::create(b, copy.getLoc(), fill.getInputs()[0],
+                         copy.getTarget());
+  copy.erase();
+  return true;
+}
+
 void FoldCopiesPass::runOnOperation() {
+  DominanceInfo dom(getOperation());
   SmallVector<memref::CopyOp> copies;
   getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
-  DominanceInfo dom(getOperation());
+  for (memref::CopyOp copy : copies)
+    copyToFill(copy, dom);
+  copies.clear();
+  getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
   for (memref::CopyOp copy : copies)
     fold(copy, dom);
 }

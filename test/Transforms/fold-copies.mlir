@@ -218,3 +218,39 @@ func.func @slices(%x: memref<3xf32>, %g: memref<?xf32>) attributes {gps.batch_ar
   memref.copy %c, %sc : memref<3xf32> to memref<3xf32, strided<[1], offset: 5>>
   return
 }
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+
+// A buffer that only holds a fill's constant (a zero shared by the
+// accumulators it initialises) is not read to initialise them: its copies
+// become fills of the targets. One written after its fill keeps its copy.
+// CHECK-LABEL: func.func @shared_zero(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<3xf32>, %[[A:[^:]*]]: memref<3xf32>, %[[B:[^:]*]]: memref<3xf32>, %[[C:[^:]*]]: memref<3xf32>)
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.0
+// CHECK:         linalg.fill ins(%[[ZERO]] : f32) outs(%[[A]] : memref<3xf32>)
+// CHECK:         linalg.fill ins(%[[ZERO]] : f32) outs(%[[B]] : memref<3xf32>)
+// CHECK:         memref.copy %{{.*}}, %[[C]]
+func.func @shared_zero(%x: memref<3xf32>, %a: memref<3xf32>, %b: memref<3xf32>, %c: memref<3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %z = memref.alloc() : memref<3xf32>
+  linalg.fill ins(%zero : f32) outs(%z : memref<3xf32>)
+  memref.copy %z, %a : memref<3xf32> to memref<3xf32>
+  memref.copy %z, %b : memref<3xf32> to memref<3xf32>
+  %w = memref.alloc() : memref<3xf32>
+  linalg.fill ins(%zero : f32) outs(%w : memref<3xf32>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<3xf32>) outs(%w : memref<3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %w, %c : memref<3xf32> to memref<3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<3xf32>) outs(%x : memref<3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  return
+}

@@ -540,8 +540,10 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     Interface.h), or one of those is never carried by a loop or a branch,
     passed to a call or returned and the other is a block argument; two
     views of one such root are apart when their types give static spans
-    that do not overlap (the gradient's slices). The values computed are
-    the same, bit for bit.
+    that do not overlap (the gradient's slices). First, a copy of an
+    allocation whose only contents are a `linalg.fill` of a constant (read
+    everywhere else, never viewed) becomes that fill of the target. The
+    values computed are the same, bit for bit.
 
     #### Input invariant
 
