@@ -98,6 +98,24 @@ PY
   du -sh "$dir"
 }
 
+# mean_rate METRICS.jsonl: a run's mean examples/s after its first log
+# interval (which holds the start-up), or "null".
+mean_rate() {
+  python3 - "$1" <<'PY'
+import json, sys
+try:
+    rows = [json.loads(l) for l in open(sys.argv[1])][1:]
+    print("%.1f" % (sum(r["examples_per_s"] for r in rows) / len(rows)))
+except (OSError, ValueError, ZeroDivisionError):
+    print("null")
+PY
+}
+
+# json_string: standard input as one JSON string.
+json_string() {
+  python3 -c 'import json, sys; print(json.dumps(sys.stdin.read()))'
+}
+
 failures=0
 checks=$(mktemp)
 report() { # NAME STATUS DETAIL
@@ -173,14 +191,7 @@ run() {
       "$out/$m/metrics.jsonl" 2e-2 > "$out/$m.track" 2>&1
     local status=$?
     local speed
-    speed=$(python3 - "$dir/ref/$m/metrics.jsonl" "$out/$m/metrics.jsonl" <<'PY'
-import json, sys
-def rate(path):
-    rows = [json.loads(l) for l in open(path)][1:]
-    return sum(r["examples_per_s"] for r in rows) / max(1, len(rows))
-print(f"examples/s cpu {rate(sys.argv[1]):.0f} gpu {rate(sys.argv[2]):.0f}")
-PY
-)
+    speed="examples/s cpu $(mean_rate "$dir/ref/$m/metrics.jsonl") gpu $(mean_rate "$out/$m/metrics.jsonl")"
     report "$m" $status "$(tr '\n' ' ' < "$out/$m.track") $speed"
     [ $status = 0 ] || tail -5 "$out/$m.log"
   done
@@ -189,20 +200,13 @@ PY
   [ $failures = 0 ]
 }
 
-# gps_rate TRAINER BATCH UPDATES OUT: the trainer's mean examples/s after
-# its first log interval (which holds the start-up), or "null".
+# gps_rate TRAINER BATCH UPDATES OUT: the trainer's examples/s (mean_rate)
+# over UPDATES updates at BATCH, its run in OUT.
 gps_rate() {
   "$1" train --data "$dir/data.idx.gz" --batch "$2" --updates "$3" \
     --log-every 10 --eval-every 0 --checkpoint-every 0 --out "$4" \
     > "$4.log" 2>&1
-  python3 - "$4/metrics.jsonl" <<'PY'
-import json, sys
-try:
-    rows = [json.loads(l) for l in open(sys.argv[1])][1:]
-    print(sum(r["examples_per_s"] for r in rows) / len(rows))
-except (OSError, ValueError, ZeroDivisionError):
-    print("null")
-PY
+  mean_rate "$4/metrics.jsonl"
 }
 
 bench() {
@@ -228,7 +232,7 @@ bench() {
             [ $kind = gps ] || trainer="$trainer-tf32"
             rate=$(gps_rate "$trainer" "$batch" "$updates" "$run")
             # A failed run's last words stand where a peer's result would.
-            [ "$rate" != null ] || peer_json="{\"error\": $(tail -1 "$run.log" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}" ;;
+            [ "$rate" != null ] || peer_json="{\"error\": $(tail -1 "$run.log" | json_string)}" ;;
           *)
             case $kind in
               eager-tf32) flags=(--tf32) ;;
@@ -245,7 +249,7 @@ bench() {
             if [ $status = 0 ]; then
               peer_json=$(cat "$out/peer.json")
             else
-              peer_json="{\"error\": $(tail -3 "$out/peer.err" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'), \"status\": $status}"
+              peer_json="{\"error\": $(tail -3 "$out/peer.err" | json_string), \"status\": $status}"
             fi ;;
         esac
         printf '{"model": "%s", "batch": %s, "round": %s, "kind": "%s", "gps_examples_per_s": %s, "peer": %s}\n' \

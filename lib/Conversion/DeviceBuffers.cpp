@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gps/Conversion/DeviceData.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
 #include "gps/Runtime/Contract.h"
 
@@ -20,6 +21,7 @@ namespace gps {
 } // namespace gps
 
 using namespace mlir;
+using gps::isDeviceData;
 namespace contract = gps::rt::contract;
 
 static StringRef name(std::string_view symbol) {
@@ -33,13 +35,6 @@ struct DeviceBuffersPass
   void runOnOperation() override;
 };
 } // namespace
-
-/// True for a buffer of float elements: the model's data, which lives on
-/// the device. Index and i1 buffers are the deallocation's host bookkeeping.
-static bool isFloatBuffer(Type type) {
-  auto memref = llvm::dyn_cast<MemRefType>(type);
-  return memref && llvm::isa<FloatType>(memref.getElementType());
-}
 
 /// Calls `fn` on `value` and every view of it (through view-like and other
 /// side-effect-free ops that produce buffers) and returns true as soon as
@@ -123,7 +118,7 @@ static LogicalResult placeArguments(func::FuncOp fn,
   };
   SmallVector<Placed> placed;
   for (BlockArgument arg : entry.getArguments()) {
-    if (!isFloatBuffer(arg.getType()) || arg.use_empty())
+    if (!isDeviceData(arg.getType()) || arg.use_empty())
       continue;
     auto type = llvm::cast<MemRefType>(arg.getType());
     if (!type.getLayout().isIdentity())
@@ -173,10 +168,10 @@ void DeviceBuffersPass::runOnOperation() {
     if (op->getParentOfType<gpu::GPUModuleOp>())
       return;
     if (auto alloc = llvm::dyn_cast<memref::AllocOp>(op);
-        alloc && isFloatBuffer(alloc.getType()))
+        alloc && isDeviceData(alloc.getType()))
       allocs.push_back(alloc);
     if (auto dealloc = llvm::dyn_cast<memref::DeallocOp>(op);
-        dealloc && isFloatBuffer(dealloc.getMemref().getType()))
+        dealloc && isDeviceData(dealloc.getMemref().getType()))
       deallocs.push_back(dealloc);
   });
   for (memref::AllocOp alloc : allocs) {

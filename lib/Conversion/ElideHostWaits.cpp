@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gps/Conversion/DeviceData.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
 #include "gps/Runtime/Contract.h"
 
@@ -44,8 +45,7 @@ static bool isStreamOrdered(StringRef callee) {
 }
 
 static bool isFloatBuffer(Value value) {
-  auto type = llvm::dyn_cast<MemRefType>(value.getType());
-  return type && llvm::isa<FloatType>(type.getElementType());
+  return gps::isDeviceData(value.getType());
 }
 
 /// True when `op` itself reads or writes a float buffer on the host: the

@@ -78,19 +78,20 @@ static bool staysPut(Value root) {
 static bool mayAlias(Value a, Value b) {
   if (a == b)
     return true;
-  auto entryArgument = [](Value v) {
+  // The function `v` is an argument of, or null.
+  auto argumentOf = [](Value v) {
     auto arg = llvm::dyn_cast<BlockArgument>(v);
-    auto fn = arg ? llvm::dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
-                  : func::FuncOp();
+    return arg ? llvm::dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp())
+               : func::FuncOp();
+  };
+  auto argument = [&](Value v) { return bool(argumentOf(v)); };
+  auto entryArgument = [&](Value v) {
+    func::FuncOp fn = argumentOf(v);
     return fn && fn->hasAttr(gps::GPSDialect::BatchArgAttrHelper::getNameStr());
   };
   if (entryArgument(a) && entryArgument(b))
     return false;
   auto fresh = [](Value v) { return bool(v.getDefiningOp<memref::AllocOp>()); };
-  auto argument = [](Value v) {
-    auto arg = llvm::dyn_cast<BlockArgument>(v);
-    return arg && llvm::isa<func::FuncOp>(arg.getOwner()->getParentOp());
-  };
   if ((fresh(a) && (fresh(b) || argument(b))) || (fresh(b) && argument(a)))
     return false;
   auto loopCarried = [&](Value v) {
