@@ -5,9 +5,10 @@
 #
 # The checks of the CUDA backend that need a GPU, for a GPU machine that
 # cannot build gps (no LLVM/MLIR 22 there). `prepare` compiles, here, the
-# CPU and CUDA trainers of test/Integration/cuda-parity.gps and of the
-# examples (and TF32 ones of gpsi_add and lstm_gen), writes a 5,000-image
-# Fashion-MNIST subset, runs the CPU side of every check (the references),
+# CUDA trainers of test/Integration/cuda-parity.gps and of the examples
+# (and TF32 ones of gpsi_add and lstm_gen), writes a 5,000-image
+# Fashion-MNIST subset, runs the CPU side of every check with the
+# trainers' CPU halves (--device cpu: the references),
 # and copies the shared libraries the trainers need besides the CUDA
 # toolkit's and the PyTorch peers, all into DIR (default build/gpu-check,
 # about 60 MB). `run` then checks, with those files only:
@@ -16,7 +17,8 @@
 #   2. the GPU's gradient against central differences of its objective;
 #   3. 200 updates of the parity model on the GPU vs the CPU reference of
 #      the same seed, every logged term to 2e-2;
-#   4. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
+#   4. the GPU's run of 3. resumed on the CPU, then on the GPU again;
+#   5. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
 #      examples per second of both.
 #
 # It prints one line per check (PASS/FAIL), writes them to JSON (with the
@@ -55,11 +57,9 @@ PY
   # OpenBLAS, not oneDNN (40 MB), so that the trainers and their libraries
   # fit what the device machine can be given.
   local gpsc=("$build/bin/gpsc" --gemm=openblas)
-  "${gpsc[@]}" "$root/test/Integration/cuda-parity.gps" -o "$dir/bin/parity-cpu"
   "${gpsc[@]}" "$root/test/Integration/cuda-parity.gps" --target=cuda \
     -o "$dir/bin/parity-cuda"
   for m in "${examples[@]}"; do
-    "${gpsc[@]}" "$root/examples/$m.gps" -o "$dir/bin/$m-cpu"
     "${gpsc[@]}" "$root/examples/$m.gps" --target=cuda -o "$dir/bin/$m-cuda"
   done
   for m in gpsi_add lstm_gen; do
@@ -68,22 +68,22 @@ PY
     "${gpsc[@]}" "$root/examples/$m.gps" --target=cuda --report=launches \
       > "$dir/launches-$m.txt"
   done
-  # The CPU references.
-  "$dir/bin/parity-cpu" train --data "$data" --updates 5 "${train_flags[@]}" \
-    --out "$dir/ref/weights" > /dev/null 2>&1
-  "$dir/bin/parity-cpu" eval --out "$dir/ref/weights" --batch 100 \
+  # The CPU references, from the trainers' CPU halves.
+  local parity=("$dir/bin/parity-cuda")
+  "${parity[@]}" train --device cpu --data "$data" --updates 5 \
+    "${train_flags[@]}" --out "$dir/ref/weights" > /dev/null 2>&1
+  "${parity[@]}" eval --device cpu --out "$dir/ref/weights" --batch 100 \
     --data "$data" --json "$dir/ref/eval.json" > /dev/null
-  "$dir/bin/parity-cpu" train --data "$data" --updates 200 --log-every 20 \
-    "${train_flags[@]}" --out "$dir/ref/parity" > /dev/null 2>&1
+  "${parity[@]}" train --device cpu --data "$data" --updates 200 \
+    --log-every 20 "${train_flags[@]}" --out "$dir/ref/parity" \
+    > /dev/null 2>&1
   for m in "${examples[@]}"; do
-    "$dir/bin/$m-cpu" train --data "$data" --updates 20 --log-every 5 \
-      "${train_flags[@]}" --out "$dir/ref/$m" > /dev/null 2>&1
+    "$dir/bin/$m-cuda" train --device cpu --data "$data" --updates 20 \
+      --log-every 5 "${train_flags[@]}" --out "$dir/ref/$m" > /dev/null 2>&1
   done
-  # Only the metrics of the training references travel, and the CUDA
-  # trainers.
+  # Only the metrics of the training references travel, and the trainers.
   find "$dir/ref/parity" "${examples[@]/#/$dir/ref/}" -name '*.safetensors' \
     -delete
-  rm "$dir"/bin/*-cpu
   # Shared libraries a machine with only the CUDA toolkit may lack.
   for lib in $(ldd "$dir/bin/parity-cuda" | awk '$3 ~ /^\// {print $3}'); do
     case "$lib" in
@@ -183,7 +183,14 @@ run() {
   python3 "$dir/metrics.py" track "$dir/ref/parity/metrics.jsonl" \
     "$out/parity/metrics.jsonl" 2e-2 > "$out/track.log" 2>&1
   report train-parity $? "$(tr '\n' ' ' < "$out/track.log")"
-  # 4. The examples.
+  # 4. That run resumed on the CPU (the bundled OpenBLAS), then on the GPU:
+  # one checkpoint format.
+  "$dir/bin/parity-cuda" train --device cpu --resume --updates 210 \
+    --out "$out/parity" > "$out/resume.log" 2>&1 &&
+    "$dir/bin/parity-cuda" train --device cuda --resume --updates 220 \
+      --out "$out/parity" >> "$out/resume.log" 2>&1
+  report resume-cpu-gpu $? "$(tail -1 "$out/resume.log")"
+  # 5. The examples.
   for m in "${examples[@]}"; do
     "$dir/bin/$m-cuda" train --data "$data" --updates 20 --log-every 5 \
       "${train_flags[@]}" --out "$out/$m" > "$out/$m.log" 2>&1

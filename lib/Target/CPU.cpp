@@ -160,7 +160,7 @@ bool gps::hasCUDATrainer() {
 
 llvm::StringRef gps::defaultGemmLibrary() { return GPS_DEFAULT_GEMM; }
 
-bool gps::linkTrainer(const std::string &objectPath,
+bool gps::linkTrainer(ArrayRef<std::string> objectPaths,
                       const std::string &outputPath, TrainerKind kind,
                       StringRef gemm, std::string &error) {
   // The GPS_*_LINK macros list the runtime's libraries (build-tree paths)
@@ -204,7 +204,9 @@ bool gps::linkTrainer(const std::string &objectPath,
     error = "cannot find the C++ compiler driver 'c++' to link the trainer";
     return false;
   }
-  SmallVector<std::string> args{*driver, objectPath, "-o", outputPath};
+  SmallVector<std::string> args{*driver};
+  args.append(objectPaths.begin(), objectPaths.end());
+  args.append({"-o", outputPath});
   for (StringRef part : parts) {
     SmallVector<StringRef> libs;
     part.split(libs, '|', -1, false);

@@ -105,3 +105,28 @@ LogicalResult gps::printLaunchCounts(ModuleOp module, llvm::raw_ostream &os) {
   }
   return success();
 }
+
+void gps::renameCUDAEntryPoints(llvm::Module &module) {
+  namespace contract = gps::rt::contract;
+  llvm::StringRef from(contract::kEntryPrefix.data(),
+                       contract::kEntryPrefix.size());
+  llvm::StringRef to(contract::kCudaEntryPrefix.data(),
+                     contract::kCudaEntryPrefix.size());
+  for (llvm::Function &fn : module) {
+    if (fn.isDeclaration() || !fn.hasExternalLinkage())
+      continue;
+    llvm::StringRef name = fn.getName();
+    llvm::StringRef wrapper =
+        name.consume_front("_mlir_ciface_") ? "_mlir_ciface_" : "";
+    if (!name.starts_with(from)) {
+      // A helper of the lowering (the deallocation's dealloc_helper): the
+      // CPU half defines its own.
+      fn.setLinkage(llvm::GlobalValue::InternalLinkage);
+      continue;
+    }
+    fn.setName(wrapper.str() + to.str() + name.drop_front(from.size()).str());
+  }
+  for (llvm::GlobalVariable &global : module.globals())
+    if (!global.isDeclaration() && global.hasExternalLinkage())
+      global.setLinkage(llvm::GlobalValue::InternalLinkage);
+}

@@ -10,7 +10,8 @@
 // linalg, bufferization and BLAS calls, the LLVM dialect, LLVM IR, an object
 // file, and a trainer executable linked with the runtime. For
 // --target=cuda, the loop nests become GPU kernels compiled to PTX, embedded
-// in host code that launches them through the CUDA runtime (runtime/cuda/).
+// in host code that launches them through the CUDA runtime (runtime/cuda/),
+// and the trainer also holds the model compiled for the CPU (--device).
 //
 //===----------------------------------------------------------------------===//
 
@@ -119,7 +120,8 @@ static cl::opt<Target> target(
     "target", cl::desc("What the trainer runs on"), cl::init(Target::CPU),
     cl::values(clEnumValN(Target::CPU, "cpu", "the host CPU (default)"),
                clEnumValN(Target::CUDA, "cuda",
-                          "an NVIDIA GPU: kernels in PTX, GEMMs in cuBLAS")),
+                          "an NVIDIA GPU: kernels in PTX, GEMMs in cuBLAS; "
+                          "the trainer holds the CPU code too (--device)")),
     cl::cat(gpscCategory));
 
 namespace {
@@ -214,6 +216,56 @@ static cl::opt<unsigned> abiVersion(
     cl::desc("ABI version the generated code announces (default: the "
              "runtime's); for testing the trainer's start-up check"),
     cl::init(0), cl::Hidden, cl::cat(gpscCategory));
+
+/// The options of the pipelines both halves of a trainer share.
+static gps::GradientOptions gradientOptions() {
+  gps::GradientOptions gradient;
+  gradient.monteCarloKL = klEstimator == KLEstimator::MonteCarlo;
+  return gradient;
+}
+
+static gps::LoweringOptions loweringOptions(bool cuda) {
+  gps::LoweringOptions lowering;
+  lowering.abiVersion = abiVersion;
+  lowering.foldCopies = foldCopies;
+  lowering.inlineNoise =
+      noise == Noise::Inline || (noise == Noise::Default && cuda);
+  return lowering;
+}
+
+/// Compiles `model` again for the host CPU, the CPU half of a --target=cuda
+/// trainer (`trainer --device cpu`), into the object file `path`. Returns
+/// false after reporting an error.
+static bool writeCPUHalf(mlir::MLIRContext &context, llvm::SourceMgr &srcMgr,
+                         const gps::ast::Model &model, const std::string &path,
+                         mlir::TimingScope &timing) {
+  mlir::TimingScope scope = timing.nest("Compile the CPU half");
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      gps::mlirGen(context, srcMgr, model);
+  if (!module)
+    return false;
+  mlir::PassManager pm(&context);
+  if (failed(mlir::applyPassManagerCLOptions(pm)))
+    return false;
+  pm.enableTiming(scope);
+  gps::buildPairingPipeline(pm);
+  gps::buildGradientPipeline(pm, gradientOptions());
+  gps::buildLoweringPipeline(pm, loweringOptions(/*cuda=*/false));
+  gps::buildCPUCodegenPipeline(pm);
+  if (failed(pm.run(*module)))
+    return false;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      gps::translateForHost(*module, llvmContext, &scope);
+  if (!llvmModule)
+    return false;
+  std::string error;
+  if (!gps::writeObjectFile(*llvmModule, path, error, &scope)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
+    return false;
+  }
+  return true;
+}
 
 static int run() {
   // --mlir-timing: the MLIR passes, then the LLVM phases, on one report.
@@ -325,19 +377,10 @@ static int run() {
   pm.enableTiming(timing);
   if (emit >= Emit::MLIRPaired)
     gps::buildPairingPipeline(pm);
-  if (emit >= Emit::MLIRGrad) {
-    gps::GradientOptions gradient;
-    gradient.monteCarloKL = klEstimator == KLEstimator::MonteCarlo;
-    gps::buildGradientPipeline(pm, gradient);
-  }
-  if (emit >= Emit::MLIRLowered) {
-    gps::LoweringOptions lowering;
-    lowering.abiVersion = abiVersion;
-    lowering.foldCopies = foldCopies;
-    lowering.inlineNoise =
-        noise == Noise::Inline || (noise == Noise::Default && cuda);
-    gps::buildLoweringPipeline(pm, lowering);
-  }
+  if (emit >= Emit::MLIRGrad)
+    gps::buildGradientPipeline(pm, gradientOptions());
+  if (emit >= Emit::MLIRLowered)
+    gps::buildLoweringPipeline(pm, loweringOptions(cuda));
   // The memory report reads the lowered IR, before the LLVM dialect.
   if (report == Report::Memory) {
     if (failed(pm.run(*module)) ||
@@ -422,22 +465,36 @@ static int run() {
     }
     return 0;
   }
-  // The executable: an object in a temporary file, linked with the runtime.
-  llvm::SmallString<128> objectPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("gps-model", "o", objectPath)) {
-    llvm::WithColor::error(llvm::errs(), "gpsc")
-        << "cannot create a temporary object file: " << ec.message() << "\n";
-    return 1;
+  // The executable: objects in temporary files, linked with the runtime. A
+  // CUDA trainer holds both halves: the GPU code under the entry points'
+  // cuda names and the model compiled again for the CPU (--device).
+  llvm::SmallString<128> objectPath, cpuObjectPath;
+  for (llvm::SmallString<128> *path : {&objectPath, &cpuObjectPath}) {
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("gps-model", "o", *path)) {
+      llvm::WithColor::error(llvm::errs(), "gpsc")
+          << "cannot create a temporary object file: " << ec.message() << "\n";
+      return 1;
+    }
   }
   llvm::FileRemover removeObject(objectPath);
+  llvm::FileRemover removeCPUObject(cpuObjectPath);
+  if (cuda)
+    gps::renameCUDAEntryPoints(*llvmModule);
   if (!gps::writeObjectFile(*llvmModule, objectPath.str().str(), error,
                             &timing)) {
     llvm::WithColor::error(llvm::errs(), "gpsc") << error << "\n";
     return 1;
   }
+  llvm::SmallVector<std::string, 2> objects{objectPath.str().str()};
+  if (cuda) {
+    if (!writeCPUHalf(context, srcMgr, *model, cpuObjectPath.str().str(),
+                      timing))
+      return 1;
+    objects.push_back(cpuObjectPath.str().str());
+  }
   mlir::TimingScope linking = timing.nest("Link the trainer");
-  if (!gps::linkTrainer(objectPath.str().str(), outputFilename,
+  if (!gps::linkTrainer(objects, outputFilename,
                         cuda ? gps::TrainerKind::CUDA : gps::TrainerKind::CPU,
                         gemmLibrary == GemmLibrary::OneDNN     ? "onednn"
                         : gemmLibrary == GemmLibrary::OpenBLAS ? "openblas"

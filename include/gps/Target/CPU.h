@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -49,14 +50,16 @@ void enableLLVMPassTiming();
 /// libraries the trainer links.
 enum class TrainerKind { CPU, CUDA };
 
-/// Links `objectPath` with the runtime's trainer into the executable
+/// Links `objectPaths` (the model's object files: a CUDA trainer has one
+/// for each half) with the runtime's trainer into the executable
 /// `outputPath`, calling the system C++ compiler driver; a CUDA trainer also
 /// links the CUDA runtime (runtime/cuda/), cuBLAS and the driver. `gemm`
 /// names the CPU GEMM library ("onednn" or "openblas"; empty: this build's
 /// default, defaultGemmLibrary()). On failure returns false and sets
 /// `error`.
-bool linkTrainer(const std::string &objectPath, const std::string &outputPath,
-                 TrainerKind kind, llvm::StringRef gemm, std::string &error);
+bool linkTrainer(llvm::ArrayRef<std::string> objectPaths,
+                 const std::string &outputPath, TrainerKind kind,
+                 llvm::StringRef gemm, std::string &error);
 
 /// The CPU GEMM library trainers link unless told otherwise (CMake's
 /// GPS_GEMM).

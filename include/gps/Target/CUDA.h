@@ -9,6 +9,7 @@
 #define GPS_TARGET_CUDA_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
@@ -32,6 +33,12 @@ std::optional<std::string> getKernelPTX(mlir::ModuleOp module);
 /// error on the loop, for a loop whose trip count is not a constant.
 mlir::LogicalResult printLaunchCounts(mlir::ModuleOp module,
                                       llvm::raw_ostream &os);
+
+/// Renames the entry points `module` defines (gps_model_*, and their
+/// _mlir_ciface_ wrappers) to the GPU half's names (gps_model_cuda_*) and
+/// makes every other definition internal, so that one trainer can link the
+/// module next to the CPU half's.
+void renameCUDAEntryPoints(llvm::Module &module);
 
 } // namespace gps
 

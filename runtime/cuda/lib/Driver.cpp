@@ -34,19 +34,28 @@ void gps::rt::cuda::check(int result, const char *what) {
 using gps::rt::cuda::check;
 
 namespace {
+/// Why there is no GPU to run on: null when device 0 is there, else the
+/// message (a static buffer).
+const char *noDevice() {
+  static char message[256];
+  int count = 0;
+  cudaError_t found = cudaGetDeviceCount(&count);
+  if (found == cudaSuccess && count > 0)
+    return nullptr;
+  std::snprintf(message, sizeof(message),
+                "no CUDA device (%s); --device cpu runs the model's CPU code",
+                found != cudaSuccess ? cudaGetErrorString(found)
+                                     : "none found");
+  return message;
+}
+
 /// The process's CUDA state, made at the first call that needs the GPU.
 struct Device {
   cudaStream_t stream = nullptr;
 
   Device() {
-    int count = 0;
-    cudaError_t found = cudaGetDeviceCount(&count);
-    if (found != cudaSuccess || count == 0) {
-      std::fprintf(stderr,
-                   "gps runtime: error: no CUDA device (%s); this trainer was "
-                   "compiled with --target=cuda\n",
-                   found != cudaSuccess ? cudaGetErrorString(found)
-                                        : "none found");
+    if (const char *problem = noDevice()) {
+      std::fprintf(stderr, "gps runtime: error: %s\n", problem);
       std::exit(1);
     }
     check(cudaSetDevice(0), "cudaSetDevice");
@@ -94,6 +103,13 @@ struct Module {
 } // namespace
 
 void *gps::rt::cuda::stream() { return device().stream; }
+
+extern "C" const char *gps_rt_cuda_device_error() {
+  if (const char *problem = noDevice())
+    return problem;
+  device();
+  return nullptr;
+}
 
 extern "C" void *mgpuModuleLoadJIT(void *ptx, int optLevel) {
   auto *module = new Module();

@@ -273,8 +273,9 @@ Error impl::loadEvalSplit(const FlagSet &flags, const Manifest &manifest,
 //===----------------------------------------------------------------------===//
 
 int impl::evalCommand(const std::vector<std::string> &args,
-                      const ModelEntryPoints &model, const Manifest &manifest,
+                      const ModelEntryPoints &halves, const Manifest &manifest,
                       const Console &console) {
+  ModelEntryPoints model = halves;
   FlagSet flags(console.program + " eval [flags]",
                 "Prints the mean terms of a checkpoint of model '" +
                     manifest.model +
@@ -285,6 +286,7 @@ int impl::evalCommand(const std::vector<std::string> &args,
   flags.add("batch", "N", "examples per call (default 100)");
   flags.add("json", "FILE", "also write the JSON to FILE");
   addThreadsFlag(flags);
+  addDeviceFlag(flags, model);
   flags.add("iw", "K",
             "also the importance-weighted bound with K guide samples per "
             "example (\"iw\")");
@@ -301,9 +303,12 @@ int impl::evalCommand(const std::vector<std::string> &args,
   if ((err = flags.getUnsigned("batch", batch, 1, UINT32_MAX)) ||
       (err = flags.getUnsigned("iw", iwSamples, 1, kIwMaxSamples)) ||
       (err = applyThreadsFlag(flags)) ||
+      (err = applyDeviceFlag(flags, model)) ||
       (err = flags.getChoice("split", {"test", "train", "all"}, split)) ||
       (err = flags.getDouble("test-fraction", testFraction, 0.0, 0.99)))
     return console.usage("eval", err.message());
+  if (Error err = checkDevice(model))
+    return console.fail(err.message());
   if (!model.eval)
     return console.fail("model '" + manifest.model +
                         "' lacks the eval entry point");
@@ -446,8 +451,9 @@ static void paint(Image &image, int64_t left, int64_t top, int64_t width,
 }
 
 int impl::sampleCommand(const std::vector<std::string> &args,
-                        const ModelEntryPoints &model, const Manifest &manifest,
-                        const Console &console) {
+                        const ModelEntryPoints &halves,
+                        const Manifest &manifest, const Console &console) {
+  ModelEntryPoints model = halves;
   bool perStep = model.sampleSteps && manifest.sampleSteps > 0;
   FlagSet flags(
       console.program + " sample [flags]",
@@ -484,6 +490,7 @@ int impl::sampleCommand(const std::vector<std::string> &args,
             "data to impute (masked models; default: the checkpoint's)");
   flags.add("seed", "N", "random seed (default: the checkpoint's)");
   addThreadsFlag(flags);
+  addDeviceFlag(flags, model);
   if (Error err = flags.parse(args, 2))
     return console.usage("sample", err.message());
   if (flags.helpRequested()) {
@@ -495,8 +502,11 @@ int impl::sampleCommand(const std::vector<std::string> &args,
   Error err;
   if ((err = flags.getUnsigned("n", n, 1, 100000)) ||
       (err = applyThreadsFlag(flags)) ||
+      (err = applyDeviceFlag(flags, model)) ||
       (err = flags.getUnsigned("seed", seed)))
     return console.usage("sample", err.message());
+  if (Error err = checkDevice(model))
+    return console.fail(err.message());
   if (!model.sample)
     return console.fail("model '" + manifest.model +
                         "' has no sample entry point");

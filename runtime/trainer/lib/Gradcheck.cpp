@@ -327,9 +327,10 @@ Error parsePerturbation(const std::string &text, const Manifest &manifest,
 } // namespace
 
 int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
-                                    const ModelEntryPoints &model,
+                                    const ModelEntryPoints &halves,
                                     const Manifest &manifest,
                                     const Console &console) {
+  ModelEntryPoints model = halves;
   FlagSet flags(
       console.program + " gradcheck [flags]",
       "Checks the gradient of model '" + manifest.model +
@@ -356,6 +357,7 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
             "multiply the compiled gradient of parameter NAME by F (to see "
             "the check fail)");
   flags.add("verbose", "", "print every direction");
+  addDeviceFlag(flags, model);
   if (Error err = flags.parse(args, 2))
     return console.usage("gradcheck", err.message());
   if (flags.helpRequested()) {
@@ -372,7 +374,8 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
                              /*loOpen=*/true)) ||
       (err = flags.getDouble("tolerance", settings.tolerance, 0.0, 1.0,
                              /*loOpen=*/true)) ||
-      (err = flags.getUnsigned("nodes", settings.maxIntervals, 2, 1u << 16)))
+      (err = flags.getUnsigned("nodes", settings.maxIntervals, 2, 1u << 16)) ||
+      (err = applyDeviceFlag(flags, model)))
     return console.usage("gradcheck", err.message());
   if (flags.has("perturb-gradient"))
     if (Error err = parsePerturbation(flags.value("perturb-gradient"),
@@ -381,6 +384,8 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
   if (!model.train || !model.eval)
     return console.fail("model '" + manifest.model +
                         "' lacks the train or eval entry point");
+  if (Error err = checkDevice(model))
+    return console.fail(err.message());
 
   // The examples: the first rows of a data set, or `synthetic` rows drawn
   // uniformly from the data's range (bits: fair coins), so that small test

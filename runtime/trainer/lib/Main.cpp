@@ -6,7 +6,9 @@
 //
 // The only file that names the model's symbols (Interface.h). The optional
 // entry points (eval_primary, sample, sample_steps, log_weights) are weak
-// references: null when the model does not define them.
+// references: null when the model does not define them. So are the GPU
+// half's (gps_model_cuda_*), which a trainer compiled with --target=cuda
+// holds besides the CPU half (`--device`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +31,24 @@ __attribute__((weak)) void _mlir_ciface_gps_model_sample_steps(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 2> *out, uint64_t key,
     uint64_t stream);
+// The GPU half, under Contract.h's kCudaEntryPrefix.
+#define GPS_CUDA_ENTRY(NAME, OUT, RANK)                                        \
+  __attribute__((weak)) void _mlir_ciface_gps_model_cuda_##NAME(               \
+      gps_memref<float, 2> *x, gps_memref<float, 2> *mask,                     \
+      gps_memref<float, 1> *params, gps_memref<float, RANK> *OUT,              \
+      uint64_t key, uint64_t stream);
+GPS_CUDA_ENTRY(eval, terms, 1)
+GPS_CUDA_ENTRY(eval_primary, terms, 1)
+GPS_CUDA_ENTRY(log_weights, out, 1)
+GPS_CUDA_ENTRY(sample, out, 2)
+GPS_CUDA_ENTRY(sample_steps, out, 2)
+#undef GPS_CUDA_ENTRY
+// The CUDA runtime's check for a GPU (runtime/cuda/, linked with the GPU half).
+__attribute__((weak)) const char *gps_rt_cuda_device_error();
+__attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
+    gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
+    gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
+    gps_memref<float, 1> *terms, uint64_t key, uint64_t stream);
 }
 
 int main(int argc, char **argv) {
@@ -41,5 +61,16 @@ int main(int argc, char **argv) {
   model.sample = _mlir_ciface_gps_model_sample;
   model.sampleSteps = _mlir_ciface_gps_model_sample_steps;
   model.logWeights = _mlir_ciface_gps_model_log_weights;
+  gps::rt::ModelEntryPoints cuda;
+  cuda.manifest = gps_model_manifest;
+  cuda.train = _mlir_ciface_gps_model_cuda_train;
+  cuda.eval = _mlir_ciface_gps_model_cuda_eval;
+  cuda.evalPrimary = _mlir_ciface_gps_model_cuda_eval_primary;
+  cuda.sample = _mlir_ciface_gps_model_cuda_sample;
+  cuda.sampleSteps = _mlir_ciface_gps_model_cuda_sample_steps;
+  cuda.logWeights = _mlir_ciface_gps_model_cuda_log_weights;
+  cuda.unavailable = gps_rt_cuda_device_error;
+  if (cuda.train)
+    model.cuda = &cuda;
   return gps::rt::trainerMain(argc, argv, model);
 }

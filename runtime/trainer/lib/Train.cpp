@@ -125,7 +125,8 @@ private:
 // Flags
 //===----------------------------------------------------------------------===//
 
-static FlagSet trainFlags(const std::string &program, const Manifest &m) {
+static FlagSet trainFlags(const std::string &program, const Manifest &m,
+                          const ModelEntryPoints &model) {
   FlagSet flags(program + " train [flags]",
                 "Trains model '" + m.model +
                     "' with Adam. The run directory gets last.safetensors "
@@ -147,6 +148,7 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m) {
   flags.add("clip", "NORM", "clip the global gradient norm to NORM");
   flags.add("seed", "N", "random seed (default 1)");
   addThreadsFlag(flags);
+  addDeviceFlag(flags, model);
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",
@@ -436,7 +438,8 @@ private:
   /// Reads --preset FILE and sets the flags it holds that were not given.
   std::optional<int> applyPreset();
 
-  const ModelEntryPoints &model;
+  /// Both halves until readSettings applies --device, then the one it names.
+  ModelEntryPoints model;
   const Manifest &manifest;
   const Console &console;
   size_t numTerms;
@@ -485,7 +488,7 @@ private:
 } // namespace
 
 std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) {
-  flags = trainFlags(console.program, manifest);
+  flags = trainFlags(console.program, manifest, model);
   if (Error err = flags.parse(args, 2))
     return console.usage("train", err.message());
   if (flags.helpRequested()) {
@@ -499,6 +502,10 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", err.message());
   if (Error err = applyThreadsFlag(flags))
     return console.usage("train", err.message());
+  if (Error err = applyDeviceFlag(flags, model))
+    return console.usage("train", err.message());
+  if (Error err = checkDevice(model))
+    return console.fail(err.message());
   dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
   resume = flags.has("resume");
   plot = flags.has("plot");
@@ -582,7 +589,7 @@ std::optional<int> TrainRun::applyPreset() {
                       : console.usage("train", err.message());
   // The preset's values pass the flags' own checks on their own first, so
   // that a value out of range is reported as the preset's, by key.
-  FlagSet presetOnly = trainFlags(console.program, manifest);
+  FlagSet presetOnly = trainFlags(console.program, manifest, model);
   for (const auto &[name, value] : values)
     presetOnly.setDefault(name, value);
   TrainConfig scratch;

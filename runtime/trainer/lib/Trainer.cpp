@@ -47,6 +47,35 @@ Error impl::applyThreadsFlag(const FlagSet &flags) {
   return Error::success();
 }
 
+void impl::addDeviceFlag(FlagSet &flags, const ModelEntryPoints &model) {
+  flags.add("device", "cpu|cuda",
+            model.cuda ? "where the model runs (default cuda; this trainer "
+                         "also holds the model compiled for the CPU)"
+                       : "where the model runs (this trainer holds the CPU "
+                         "code only: gpsc --target=cuda adds the GPU's)");
+}
+
+Error impl::applyDeviceFlag(const FlagSet &flags, ModelEntryPoints &model) {
+  std::string device = model.cuda ? "cuda" : "cpu";
+  if (Error err = flags.getChoice("device", {"cpu", "cuda"}, device))
+    return err;
+  if (device == "cuda" && !model.cuda)
+    return Error::failure("flag '--device cuda': this trainer holds no GPU "
+                          "code (compile the model with gpsc --target=cuda)");
+  if (device == "cuda") {
+    ModelManifestFn manifest = model.manifest;
+    model = *model.cuda;
+    model.manifest = manifest;
+  }
+  model.cuda = nullptr;
+  return Error::success();
+}
+
+Error impl::checkDevice(const ModelEntryPoints &model) {
+  const char *problem = model.unavailable ? model.unavailable() : nullptr;
+  return problem ? Error::failure(problem) : Error::success();
+}
+
 /// The top-level help.
 static std::string mainUsage(const std::string &program,
                              const std::string &model) {

@@ -262,6 +262,18 @@ void addThreadsFlag(FlagSet &flags);
 /// the GEMM library and of the runtime's pool (setBlasThreads).
 Error applyThreadsFlag(const FlagSet &flags);
 
+/// Declares --device, which every command that runs the model takes.
+void addDeviceFlag(FlagSet &flags, const ModelEntryPoints &model);
+
+/// Reads --device and replaces `model` by the half it names: the CPU entry
+/// points, or the GPU half of a trainer compiled with --target=cuda (its
+/// default). Fails for cuda in a trainer that has no GPU half.
+Error applyDeviceFlag(const FlagSet &flags, ModelEntryPoints &model);
+
+/// Fails, saying why, when the half applyDeviceFlag chose cannot run here
+/// (the GPU half on a machine without a GPU).
+Error checkDevice(const ModelEntryPoints &model);
+
 /// Declares the flags loadEvalSplit reads: --checkpoint, --out, --data,
 /// --split (whose help says "examples to <verb>") and --test-fraction.
 void addEvalSplitFlags(FlagSet &flags, const Manifest &manifest,

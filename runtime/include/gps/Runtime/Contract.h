@@ -68,6 +68,11 @@ inline constexpr std::string_view kSampleStepsEntry = "gps_model_sample_steps";
 inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
 inline constexpr std::string_view kManifestFn = "gps_model_manifest";
 inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
+/// What every entry point's name starts with, and what it starts with
+/// instead in the GPU half of a trainer compiled with --target=cuda, which
+/// holds both halves (`gps_model_cuda_train`, ...; `trainer --device`).
+inline constexpr std::string_view kEntryPrefix = "gps_model_";
+inline constexpr std::string_view kCudaEntryPrefix = "gps_model_cuda_";
 
 //===--------------------------------------------------------------------===//
 // Manifest (format: docs/trainer.md)

@@ -62,6 +62,11 @@ GPS_RT_EXPORT void mgpuMemFree(void *ptr, void *stream);
 GPS_RT_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
                               void *stream);
 
+/// Null when there is a GPU to run on (and then sets it up), else why not,
+/// in one line; the trainer asks before it runs the GPU half (`--device
+/// cuda`).
+GPS_RT_EXPORT const char *gps_rt_cuda_device_error();
+
 //===----------------------------------------------------------------------===//
 // The runtime's functions on device buffers
 //===----------------------------------------------------------------------===//

@@ -53,6 +53,12 @@ struct ModelEntryPoints {
   ModelSampleFn sample = nullptr;
   ModelSampleFn sampleSteps = nullptr;
   ModelEvalFn logWeights = nullptr;
+  /// Null when the entry points can run here, else why not (the GPU half:
+  /// no GPU); may be null itself.
+  const char *(*unavailable)() = nullptr;
+  /// The GPU half of a trainer compiled with --target=cuda (the same entry
+  /// points, running on the GPU), or null; `--device` chooses.
+  const ModelEntryPoints *cuda = nullptr;
 };
 
 /// Exit statuses of the trainer.
