@@ -136,6 +136,35 @@ static bool inPlace(OpOperand &use, Operation *copy) {
                    memref::CopyOp>(op);
 }
 
+/// True when `use`, after `copy` in its block, only reads the buffer in
+/// place: an input of a linalg op, a load, the source of a copy, or, through
+/// a cast to the fully strided type, a factor of the runtime's sgemm calls
+/// (all in the block, after the copy). The ops that read are added to
+/// `readers`.
+static bool readsAfter(OpOperand &use, Operation *copy,
+                       SmallVectorImpl<Operation *> &readers) {
+  Operation *op = use.getOwner();
+  if (op->getBlock() != copy->getBlock() || !copy->isBeforeInBlock(op))
+    return false;
+  readers.push_back(op);
+  if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op))
+    return linalgOp.isDpsInput(&use);
+  if (llvm::isa<memref::LoadOp>(op))
+    return true;
+  if (auto other = llvm::dyn_cast<memref::CopyOp>(op))
+    return other.getSource() == use.get() && other.getTarget() != use.get();
+  auto cast = llvm::dyn_cast<memref::CastOp>(op);
+  if (!cast || !onlyToSgemm(cast, op->getBlock()->getTerminator()))
+    return false;
+  // _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
+  for (OpOperand &factor : cast->getUses()) {
+    if (factor.getOperandNumber() != 3 && factor.getOperandNumber() != 4)
+      return false;
+    readers.push_back(factor.getOwner());
+  }
+  return true;
+}
+
 /// The elements [begin, end) of its root a view can reach, when its type
 /// (or that of the value it casts) says (static shape, offset and strides)
 /// and the root starts at offset 0 (an identity layout): the gradient's
@@ -235,30 +264,48 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   if (!alloc || alloc->getBlock() != copy->getBlock())
     return false;
   Block *block = copy->getBlock();
-  // Every use of the fresh buffer is in this block, up to the copy (its
-  // last), and accesses it in place; `first` is the earliest. A fresh
-  // buffer holds nothing before it is written, so the target's old values
-  // may stand in for that.
-  Operation *first = copy;
+  // Every use of the fresh buffer is in this block. Up to the copy they
+  // access it in place; after it they only read it (the value is both kept
+  // and copied, a tape slot say), and so may read the target instead.
+  // `first` and `last` are the earliest and the latest. A fresh buffer
+  // holds nothing before it is written, so the target's old values may
+  // stand in for that.
+  Operation *first = copy, *last = copy;
+  SmallVector<Operation *> users;
   for (OpOperand &use : source.getUses()) {
     Operation *user = use.getOwner();
-    if (user->getBlock() != block || copy->isBeforeInBlock(user) ||
-        !inPlace(use, copy))
+    if (user == copy)
+      continue;
+    if (user->getBlock() != block)
       return false;
+    if (copy->isBeforeInBlock(user)) {
+      if (!readsAfter(use, copy, users))
+        return false;
+    } else if (!inPlace(use, copy)) {
+      return false;
+    }
+    users.push_back(user);
+  }
+  for (Operation *user : users) {
     if (user->isBeforeInBlock(first))
       first = user;
+    if (last->isBeforeInBlock(user))
+      last = user;
   }
   if (first == copy)
     return false;
-  // From the first use to the copy, nothing else may touch the target's
-  // memory, which would see the values early or clobber them.
+  // From the first use to the last, nothing else may touch the target's
+  // memory, which would see the values early or clobber them: neither the
+  // ops between nor the other operands of the uses.
   Value root = rootOf(target);
-  if (mayAlias(root, source) || touchedBetween(first, copy, target, root))
+  if (mayAlias(root, source) || touchedBetween(first, copy, target, root) ||
+      (last != copy && touchedBetween(copy, last, target, root)))
     return false;
-  for (Value operand : first->getOperands())
-    if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
-        mayOverlap(operand, target, root))
-      return false;
+  for (Operation *user : users)
+    for (Value operand : user->getOperands())
+      if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
+          rootOf(operand) != source && mayOverlap(operand, target, root))
+        return false;
   Value place = viewBefore(target, first, dom);
   if (!place)
     return false;

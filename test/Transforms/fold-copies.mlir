@@ -254,3 +254,98 @@ func.func @shared_zero(%x: memref<3xf32>, %a: memref<3xf32>, %b: memref<3xf32>, 
   }
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A value both kept and copied into a tape slot: computed in the slot, and
+// its later reads read the slot.
+// CHECK-LABEL: func.func @kept_and_copied(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<4x3xf32>, %[[TAPE:[^:]*]]: memref<2x4x3xf32>, %[[OUT:[^:]*]]: memref<4x3xf32>, %[[T:[^:]*]]: index)
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[SLOT:.*]] = memref.subview %[[TAPE]][%[[T]], 0, 0]
+// CHECK:         linalg.generic {{.*}} ins(%[[X]] : memref<4x3xf32>) outs(%[[SLOT]] :
+// CHECK-NOT:     memref.copy
+// CHECK:         linalg.generic {{.*}} ins(%[[SLOT]] : {{.*}}) outs(%[[OUT]] : memref<4x3xf32>)
+// CHECK:         return
+func.func @kept_and_copied(%x: memref<4x3xf32>, %tape: memref<2x4x3xf32>, %out: memref<4x3xf32>, %t: index) attributes {gps.batch_arg = 0 : i64} {
+  %a = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %e = math.exp %in : f32
+    linalg.yield %e : f32
+  }
+  %slot = memref.subview %tape[%t, 0, 0] [1, 4, 3] [1, 1, 1] : memref<2x4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  memref.copy %a, %slot : memref<4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<4x3xf32>) outs(%out : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The tape is written between the copy and a later read of the value (the
+// slot may be the one written): the later read must see the value, so the
+// copy stays.
+// CHECK-LABEL: func.func @slot_written_before_read(
+// CHECK:         memref.alloc
+// CHECK:         memref.copy
+// CHECK:         memref.store
+func.func @slot_written_before_read(%x: memref<4x3xf32>, %tape: memref<2x4x3xf32>, %out: memref<4x3xf32>, %t: index, %u: index, %v: f32) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %a = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %slot = memref.subview %tape[%t, 0, 0] [1, 4, 3] [1, 1, 1] : memref<2x4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  memref.copy %a, %slot : memref<4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  memref.store %v, %tape[%u, %c0, %c0] : memref<2x4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<4x3xf32>) outs(%out : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The value changes after the copy (an accumulator): the slot keeps the
+// value at the copy, so the copy stays.
+// CHECK-LABEL: func.func @written_after_copy(
+// CHECK:         memref.alloc
+// CHECK:         memref.copy
+func.func @written_after_copy(%x: memref<4x3xf32>, %tape: memref<2x4x3xf32>, %out: memref<4x3xf32>, %t: index) attributes {gps.batch_arg = 0 : i64} {
+  %a = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  %slot = memref.subview %tape[%t, 0, 0] [1, 4, 3] [1, 1, 1] : memref<2x4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  memref.copy %a, %slot : memref<4x3xf32> to memref<4x3xf32, strided<[3, 1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x3xf32>) outs(%a : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : memref<4x3xf32>) outs(%out : memref<4x3xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  return
+}

@@ -524,16 +524,17 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     then copies into its place (a tape slot, a slice of the gradient, a
     block of a concatenation) is computed in its place. For a
     `memref.copy %src, %dst` where `%src` is a `memref.alloc` of the same
-    block, every use of `%src` is in that block before the copy and
-    accesses it in place, element by element (an operand of a linalg op,
+    block, every use of `%src` is in that block, those before the copy
+    access it in place, element by element (an operand of a linalg op,
     of a load or store, of another copy, or, through a cast to the fully
-    strided type it takes, of the runtime's sgemm), the uses take `%dst`
-    instead
+    strided type it takes, of the runtime's sgemm), and those after it
+    only read it (an input of a linalg op, a load, the source of a copy, a
+    factor of the sgemm), the uses take `%dst` instead
     (its views cloned before the first), and the copy and the allocation
     go. A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
-    the copy may touch the memory `%dst` is a view of other than through
-    `%src`: the roots of two memrefs are taken to be different buffers only
+    the last (but the uses through `%src`) may touch the memory `%dst` is
+    a view of: the roots of two memrefs are taken to be different buffers only
     when both are allocations, one is an allocation and the other an
     argument of the function, both are arguments of an entry point
     (`gps.batch_arg`; the buffers an entry writes alias nothing,
