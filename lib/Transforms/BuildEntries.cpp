@@ -10,6 +10,8 @@
 #include "gps/Dialect/GPS/GPSSymbols.h"
 #include "gps/Runtime/Contract.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/StringMap.h"
@@ -355,6 +357,116 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   func::ReturnOp::create(b, loc);
 }
 
+/// A function `name(inputs...)` with the C interface and its entry block,
+/// the builder inside it.
+static func::FuncOp buildFunction(OpBuilder &b, Location loc, StringRef name,
+                                  TypeRange inputs) {
+  auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  b.setInsertionPointToStart(func.addEntryBlock());
+  return func;
+}
+
+/// `grad_sumsq(grads, out)`: out[0] = the sum of the squares of `grads`,
+/// accumulated in f64 (which cannot overflow for finite floats, so it is
+/// finite exactly when every element is).
+static void buildGradSumsqEntry(OpBuilder &b, Location loc) {
+  OpBuilder::InsertionGuard guard(b);
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  auto dyn = ShapedType::kDynamic;
+  auto grads = MemRefType::get({dyn}, f32);
+  auto out = MemRefType::get({1}, f64);
+  func::FuncOp func = buildFunction(
+      b, loc, str(contract::kGradSumsqEntry), TypeRange{grads, out});
+  Value g = bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get({dyn}, f32), func.getArgument(0),
+      /*restrict=*/true);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  Value init = bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get({1}, f64), func.getArgument(1),
+      /*restrict=*/true, /*writable=*/true);
+  Value acc = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+  AffineMap id = b.getDimIdentityMap();
+  AffineMap first = AffineMap::get(1, 0, b.getAffineConstantExpr(0));
+  auto sum = linalg::GenericOp::create(
+      b, loc, acc.getType(), ValueRange{g}, ValueRange{acc},
+      ArrayRef<AffineMap>{id, first},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::reduction},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = arith::ExtFOp::create(nb, nloc, f64, args[0]);
+        Value square = arith::MulFOp::create(nb, nloc, x, x);
+        Value total = arith::AddFOp::create(nb, nloc, args[1], square);
+        linalg::YieldOp::create(nb, nloc, total);
+      });
+  bufferization::MaterializeInDestinationOp::create(
+      b, loc, TypeRange{}, sum.getResult(0), func.getArgument(1),
+      /*restrict=*/true, /*writable=*/true);
+  func::ReturnOp::create(b, loc);
+}
+
+/// `adam(params, grads, m, v, lr, beta1, beta2, eps, c1, c2, scale)`: one
+/// Adam update of `params` and its moments in place, the runtime's
+/// operations in the runtime's order (runtime/lib/Adam.cpp) on the gradient
+/// times `scale` (clipping; 1 leaves it as it is), with the bias
+/// corrections c1 = 1 - beta1^t and c2 = 1 - beta2^t.
+static void buildAdamEntry(OpBuilder &b, Location loc) {
+  OpBuilder::InsertionGuard guard(b);
+  Type f32 = b.getF32Type();
+  auto dyn = ShapedType::kDynamic;
+  auto vector = MemRefType::get({dyn}, f32);
+  SmallVector<Type> inputs(4, vector);
+  inputs.append(7, f32);
+  func::FuncOp func =
+      buildFunction(b, loc, str(contract::kAdamEntry), inputs);
+  auto tensorType = RankedTensorType::get({dyn}, f32);
+  auto tensorOf = [&](unsigned i) -> Value {
+    return bufferization::ToTensorOp::create(b, loc, tensorType,
+                                             func.getArgument(i),
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
+  };
+  Value params = tensorOf(0), grads = tensorOf(1), m = tensorOf(2),
+        v = tensorOf(3);
+  Value lr = func.getArgument(4), beta1 = func.getArgument(5),
+        beta2 = func.getArgument(6), eps = func.getArgument(7),
+        c1 = func.getArgument(8), c2 = func.getArgument(9),
+        scale = func.getArgument(10);
+  AffineMap id = b.getDimIdentityMap();
+  auto update = linalg::GenericOp::create(
+      b, loc, TypeRange{tensorType, tensorType, tensorType},
+      ValueRange{grads}, ValueRange{params, m, v},
+      ArrayRef<AffineMap>{id, id, id, id},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        auto mul = [&](Value x, Value y) {
+          return arith::MulFOp::create(nb, nloc, x, y).getResult();
+        };
+        auto add = [&](Value x, Value y) {
+          return arith::AddFOp::create(nb, nloc, x, y).getResult();
+        };
+        auto div = [&](Value x, Value y) {
+          return arith::DivFOp::create(nb, nloc, x, y).getResult();
+        };
+        Value one = arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(1));
+        auto oneMinus = [&](Value x) {
+          return arith::SubFOp::create(nb, nloc, one, x).getResult();
+        };
+        Value g = mul(args[0], scale);
+        Value m1 = add(mul(beta1, args[2]), mul(oneMinus(beta1), g));
+        Value v1 = add(mul(beta2, args[3]), mul(mul(oneMinus(beta2), g), g));
+        Value root = math::SqrtOp::create(nb, nloc, div(v1, c2));
+        Value step = div(mul(lr, div(m1, c1)), add(root, eps));
+        Value p1 = arith::SubFOp::create(nb, nloc, args[1], step);
+        linalg::YieldOp::create(nb, nloc, ValueRange{p1, m1, v1});
+      });
+  for (unsigned k = 0; k < 3; ++k)
+    bufferization::MaterializeInDestinationOp::create(
+        b, loc, TypeRange{}, update.getResult(k),
+        func.getArgument(k == 0 ? 0 : k + 1), /*restrict=*/true,
+        /*writable=*/true);
+  func::ReturnOp::create(b, loc);
+}
+
 LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
                                       func::FuncOp grad) {
   OpBuilder b(model);
@@ -407,6 +519,10 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
                offsets, 0, EntryKind::SampleSteps);
     steps.erase();
   }
+
+  // The optimizer's, on the flat vectors: the same for every model.
+  buildGradSumsqEntry(b, loc);
+  buildAdamEntry(b, loc);
 
   // The manifest string and its accessor.
   uint32_t abi = abiVersion ? abiVersion : contract::kAbiVersion;

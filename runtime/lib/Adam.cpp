@@ -39,10 +39,6 @@ void Adam::step(float *params, const float *grads) {
 #endif
 
 namespace {
-struct AdamCoefficients {
-  float lr, beta1, beta2, eps, correction1, correction2;
-};
-
 GPS_VECTOR_CLONES
 void adamUpdate(float *__restrict params, const float *__restrict grads,
                 float *__restrict firstMoment, float *__restrict secondMoment,
@@ -76,8 +72,7 @@ splitRanges(const std::vector<std::pair<size_t, size_t>> &ranges,
 }
 } // namespace
 
-void Adam::step(float *params, const float *grads,
-                const std::vector<std::pair<size_t, size_t>> &ranges) {
+AdamCoefficients Adam::beginStep() {
   float lr = currentLearningRate();
   ++steps;
   // Bias corrections in double: beta^t underflows gracefully for large t.
@@ -89,6 +84,12 @@ void Adam::step(float *params, const float *grads,
   c.eps = options.epsilon;
   c.correction1 = static_cast<float>(1.0 - std::pow(double(options.beta1), t));
   c.correction2 = static_cast<float>(1.0 - std::pow(double(options.beta2), t));
+  return c;
+}
+
+void Adam::step(float *params, const float *grads,
+                const std::vector<std::pair<size_t, size_t>> &ranges) {
+  AdamCoefficients c = beginStep();
   std::vector<std::pair<size_t, size_t>> parts =
       splitRanges(ranges, firstMoment.size());
   float *m = firstMoment.data(), *v = secondMoment.data();

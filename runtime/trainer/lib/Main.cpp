@@ -27,6 +27,19 @@ __attribute__((weak)) void _mlir_ciface_gps_model_sample(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 2> *out, uint64_t key,
     uint64_t stream);
+__attribute__((weak)) void
+_mlir_ciface_gps_model_grad_sumsq(gps_memref<float, 1> *grads,
+                                  gps_memref<double, 1> *out);
+__attribute__((weak)) void _mlir_ciface_gps_model_adam(
+    gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
+    gps_memref<float, 1> *m, gps_memref<float, 1> *v, float lr, float beta1,
+    float beta2, float eps, float correction1, float correction2, float scale);
+__attribute__((weak)) void _mlir_ciface_gps_model_cuda_grad_sumsq(
+    gps_memref<float, 1> *grads, gps_memref<double, 1> *out);
+__attribute__((weak)) void _mlir_ciface_gps_model_cuda_adam(
+    gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
+    gps_memref<float, 1> *m, gps_memref<float, 1> *v, float lr, float beta1,
+    float beta2, float eps, float correction1, float correction2, float scale);
 __attribute__((weak)) void _mlir_ciface_gps_model_sample_steps(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 2> *out, uint64_t key,
@@ -61,6 +74,8 @@ int main(int argc, char **argv) {
   model.sample = _mlir_ciface_gps_model_sample;
   model.sampleSteps = _mlir_ciface_gps_model_sample_steps;
   model.logWeights = _mlir_ciface_gps_model_log_weights;
+  model.gradSumsq = _mlir_ciface_gps_model_grad_sumsq;
+  model.adam = _mlir_ciface_gps_model_adam;
   gps::rt::ModelEntryPoints cuda;
   cuda.manifest = gps_model_manifest;
   cuda.train = _mlir_ciface_gps_model_cuda_train;
@@ -69,6 +84,8 @@ int main(int argc, char **argv) {
   cuda.sample = _mlir_ciface_gps_model_cuda_sample;
   cuda.sampleSteps = _mlir_ciface_gps_model_cuda_sample_steps;
   cuda.logWeights = _mlir_ciface_gps_model_cuda_log_weights;
+  cuda.gradSumsq = _mlir_ciface_gps_model_cuda_grad_sumsq;
+  cuda.adam = _mlir_ciface_gps_model_cuda_adam;
   cuda.unavailable = gps_rt_cuda_device_error;
   if (cuda.train)
     model.cuda = &cuda;

@@ -149,6 +149,10 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m,
   flags.add("seed", "N", "random seed (default 1)");
   addThreadsFlag(flags);
   addDeviceFlag(flags, model);
+  flags.add("adam", "runtime|compiled",
+            "what applies the update: the runtime's loops over the "
+            "parameter vector (default), or the model's compiled "
+            "entry points (one kernel on the GPU); the same numbers");
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",
@@ -433,6 +437,48 @@ private:
   std::optional<int> evaluateTestSplit();
   /// Writes the checkpoint, lending it the Adam moments.
   std::optional<int> saveCheckpoint();
+  /// The ranges of the parameter vector the update applies to.
+  std::vector<std::pair<size_t, size_t>> updatedRanges() const {
+    if (frozen.empty())
+      return {{size_t(0), size_t(manifest.paramCount)}};
+    return trainable;
+  }
+  /// The sum of the squares of the gradient's updated ranges, by the
+  /// model's grad_sumsq (in the ranges' order).
+  double compiledSumSquares() {
+    double total = 0.0;
+    for (auto [begin, end] : updatedRanges()) {
+      if (begin == end)
+        continue;
+      double part = 0.0;
+      gps_memref<double, 1> out{&part, &part, 0, {1}, {1}};
+      gps_memref<float, 1> g =
+          vectorRef(grads.data() + begin, static_cast<int64_t>(end - begin));
+      model.gradSumsq(&g, &out);
+      gps_rt_arena_reset();
+      total += part;
+    }
+    return total;
+  }
+  /// One Adam update of the updated ranges by the model's adam entry
+  /// point, on the gradient times `scale`.
+  void compiledAdamStep(float scale) {
+    AdamCoefficients c = adam->beginStep();
+    for (auto [begin, end] : updatedRanges()) {
+      if (begin == end)
+        continue;
+      auto n = static_cast<int64_t>(end - begin);
+      gps_memref<float, 1> p = vectorRef(state.params.data() + begin, n);
+      gps_memref<float, 1> g = vectorRef(grads.data() + begin, n);
+      gps_memref<float, 1> m =
+          vectorRef(adam->getFirstMoment().data() + begin, n);
+      gps_memref<float, 1> v =
+          vectorRef(adam->getSecondMoment().data() + begin, n);
+      model.adam(&p, &g, &m, &v, c.lr, c.beta1, c.beta2, c.eps,
+                 c.correction1, c.correction2, scale);
+      gps_rt_arena_reset();
+    }
+  }
   /// Reports `err` below the progress line; kExitFailure.
   int fail(const Error &err);
   /// Reads --preset FILE and sets the flags it holds that were not given.
@@ -457,6 +503,9 @@ private:
   /// the frozen ones, whose gradient is zeroed before the checks and the
   /// norm.
   std::vector<std::pair<size_t, size_t>> trainable, frozen;
+  /// --adam compiled: the model's grad_sumsq and adam entry points check,
+  /// measure and apply the gradient instead of the runtime's loops.
+  bool compiledAdam = false;
 
   // loadData
   Dataset data;
@@ -504,6 +553,15 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", err.message());
   if (Error err = applyDeviceFlag(flags, model))
     return console.usage("train", err.message());
+  std::string adamCode = "runtime";
+  if (Error err = flags.getChoice("adam", {"runtime", "compiled"}, adamCode))
+    return console.usage("train", err.message());
+  compiledAdam = adamCode == "compiled";
+  if (compiledAdam && (!model.adam || !model.gradSumsq))
+    return console.usage("train", "flag '--adam compiled': model '" +
+                                      manifest.model +
+                                      "' has no compiled Adam update "
+                                      "(compile it with this gpsc)");
   if (Error err = checkDevice(model))
     return console.fail(err.message());
   dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);
@@ -779,12 +837,22 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
       return fail(err);
   }
   // Frozen parameters: their gradient is dropped, so it neither stops the
-  // run nor counts in the norm and the clipping.
-  for (auto [begin, end] : frozen)
-    std::fill(grads.begin() + std::ptrdiff_t(begin),
-              grads.begin() + std::ptrdiff_t(end), 0.0f);
-
-  std::string bad = firstNonFinite(manifest, terms, grads);
+  // run nor counts in the norm and the clipping. The compiled update only
+  // sees the trainable ranges, and the host reads the gradient only to name
+  // a value that is not finite.
+  double sumSquares = 0.0;
+  if (compiledAdam)
+    sumSquares = compiledSumSquares();
+  bool checkOnHost =
+      !compiledAdam || !std::isfinite(sumSquares) ||
+      std::any_of(terms.begin(), terms.end(),
+                  [](float t) { return !std::isfinite(t); });
+  if (checkOnHost)
+    for (auto [begin, end] : frozen)
+      std::fill(grads.begin() + std::ptrdiff_t(begin),
+                grads.begin() + std::ptrdiff_t(end), 0.0f);
+  std::string bad =
+      checkOnHost ? firstNonFinite(manifest, terms, grads) : std::string();
   if (!bad.empty() && config.onNan != "skip") {
     progress->message(console.program + ": error: update " +
                       std::to_string(update) + ": " + bad +
@@ -798,14 +866,24 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
                       "; update skipped (--on-nan=skip)");
     ++state.skipped;
   } else {
-    std::vector<GradBuffer> gradBuffers = {{grads.data(), grads.size()}};
-    double norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
-                                  : globalGradNorm(gradBuffers);
+    double norm;
     state.window.lastLearningRate = adam->currentLearningRate();
-    if (frozen.empty())
-      adam->step(state.params.data(), grads.data());
-    else
-      adam->step(state.params.data(), grads.data(), trainable);
+    if (compiledAdam) {
+      norm = std::sqrt(sumSquares);
+      // clipGradNorm's scale, applied by the update.
+      float scale = config.clip > 0 && norm > config.clip
+                        ? static_cast<float>(config.clip / norm)
+                        : 1.0f;
+      compiledAdamStep(scale);
+    } else {
+      std::vector<GradBuffer> gradBuffers = {{grads.data(), grads.size()}};
+      norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
+                             : globalGradNorm(gradBuffers);
+      if (frozen.empty())
+        adam->step(state.params.data(), grads.data());
+      else
+        adam->step(state.params.data(), grads.data(), trainable);
+    }
     for (size_t i = 0; i < numTerms; ++i)
       state.window.termSums[i] += terms[i];
     state.window.gradNormSum += norm;

@@ -32,6 +32,13 @@ struct AdamOptions {
   int64_t decayEvery = 0;
 };
 
+/// The scalars of one Adam update: the learning rate, the betas, epsilon
+/// and the bias corrections 1 - beta1^t and 1 - beta2^t, in float as the
+/// elementwise update uses them.
+struct AdamCoefficients {
+  float lr, beta1, beta2, eps, correction1, correction2;
+};
+
 /// Adam state for a buffer of `size` parameters. Update t (1-based) computes
 ///   m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2,
 ///   p -= lr_t (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + epsilon),
@@ -48,6 +55,9 @@ public:
   void step(float *params, const float *grads,
             const std::vector<std::pair<size_t, size_t>> &ranges);
 
+  /// Counts one update without applying it and returns its coefficients,
+  /// for code that applies it elsewhere (a model's compiled Adam update).
+  AdamCoefficients beginStep();
   /// The learning rate the next update will use.
   float currentLearningRate() const;
 

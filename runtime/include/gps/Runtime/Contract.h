@@ -66,6 +66,10 @@ inline constexpr std::string_view kEvalPrimaryEntry = "gps_model_eval_primary";
 inline constexpr std::string_view kSampleEntry = "gps_model_sample";
 inline constexpr std::string_view kSampleStepsEntry = "gps_model_sample_steps";
 inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
+/// The optimizer's entry points: the sum of the squares of a gradient, and
+/// one Adam update (Interface.h).
+inline constexpr std::string_view kGradSumsqEntry = "gps_model_grad_sumsq";
+inline constexpr std::string_view kAdamEntry = "gps_model_adam";
 inline constexpr std::string_view kManifestFn = "gps_model_manifest";
 inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
 /// What every entry point's name starts with, and what it starts with

@@ -250,6 +250,13 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 //           sampled trajectory tau_b (every latent site and step, plus the
 //           observation): the summand of the importance-weighted bound.
 //           Another `stream` draws another trajectory.
+//   grad_sumsq: out[0] = the sum of the squares of `grads`, accumulated in
+//           double (finite exactly when every element is: a finite
+//           float's square cannot overflow a double's sum).
+//   adam:   one Adam update of `params` and its moments `m` and `v` in
+//           place, from `grads` times `scale`: the runtime's elementwise
+//           operations in its order (Adam.h), so the same numbers. The
+//           trainer passes views of the flat vectors (a trainable range).
 
 extern "C" {
 const char *gps_model_manifest(void);
@@ -282,6 +289,15 @@ void _mlir_ciface_gps_model_sample(gps_memref<float, 2> *x,
                                    gps_memref<float, 1> *params,
                                    gps_memref<float, 2> *out, uint64_t key,
                                    uint64_t stream);
+void _mlir_ciface_gps_model_grad_sumsq(gps_memref<float, 1> *grads,
+                                       gps_memref<double, 1> *out);
+void _mlir_ciface_gps_model_adam(gps_memref<float, 1> *params,
+                                 gps_memref<float, 1> *grads,
+                                 gps_memref<float, 1> *m,
+                                 gps_memref<float, 1> *v, float lr,
+                                 float beta1, float beta2, float eps,
+                                 float correction1, float correction2,
+                                 float scale);
 void _mlir_ciface_gps_model_sample_steps(gps_memref<float, 2> *x,
                                          gps_memref<float, 2> *mask,
                                          gps_memref<float, 1> *params,

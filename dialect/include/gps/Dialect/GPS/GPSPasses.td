@@ -257,7 +257,11 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
     step-major, and the manifest's `sample_steps` gives their number and
     width; `@gps_log_weights` becomes
     `@gps_model_log_weights`, which writes one value per example into a
-    vector.
+    vector. Every model also gets the optimizer's two entry points on the
+    flat vectors, one linalg op each: `@gps_model_grad_sumsq` (the sum of
+    the squares of a gradient, in f64) and `@gps_model_adam` (one Adam
+    update of the parameters and both moments in place, the runtime's
+    operations in its order).
 
     The manifest, a JSON description of the model (data, mask, parameters
     and their offsets, terms), becomes the string returned by
@@ -289,7 +293,9 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::LLVM::LLVMDialect"];
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {

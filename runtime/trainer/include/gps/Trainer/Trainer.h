@@ -41,6 +41,14 @@ using ModelSampleFn = void (*)(gps_memref<float, 2> *x,
                                gps_memref<float, 2> *out, uint64_t key,
                                uint64_t stream);
 
+using ModelGradSumsqFn = void (*)(gps_memref<float, 1> *grads,
+                                  gps_memref<double, 1> *out);
+using ModelAdamFn = void (*)(gps_memref<float, 1> *params,
+                             gps_memref<float, 1> *grads,
+                             gps_memref<float, 1> *m, gps_memref<float, 1> *v,
+                             float lr, float beta1, float beta2, float eps,
+                             float correction1, float correction2, float scale);
+
 /// The entry points of a compiled model (Interface.h). `evalPrimary`,
 /// `sample`, `sampleSteps` and `logWeights` are optional (null when the
 /// model does not define them). `logWeights` writes one value per example
@@ -53,6 +61,10 @@ struct ModelEntryPoints {
   ModelSampleFn sample = nullptr;
   ModelSampleFn sampleSteps = nullptr;
   ModelEvalFn logWeights = nullptr;
+  /// The compiled optimizer (`train --adam compiled`); null in a model
+  /// compiled before it existed.
+  ModelGradSumsqFn gradSumsq = nullptr;
+  ModelAdamFn adam = nullptr;
   /// Null when the entry points can run here, else why not (the GPU half:
   /// no GPU); may be null itself.
   const char *(*unavailable)() = nullptr;
