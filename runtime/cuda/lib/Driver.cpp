@@ -111,6 +111,21 @@ extern "C" const char *gps_rt_cuda_device_error() {
   return nullptr;
 }
 
+extern "C" void *gps_rt_cuda_alloc_shared(size_t bytes) {
+  device();
+  void *pointer = nullptr;
+  if (cudaMallocManaged(&pointer, bytes, cudaMemAttachGlobal) != cudaSuccess) {
+    // Out of memory: the caller reports it; clear the sticky-free error.
+    cudaGetLastError();
+    return nullptr;
+  }
+  return pointer;
+}
+
+extern "C" void gps_rt_cuda_free_shared(void *pointer) {
+  check(cudaFree(pointer), "cudaFree");
+}
+
 extern "C" void *mgpuModuleLoadJIT(void *ptx, int optLevel) {
   auto *module = new Module();
   module->ptx = static_cast<const char *>(ptx);

@@ -170,7 +170,7 @@ Error impl::saveCheckpoint(const std::string &path, const Manifest &manifest,
                            const Checkpoint &checkpoint) {
   std::vector<TensorRef> tensors;
   tensors.reserve(3 * manifest.params.size());
-  const std::vector<float> *buffers[3] = {
+  const ParamVector *buffers[3] = {
       &checkpoint.params, &checkpoint.firstMoment, &checkpoint.secondMoment};
   const char *prefixes[3] = {"", "adam.m.", "adam.v."};
   for (int which = 0; which < 3; ++which)
@@ -273,7 +273,7 @@ Error impl::loadCheckpoint(const std::string &path, const Manifest &manifest,
           manifest.terms.size()))
     return fail(err.message());
 
-  std::vector<float> *buffers[3] = {&checkpoint.params, &checkpoint.firstMoment,
+  ParamVector *buffers[3] = {&checkpoint.params, &checkpoint.firstMoment,
                                     &checkpoint.secondMoment};
   const char *prefixes[3] = {"", "adam.m.", "adam.v."};
   const char *names[3] = {"the parameters", "the Adam moments",

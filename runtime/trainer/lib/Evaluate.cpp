@@ -67,7 +67,7 @@ ordered_json impl::imputationReport(double missingPerExample,
 EvalResult impl::evaluate(const ModelEntryPoints &model,
                           const Manifest &manifest, const Dataset &data,
                           const std::vector<uint32_t> &indices, uint64_t batch,
-                          std::vector<float> &params, uint64_t seed) {
+                          ParamVector &params, uint64_t seed) {
   auto start = std::chrono::steady_clock::now();
   EvalResult result;
   size_t numTerms = manifest.terms.size();
@@ -114,7 +114,7 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
 IwResult impl::evaluateIw(const ModelEntryPoints &model,
                           const Manifest &manifest, const Dataset &data,
                           const std::vector<uint32_t> &indices,
-                          uint64_t batch, std::vector<float> &params,
+                          uint64_t batch, ParamVector &params,
                           uint64_t seed, uint64_t samples) {
   auto start = std::chrono::steady_clock::now();
   IwResult result;

@@ -78,7 +78,8 @@ struct Problem {
   uint64_t seed;
   int64_t batch, dim;
   std::vector<float> x, mask;
-  std::vector<float> params, grads, terms;
+  ParamVector params, grads;
+  std::vector<float> terms;
 
   /// The objective of `params` (eval entry point, terms[0]).
   double objective() {
@@ -151,7 +152,7 @@ double quotientNoise(const Settings &settings, double f, double h) {
 /// the 17 values sample the rounding error (the line takes up the true
 /// change; the compiled gradient is not used).
 double measureNoise(Problem &problem, double base) {
-  std::vector<float> saved = problem.params;
+  ParamVector saved = problem.params;
   std::vector<double> values;
   for (int j = -8; j <= 8; ++j) {
     if (j == 0) {
@@ -197,8 +198,8 @@ double relativeError(double a, double b, double allowance) {
 Check checkDirection(Problem &problem, const Settings &settings,
                      const ParamSpec &param, int64_t direction,
                      const std::vector<double> &v,
-                     const std::vector<float> &saved,
-                     const std::vector<float> &baseGrads) {
+                     const ParamVector &saved,
+                     const ParamVector &baseGrads) {
   Check check{&param, direction};
   float *w = &problem.params[param.offset];
   int64_t n = param.numElements;
@@ -238,7 +239,7 @@ Check checkDirection(Problem &problem, const Settings &settings,
   double big = 10.0 * h;
   // g . v at t (the gradient at W for t = 0), and the objective there.
   auto slopeAt = [&](double t, double &objective) {
-    const std::vector<float> *g = &baseGrads;
+    const ParamVector *g = &baseGrads;
     if (t != 0.0) {
       moveTo(t);
       objective = problem.gradient();
@@ -431,7 +432,7 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
     return console.fail(err.message());
   if (Error err = initParamsChecked(manifest, seed, problem.params))
     return console.fail(err.message());
-  std::vector<float> baseGrads;
+  ParamVector baseGrads;
   if (Error err = allocateFloats(baseGrads, manifest.paramCount,
                                  "the gradient"))
     return console.fail(err.message());
@@ -456,7 +457,7 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
   std::vector<Check> checks;
   std::vector<const ParamSpec *> undecided;
   PhiloxStream pick(deriveKey(seed, 0x6772616463686bull));
-  std::vector<float> saved;
+  ParamVector saved;
   std::vector<double> v;
   for (const ParamSpec &param : manifest.params) {
     const float *w = &problem.params[param.offset];

@@ -58,6 +58,8 @@ GPS_CUDA_ENTRY(sample_steps, out, 2)
 #undef GPS_CUDA_ENTRY
 // The CUDA runtime's check for a GPU (runtime/cuda/, linked with the GPU half).
 __attribute__((weak)) const char *gps_rt_cuda_device_error();
+__attribute__((weak)) void *gps_rt_cuda_alloc_shared(size_t bytes);
+__attribute__((weak)) void gps_rt_cuda_free_shared(void *pointer);
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
@@ -87,6 +89,11 @@ int main(int argc, char **argv) {
   cuda.gradSumsq = _mlir_ciface_gps_model_cuda_grad_sumsq;
   cuda.adam = _mlir_ciface_gps_model_cuda_adam;
   cuda.unavailable = gps_rt_cuda_device_error;
+  gps::rt::SharedMemory shared;
+  shared.allocate = gps_rt_cuda_alloc_shared;
+  shared.release = gps_rt_cuda_free_shared;
+  if (shared.allocate && shared.release)
+    cuda.sharedMemory = &shared;
   if (cuda.train)
     model.cuda = &cuda;
   return gps::rt::trainerMain(argc, argv, model);

@@ -379,7 +379,7 @@ uint64_t gps::rt::deriveKey(uint64_t seed, uint64_t tag) {
 }
 
 void gps::rt::initParams(const Manifest &manifest, uint64_t seed,
-                         std::vector<float> &params) {
+                         ParamVector &params) {
   // Tag 1: parameter initialisation (Trainer.cpp lists the others).
   PhiloxStream rng(deriveKey(seed, 1));
   params.assign(static_cast<size_t>(manifest.paramCount), 0.0f);

@@ -56,8 +56,9 @@ static Error cannotAllocate(const std::string &what, uint64_t count,
                         ")");
 }
 
-template <typename T>
-static Error allocate(std::vector<T> &buffer, uint64_t count, T value) {
+template <typename T, typename Allocator>
+static Error allocate(std::vector<T, Allocator> &buffer, uint64_t count,
+                      T value) {
   try {
     if (count > buffer.max_size())
       return Error::failure("too large");
@@ -70,11 +71,23 @@ static Error allocate(std::vector<T> &buffer, uint64_t count, T value) {
   return Error::success();
 }
 
-Error impl::allocateFloats(std::vector<float> &buffer, uint64_t count,
+/// `count` zero floats in `buffer`, or the error naming `what`.
+template <typename Vector>
+static Error allocateZeros(Vector &buffer, uint64_t count,
                            const std::string &what) {
   if (allocate(buffer, count, 0.0f))
     return cannotAllocate(what, count, sizeof(float), "floats");
   return Error::success();
+}
+
+Error impl::allocateFloats(std::vector<float> &buffer, uint64_t count,
+                           const std::string &what) {
+  return allocateZeros(buffer, count, what);
+}
+
+Error impl::allocateFloats(ParamVector &buffer, uint64_t count,
+                           const std::string &what) {
+  return allocateZeros(buffer, count, what);
 }
 
 Error impl::allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
@@ -114,7 +127,7 @@ static Error cannotAllocateParams(const Manifest &manifest,
 }
 
 Error impl::allocateParamFloats(const Manifest &manifest,
-                                std::vector<float> &buffer,
+                                ParamVector &buffer,
                                 const std::string &what) {
   if (allocate(buffer, static_cast<uint64_t>(manifest.paramCount), 0.0f))
     return cannotAllocateParams(manifest, what);
@@ -137,7 +150,7 @@ Error impl::checkParamMemory(const Manifest &manifest, unsigned buffers,
 }
 
 Error impl::initParamsChecked(const Manifest &manifest, uint64_t seed,
-                              std::vector<float> &params) {
+                              ParamVector &params) {
   if (Error err = allocateParamFloats(manifest, params, "the parameters"))
     return err;
   initParams(manifest, seed, params);

@@ -151,8 +151,8 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m,
   addDeviceFlag(flags, model);
   flags.add("adam", "runtime|compiled",
             "what applies the update: the runtime's loops over the "
-            "parameter vector (default), or the model's compiled "
-            "entry points (one kernel on the GPU); the same numbers");
+            "parameter vector, or the model's compiled entry points (one "
+            "kernel on the GPU; its default); the same numbers");
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",
@@ -320,7 +320,7 @@ static std::string describe(float value) {
 /// them, name where the trajectory broke.
 static std::string firstNonFinite(const Manifest &manifest,
                                   const std::vector<float> &terms,
-                                  const std::vector<float> &grads) {
+                                  const ParamVector &grads) {
   std::optional<size_t> first;
   for (size_t i = 0; i < terms.size(); ++i) {
     const contract::TermName &name = manifest.termNames[i];
@@ -366,8 +366,8 @@ static std::string firstNonFinite(const Manifest &manifest,
 static Error dumpUpdate(const std::string &path, const Manifest &manifest,
                         int64_t batch, const std::vector<float> &x,
                         const std::vector<float> &masks,
-                        const std::vector<float> &params,
-                        const std::vector<float> &grads,
+                        const ParamVector &params,
+                        const ParamVector &grads,
                         const std::vector<float> &terms, uint64_t seed,
                         uint64_t stream) {
   int64_t dim = manifest.data.dim;
@@ -512,7 +512,7 @@ private:
   std::vector<uint32_t> trainIndices, testIndices;
 
   // restoreOrInitialise
-  std::vector<float> grads;
+  ParamVector grads;
   std::optional<Adam> adam;
   std::optional<Minibatcher> batcher;
 
@@ -553,7 +553,11 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", err.message());
   if (Error err = applyDeviceFlag(flags, model))
     return console.usage("train", err.message());
-  std::string adamCode = "runtime";
+  // On the GPU the parameter-sized buffers stay in the memory it shares
+  // with the host, which the runtime's loops would pull back every update.
+  std::string adamCode =
+      model.sharedMemory && model.adam && model.gradSumsq ? "compiled"
+                                                          : "runtime";
   if (Error err = flags.getChoice("adam", {"runtime", "compiled"}, adamCode))
     return console.usage("train", err.message());
   compiledAdam = adamCode == "compiled";

@@ -73,7 +73,10 @@ Error impl::applyDeviceFlag(const FlagSet &flags, ModelEntryPoints &model) {
 
 Error impl::checkDevice(const ModelEntryPoints &model) {
   const char *problem = model.unavailable ? model.unavailable() : nullptr;
-  return problem ? Error::failure(problem) : Error::success();
+  if (problem)
+    return Error::failure(problem);
+  setParamMemory(model.sharedMemory);
+  return Error::success();
 }
 
 /// The top-level help.

@@ -74,6 +74,8 @@ std::string shapeFloats(const std::vector<int64_t> &shape);
 /// "cannot allocate <what> (<count> floats, <size>)".
 Error allocateFloats(std::vector<float> &buffer, uint64_t count,
                      const std::string &what);
+Error allocateFloats(ParamVector &buffer, uint64_t count,
+                     const std::string &what);
 Error allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
                     const std::string &what);
 /// Sizes `buffer` to the manifest's paramCount zeros; `what` is "the
@@ -81,7 +83,7 @@ Error allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
 /// and its shape: "cannot allocate parameter 'f.l0.w' (65536 x 65536
 /// floats, 16.0 GiB)" for the parameters themselves when one of them is
 /// most of them.
-Error allocateParamFloats(const Manifest &manifest, std::vector<float> &buffer,
+Error allocateParamFloats(const Manifest &manifest, ParamVector &buffer,
                           const std::string &what);
 /// Fails like allocateParamFloats(.., "the parameters") when `buffers`
 /// parameter-sized buffers (named by `uses`) would exceed the system's
@@ -91,7 +93,7 @@ Error checkParamMemory(const Manifest &manifest, unsigned buffers,
                        const std::string &uses);
 /// initParams after allocateParamFloats(.., "the parameters").
 Error initParamsChecked(const Manifest &manifest, uint64_t seed,
-                        std::vector<float> &params);
+                        ParamVector &params);
 
 //===----------------------------------------------------------------------===//
 // Data
@@ -188,9 +190,9 @@ struct LogWindow {
 
 /// Everything a checkpoint holds.
 struct Checkpoint {
-  std::vector<float> params;
-  std::vector<float> firstMoment;
-  std::vector<float> secondMoment;
+  ParamVector params;
+  ParamVector firstMoment;
+  ParamVector secondMoment;
   uint64_t step = 0;
   uint64_t skipped = 0;
   int64_t adamSteps = 0;
@@ -271,7 +273,8 @@ void addDeviceFlag(FlagSet &flags, const ModelEntryPoints &model);
 Error applyDeviceFlag(const FlagSet &flags, ModelEntryPoints &model);
 
 /// Fails, saying why, when the half applyDeviceFlag chose cannot run here
-/// (the GPU half on a machine without a GPU).
+/// (the GPU half on a machine without a GPU); else puts the parameter-sized
+/// buffers allocated from now on where that half wants them.
 Error checkDevice(const ModelEntryPoints &model);
 
 /// Declares the flags loadEvalSplit reads: --checkpoint, --out, --data,
@@ -314,7 +317,7 @@ imputationReport(double missingPerExample,
 /// stream kEvalStreamBase + b.
 EvalResult evaluate(const ModelEntryPoints &model, const Manifest &manifest,
                     const Dataset &data, const std::vector<uint32_t> &indices,
-                    uint64_t batch, std::vector<float> &params, uint64_t seed);
+                    uint64_t batch, ParamVector &params, uint64_t seed);
 
 /// The importance-weighted bound with `samples` draws per example.
 struct IwResult {
@@ -340,7 +343,7 @@ struct IwResult {
 /// largest log w_k.
 IwResult evaluateIw(const ModelEntryPoints &model, const Manifest &manifest,
                     const Dataset &data, const std::vector<uint32_t> &indices,
-                    uint64_t batch, std::vector<float> &params, uint64_t seed,
+                    uint64_t batch, ParamVector &params, uint64_t seed,
                     uint64_t samples);
 
 /// A metrics record of `means` (one per term): total_cost is terms[0],

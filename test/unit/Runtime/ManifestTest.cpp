@@ -211,7 +211,7 @@ TEST(ManifestTest, InitialisersFollowTheManifest) {
             {"name": "n", "shape": [200], "init": "normal", "std": 0.5,
              "offset": 900}]})",
       manifest)));
-  std::vector<float> params, again, other;
+  ParamVector params, again, other;
   initParams(manifest, 1, params);
   initParams(manifest, 1, again);
   initParams(manifest, 2, other);

@@ -171,6 +171,50 @@ TEST_F(TrainerTest, LossFallsAndFilesAreWritten) {
   EXPECT_EQ(checkpoint.metadata["adam_steps"], "100");
 }
 
+namespace {
+int sharedLive = 0, sharedAllocations = 0;
+void *sharedAllocate(size_t bytes) {
+  ++sharedLive;
+  ++sharedAllocations;
+  return std::malloc(bytes);
+}
+void sharedRelease(void *pointer) {
+  --sharedLive;
+  std::free(pointer);
+}
+} // namespace
+
+TEST_F(TrainerTest, TheGpuHalfKeepsItsParametersInItsSharedMemory) {
+  // A two-half trainer whose "GPU" half is the fake model too, with memory
+  // it shares with the host: its run allocates the parameters, gradient
+  // and moments there and releases them all; the CPU half's run uses the
+  // heap; both compute the same run.
+  SharedMemory shared;
+  shared.allocate = sharedAllocate;
+  shared.release = sharedRelease;
+  ModelEntryPoints gpu = fakeModel();
+  gpu.sharedMemory = &shared;
+  ModelEntryPoints model = fakeModel();
+  model.cuda = &gpu;
+  sharedLive = sharedAllocations = 0;
+  Result onGpu = run(model, trainArgs("gpu", "20"));
+  setParamMemory(nullptr);
+  ASSERT_EQ(onGpu.status, 0) << onGpu.err;
+  EXPECT_GE(sharedAllocations, 4);
+  EXPECT_EQ(sharedLive, 0);
+  int afterGpu = sharedAllocations;
+  std::vector<std::string> args = trainArgs("cpu", "20");
+  args.insert(args.end(), {"--device", "cpu"});
+  Result onCpu = run(model, args);
+  ASSERT_EQ(onCpu.status, 0) << onCpu.err;
+  EXPECT_EQ(sharedAllocations, afterGpu) << "the CPU half used the heap";
+  EXPECT_EQ(sharedLive, 0);
+  expectSameTensors(dir.file("gpu/last.safetensors"),
+                    dir.file("cpu/last.safetensors"));
+  EXPECT_EQ(readRecords(dir.file("gpu/metrics.jsonl")),
+            readRecords(dir.file("cpu/metrics.jsonl")));
+}
+
 TEST_F(TrainerTest, ResumeRepeatsTheUninterruptedRun) {
   ModelEntryPoints model = fakeModel();
   // Records every 3 updates, so the window spans the checkpoint at 10.

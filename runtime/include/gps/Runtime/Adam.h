@@ -13,6 +13,8 @@
 #ifndef GPS_RUNTIME_ADAM_H
 #define GPS_RUNTIME_ADAM_H
 
+#include "gps/Runtime/ParamMemory.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -67,15 +69,15 @@ public:
   const AdamOptions &getOptions() const { return options; }
 
   /// Moment estimates, exposed for checkpointing.
-  std::vector<float> &getFirstMoment() { return firstMoment; }
-  std::vector<float> &getSecondMoment() { return secondMoment; }
+  ParamVector &getFirstMoment() { return firstMoment; }
+  ParamVector &getSecondMoment() { return secondMoment; }
   /// Restores the update count (after loading moments from a checkpoint).
   void setNumSteps(int64_t numSteps) { steps = numSteps; }
 
 private:
   AdamOptions options;
-  std::vector<float> firstMoment;
-  std::vector<float> secondMoment;
+  ParamVector firstMoment;
+  ParamVector secondMoment;
   int64_t steps = 0;
 };
 

@@ -67,6 +67,13 @@ GPS_RT_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
 /// cuda`).
 GPS_RT_EXPORT const char *gps_rt_cuda_device_error();
 
+/// Memory the host and the GPU share (CUDA managed memory), where the
+/// trainer keeps the parameters, the gradient and the Adam moments when it
+/// runs the GPU half (ParamMemory.h): the pages move to the GPU when it
+/// uses them and back when the host does. Null when out of memory.
+GPS_RT_EXPORT void *gps_rt_cuda_alloc_shared(size_t bytes);
+GPS_RT_EXPORT void gps_rt_cuda_free_shared(void *pointer);
+
 //===----------------------------------------------------------------------===//
 // The runtime's functions on device buffers
 //===----------------------------------------------------------------------===//

@@ -16,6 +16,7 @@
 
 #include "gps/Runtime/Contract.h"
 #include "gps/Runtime/Error.h"
+#include "gps/Runtime/ParamMemory.h"
 
 #include <cstdint>
 #include <optional>
@@ -127,8 +128,7 @@ Error parseManifest(const std::string &text, Manifest &out);
 /// a = sqrt(6 / (fan_in + fan_out)), fan_out the last dimension and fan_in
 /// the product of the others (both the size for rank 1); normal is
 /// N(0, stddev^2). Elements no parameter covers are zero.
-void initParams(const Manifest &manifest, uint64_t seed,
-                std::vector<float> &params);
+void initParams(const Manifest &manifest, uint64_t seed, ParamVector &params);
 
 /// A 64-bit Philox key for one purpose of a run: a function of the seed and
 /// a tag, so that parameter init, masks etc. draw independent numbers.

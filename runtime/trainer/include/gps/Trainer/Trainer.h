@@ -15,6 +15,7 @@
 #define GPS_TRAINER_TRAINER_H
 
 #include "gps/Runtime/Interface.h"
+#include "gps/Runtime/ParamMemory.h"
 
 #include <cstdint>
 #include <iosfwd>
@@ -65,6 +66,9 @@ struct ModelEntryPoints {
   /// compiled before it existed.
   ModelGradSumsqFn gradSumsq = nullptr;
   ModelAdamFn adam = nullptr;
+  /// Where the parameter-sized buffers go when these entry points run (the
+  /// GPU half: memory it shares with the host); null: the heap.
+  const SharedMemory *sharedMemory = nullptr;
   /// Null when the entry points can run here, else why not (the GPU half:
   /// no GPU); may be null itself.
   const char *(*unavailable)() = nullptr;
