@@ -17,7 +17,10 @@
 #   2. the GPU's gradient against central differences of its objective;
 #   3. 200 updates of the parity model on the GPU vs the CPU reference of
 #      the same seed, every logged term to 2e-2;
-#   4. the GPU's run of 3. resumed on the CPU, then on the GPU again;
+#   4. the GPU's run of 3. resumed on the CPU, then on the GPU again, and
+#      20 updates whose Adam step runs on the host (--adam runtime)
+#      against the compiled one on the GPU (the default): the same
+#      checkpoint, bit for bit;
 #   5. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
 #      examples per second of both.
 #
@@ -190,6 +193,15 @@ run() {
     "$dir/bin/parity-cuda" train --device cuda --resume --updates 220 \
       --out "$out/parity" >> "$out/resume.log" 2>&1
   report resume-cpu-gpu $? "$(tail -1 "$out/resume.log")"
+  local adam_flags=(--data "$data" --updates 20 --batch 50 --lr 1e-3
+    --eval-every 0 --checkpoint-every 0)
+  "$dir/bin/parity-cuda" train "${adam_flags[@]}" --out "$out/adam-gpu" \
+    > "$out/adam.log" 2>&1 &&
+    "$dir/bin/parity-cuda" train "${adam_flags[@]}" --adam runtime \
+      --out "$out/adam-host" >> "$out/adam.log" 2>&1 &&
+    cmp "$out/adam-gpu/last.safetensors" "$out/adam-host/last.safetensors" \
+      >> "$out/adam.log" 2>&1
+  report adam-gpu-vs-host $? "$(tail -1 "$out/adam.log")"
   # 5. The examples.
   for m in "${examples[@]}"; do
     "$dir/bin/$m-cuda" train --data "$data" --updates 20 --log-every 5 \

@@ -45,6 +45,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
 
 using namespace mlir;
 
@@ -156,8 +157,21 @@ void gps::buildGPUKernelPipeline(OpPassManager &pm, const GPUOptions &options) {
   pm.addPass(createCSEPass());
 }
 
+/// Makes libdevice's sqrtf the correctly rounded square root
+/// (__CUDA_PREC_SQRT, which NVVMReflect otherwise reads as 0: the
+/// approximation), as the CPU's is, so that the compiled Adam update (and
+/// any other square root) rounds alike on both; unless the command line
+/// set -nvvm-reflect-add itself.
+static void preciseSquareRoot() {
+  auto options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("nvvm-reflect-add");
+  if (it != options.end() && it->second->getNumOccurrences() == 0)
+    it->second->addOccurrence(0, "nvvm-reflect-add", "__CUDA_PREC_SQRT=1");
+}
+
 void gps::buildNVVMCodegenPipeline(OpPassManager &pm,
                                    const GPUOptions &options) {
+  preciseSquareRoot();
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   GpuNVVMAttachTargetOptions target;
