@@ -66,28 +66,24 @@ __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
     gps_memref<float, 1> *terms, uint64_t key, uint64_t stream);
 }
 
+// The entry points of one half: gps_model_<PREFIX><name>.
+#define GPS_SET_ENTRY_POINTS(HALF, PREFIX)                                     \
+  HALF.manifest = gps_model_manifest;                                          \
+  HALF.train = _mlir_ciface_gps_model_##PREFIX##train;                         \
+  HALF.eval = _mlir_ciface_gps_model_##PREFIX##eval;                           \
+  HALF.evalPrimary = _mlir_ciface_gps_model_##PREFIX##eval_primary;            \
+  HALF.sample = _mlir_ciface_gps_model_##PREFIX##sample;                       \
+  HALF.sampleSteps = _mlir_ciface_gps_model_##PREFIX##sample_steps;            \
+  HALF.logWeights = _mlir_ciface_gps_model_##PREFIX##log_weights;              \
+  HALF.gradSumsq = _mlir_ciface_gps_model_##PREFIX##grad_sumsq;                \
+  HALF.adam = _mlir_ciface_gps_model_##PREFIX##adam
+
 int main(int argc, char **argv) {
   gps_model_check_abi();
   gps::rt::ModelEntryPoints model;
-  model.manifest = gps_model_manifest;
-  model.train = _mlir_ciface_gps_model_train;
-  model.eval = _mlir_ciface_gps_model_eval;
-  model.evalPrimary = _mlir_ciface_gps_model_eval_primary;
-  model.sample = _mlir_ciface_gps_model_sample;
-  model.sampleSteps = _mlir_ciface_gps_model_sample_steps;
-  model.logWeights = _mlir_ciface_gps_model_log_weights;
-  model.gradSumsq = _mlir_ciface_gps_model_grad_sumsq;
-  model.adam = _mlir_ciface_gps_model_adam;
+  GPS_SET_ENTRY_POINTS(model, );
   gps::rt::ModelEntryPoints cuda;
-  cuda.manifest = gps_model_manifest;
-  cuda.train = _mlir_ciface_gps_model_cuda_train;
-  cuda.eval = _mlir_ciface_gps_model_cuda_eval;
-  cuda.evalPrimary = _mlir_ciface_gps_model_cuda_eval_primary;
-  cuda.sample = _mlir_ciface_gps_model_cuda_sample;
-  cuda.sampleSteps = _mlir_ciface_gps_model_cuda_sample_steps;
-  cuda.logWeights = _mlir_ciface_gps_model_cuda_log_weights;
-  cuda.gradSumsq = _mlir_ciface_gps_model_cuda_grad_sumsq;
-  cuda.adam = _mlir_ciface_gps_model_cuda_adam;
+  GPS_SET_ENTRY_POINTS(cuda, cuda_);
   cuda.unavailable = gps_rt_cuda_device_error;
   gps::rt::SharedMemory shared;
   shared.allocate = gps_rt_cuda_alloc_shared;
