@@ -536,8 +536,11 @@ LogicalResult gps::printMemoryReport(ModuleOp module, int64_t batch,
                                                        batch);
     if (failed(memory))
       return failure();
-    os << llvm::format("%-26s %7lld %14llu %14llu %10.2f %8llu\n",
-                       memory->entry.c_str(), static_cast<long long>(batch),
+    // The optimizer's entries take no batch: "-".
+    std::string batchText =
+        fn->hasAttr("gps.batch_arg") ? std::to_string(batch) : "-";
+    os << llvm::format("%-26s %7s %14llu %14llu %10.2f %8llu\n",
+                       memory->entry.c_str(), batchText.c_str(),
                        static_cast<unsigned long long>(memory->peakBytes),
                        static_cast<unsigned long long>(
                            memory->tapeBytesAtPeak),
