@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (allRecorded != manifest.recordsPolicies)
     fuzz::finding(kTarget, "recordsPolicies disagrees with the parameters");
   if (manifest.paramCount <= kMaxInitElements) {
-    std::vector<float> params;
+    rt::ParamVector params;
     rt::initParams(manifest, 1, params);
     if (static_cast<int64_t>(params.size()) != manifest.paramCount)
       fuzz::finding(kTarget, "initParams gave the wrong size");
