@@ -210,10 +210,38 @@ extern "C" void mgpuMemFree(void *ptr, void *stream) {
   check(cudaFreeAsync(ptr, static_cast<cudaStream_t>(stream)), "cudaFreeAsync");
 }
 
+/// Moves the pages of [pointer, pointer + bytes) to the GPU, in stream
+/// order, when they are managed memory (the trainer's parameters, gradient
+/// and moments, gps_rt_cuda_alloc_shared): a copy does not fault pages in
+/// as a kernel does, so without this a copy of pages the host last touched
+/// would cross the bus at every step.
+static void prefetchIfManaged(const void *pointer, size_t bytes,
+                              cudaStream_t stream) {
+  cudaPointerAttributes attributes;
+  if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
+    cudaGetLastError();
+    return;
+  }
+  if (attributes.type != cudaMemoryTypeManaged)
+    return;
+#if CUDART_VERSION >= 13000
+  cudaMemLocation gpu;
+  gpu.type = cudaMemLocationTypeDevice;
+  gpu.id = 0;
+  check(cudaMemPrefetchAsync(pointer, bytes, gpu, 0, stream),
+        "cudaMemPrefetchAsync");
+#else
+  check(cudaMemPrefetchAsync(pointer, bytes, 0, stream),
+        "cudaMemPrefetchAsync");
+#endif
+}
+
 extern "C" void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
                            void *stream) {
   if (sizeBytes == 0)
     return;
+  prefetchIfManaged(src, sizeBytes, static_cast<cudaStream_t>(stream));
+  prefetchIfManaged(dst, sizeBytes, static_cast<cudaStream_t>(stream));
   // With unified addressing the runtime tells host from device pointers.
   check(cudaMemcpyAsync(dst, src, sizeBytes, cudaMemcpyDefault,
                         static_cast<cudaStream_t>(stream)),
