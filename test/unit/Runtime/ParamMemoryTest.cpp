@@ -18,7 +18,7 @@ int allocated = 0, released = 0;
 
 void *countingAllocate(size_t bytes) {
   ++allocated;
-  return std::malloc(bytes);
+  return std::aligned_alloc(64, bytes);
 }
 void countingRelease(void *pointer) {
   ++released;

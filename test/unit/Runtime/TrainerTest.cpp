@@ -176,7 +176,7 @@ int sharedLive = 0, sharedAllocations = 0;
 void *sharedAllocate(size_t bytes) {
   ++sharedLive;
   ++sharedAllocations;
-  return std::malloc(bytes);
+  return std::aligned_alloc(64, bytes);
 }
 void sharedRelease(void *pointer) {
   --sharedLive;

@@ -24,7 +24,8 @@
 namespace gps::rt {
 
 /// An allocator of memory the host and a device share: `allocate` returns
-/// null when it cannot.
+/// memory aligned to 64 bytes (CUDA's managed memory is aligned to 256),
+/// or null when it cannot; it is asked for multiples of 64 bytes.
 struct SharedMemory {
   void *(*allocate)(size_t bytes) = nullptr;
   void (*release)(void *pointer) = nullptr;
