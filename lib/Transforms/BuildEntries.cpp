@@ -198,6 +198,16 @@ namespace {
 enum class EntryKind { Train, Eval, Sample, SampleSteps, PerExample };
 } // namespace
 
+/// A function `name(inputs...)` with the C interface and its entry block,
+/// the builder inside it.
+static func::FuncOp buildFunction(OpBuilder &b, Location loc, StringRef name,
+                                  TypeRange inputs) {
+  auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
+  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  b.setInsertionPointToStart(func.addEntryBlock());
+  return func;
+}
+
 /// Builds `name(x, m, params, [grads,] terms|out, key, stream)` that calls
 /// the body of `callee` on views of the flat buffers.
 static void buildEntry(OpBuilder &b, Location loc, StringRef name,
@@ -216,13 +226,11 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
   bool rowsOut = kind == EntryKind::Sample || kind == EntryKind::SampleSteps;
   inputs.append({rowsOut ? matrix : vector, b.getI64Type(),
                  b.getI64Type()});
-  auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
-  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  OpBuilder::InsertionGuard guard(b);
+  func::FuncOp func = buildFunction(b, loc, name, inputs);
   func->setAttr(GPSDialect::BatchArgAttrHelper::getNameStr(),
                 b.getI64IntegerAttr(0));
-  Block *entry = func.addEntryBlock();
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(entry);
+  Block *entry = &func.front();
   Value x = entry->getArgument(0), mask = entry->getArgument(1);
   Value params = entry->getArgument(2);
   Value grads = withGrads ? entry->getArgument(3) : Value();
@@ -355,16 +363,6 @@ static void buildEntry(OpBuilder &b, Location loc, StringRef name,
           /*restrict=*/true, /*writable=*/true);
     }
   func::ReturnOp::create(b, loc);
-}
-
-/// A function `name(inputs...)` with the C interface and its entry block,
-/// the builder inside it.
-static func::FuncOp buildFunction(OpBuilder &b, Location loc, StringRef name,
-                                  TypeRange inputs) {
-  auto func = func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
-  func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  b.setInsertionPointToStart(func.addEntryBlock());
-  return func;
 }
 
 /// `grad_sumsq(grads, out)`: out[0] = the sum of the squares of `grads`,
