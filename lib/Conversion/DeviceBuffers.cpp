@@ -1,8 +1,9 @@
 //===- DeviceBuffers.cpp - the gps-device-buffers pass --------------------===//
 //
 // Puts the buffers of host code that launches GPU kernels on the device:
-// allocations become device allocations, entry arguments are copied in and
-// (when written) back out, and runtime calls go to their device versions.
+// allocations become device allocations, entry arguments are used in place
+// or copied in and (when written) back out, and runtime calls go to their
+// device versions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -156,10 +157,11 @@ void DeviceBuffersPass::runOnOperation() {
   ModuleOp module = getOperation();
   SymbolTableCollection symbols;
 
-  for (auto fn : module.getOps<func::FuncOp>())
-    if (!fn.isDeclaration() && !fn.isPrivate() &&
-        failed(placeArguments(fn, symbols)))
-      return signalPassFailure();
+  if (!inPlaceArguments)
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (!fn.isDeclaration() && !fn.isPrivate() &&
+          failed(placeArguments(fn, symbols)))
+        return signalPassFailure();
 
   // Host allocations of float buffers are device allocations.
   SmallVector<memref::AllocOp> allocs;

@@ -152,6 +152,7 @@ void gps::buildGPUKernelPipeline(OpPassManager &pm, const GPUOptions &options) {
   pm.addPass(createConvertLinalgToGPUPass());
   DeviceBuffersPassOptions buffers;
   buffers.tf32 = options.tf32;
+  buffers.inPlaceArguments = options.inPlaceArguments;
   pm.addPass(createDeviceBuffersPass(buffers));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -1,4 +1,4 @@
-//===- ParamMemory.cpp - where the parameter-sized buffers live -*- C++ -*-===//
+//===- ParamMemory.cpp - where the buffers of the entry points live -------===//
 //
 // Part of the gps project.
 //
@@ -14,9 +14,11 @@ using namespace gps::rt;
 
 namespace {
 /// Each buffer is preceded by this header (padded to the alignment): the
-/// function that releases the whole block, null for the heap.
+/// functions that release the whole block and prefetch it, null for the
+/// heap.
 struct Header {
   void (*release)(void *);
+  void (*prefetch)(const void *, size_t);
 };
 constexpr size_t kAlignment = 64;
 static_assert(sizeof(Header) <= kAlignment, "the header fits its padding");
@@ -37,7 +39,9 @@ void *gps::rt::allocateParamBytes(size_t bytes) {
                        : std::aligned_alloc(kAlignment, total);
   if (!block)
     return nullptr;
-  static_cast<Header *>(block)->release = memory ? memory->release : nullptr;
+  auto *header = static_cast<Header *>(block);
+  header->release = memory ? memory->release : nullptr;
+  header->prefetch = memory ? memory->prefetch : nullptr;
   return static_cast<char *>(block) + kAlignment;
 }
 
@@ -50,4 +54,12 @@ void gps::rt::releaseParamBytes(void *pointer) {
     release(block);
   else
     std::free(block);
+}
+
+void gps::rt::prefetchParamBytes(const void *pointer, size_t bytes) {
+  if (!pointer || bytes == 0)
+    return;
+  const void *block = static_cast<const char *>(pointer) - kAlignment;
+  if (auto prefetch = static_cast<const Header *>(block)->prefetch)
+    prefetch(pointer, bytes);
 }

@@ -1,8 +1,26 @@
 // RUN: gps-opt %s --gps-device-buffers | FileCheck %s
+// RUN: gps-opt %s --gps-device-buffers=in-place-arguments | FileCheck %s --check-prefix=INPLACE
 
 // The host code of --target=cuda on device buffers: the arguments are
 // copied in, the written ones copied back; float allocations are device
 // allocations; the runtime calls are the device ones.
+
+// With in-place-arguments (gpsc's choice: the trainer passes memory the GPU
+// shares with the host) the arguments are used as they are: no copy, and
+// the kernels and runtime calls get the arguments themselves.
+// INPLACE-LABEL: func.func @entry(
+// INPLACE-SAME:      %[[X:[a-z0-9_]+]]: memref<?x?xf32>, %[[W:[a-z0-9_]+]]: memref<?xf32>, %[[OUT:[a-z0-9_]+]]: memref<?xf32>, %[[C:[a-z0-9_]+]]: memref<?x?xf32>, %[[SEED:[a-z0-9_]+]]: i64)
+// INPLACE-NOT:     gpu.memcpy
+// INPLACE:         %[[TMP:[a-z0-9_]+]] = gpu.alloc (%{{.*}}) : memref<?x4xf32>
+// INPLACE-NOT:     gpu.memcpy
+// INPLACE:         gpu.launch_func @kernels::@reads_then_writes {{.*}} args(%[[W]] : memref<?xf32>, %[[OUT]] : memref<?xf32>)
+// INPLACE-NOT:     gpu.memcpy
+// INPLACE:         memref.cast %[[X]]
+// INPLACE-NOT:     gpu.memcpy
+// INPLACE:         memref.cast %[[C]]
+// INPLACE:         call @gps_rt_cuda_sgemm(
+// INPLACE-NOT:     gpu.memcpy
+// INPLACE:         return
 
 // CHECK: func.func private @gps_rt_cuda_sgemm(
 // CHECK: func.func private @gps_rt_cuda_normal(

@@ -185,7 +185,7 @@ static cl::opt<Report> report(
     cl::init(Report::None),
     cl::values(clEnumValN(Report::Launches, "launches",
                           "kernel launches, sgemm calls, noise draws and "
-                          "host-device copies of one call of each entry "
+                          "copies (gpu.memcpy) of one call of each entry "
                           "point (--target=cuda)"),
                clEnumValN(Report::Memory, "memory",
                           "the peak of the runtime's arena during one call "

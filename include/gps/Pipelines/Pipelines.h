@@ -66,6 +66,10 @@ struct GPUOptions {
   /// cuBLAS may round the products' inputs to TF32 (tensor cores); FP32
   /// otherwise.
   bool tf32 = false;
+  /// The entry points use their memref arguments in place, as the trainer
+  /// passes them (memory the GPU shares with the host); otherwise they copy
+  /// them from and back to host memory (gps-device-buffers).
+  bool inPlaceArguments = true;
 };
 
 /// From bufferized code to kernels (gpsc --target=cuda --emit=mlir-gpu):

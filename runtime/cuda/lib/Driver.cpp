@@ -210,20 +210,10 @@ extern "C" void mgpuMemFree(void *ptr, void *stream) {
   check(cudaFreeAsync(ptr, static_cast<cudaStream_t>(stream)), "cudaFreeAsync");
 }
 
-/// Moves the pages of [pointer, pointer + bytes) to the GPU, in stream
-/// order, when they are managed memory (the trainer's parameters, gradient
-/// and moments, gps_rt_cuda_alloc_shared): a copy does not fault pages in
-/// as a kernel does, so without this a copy of pages the host last touched
-/// would cross the bus at every step.
-static void prefetchIfManaged(const void *pointer, size_t bytes,
-                              cudaStream_t stream) {
-  cudaPointerAttributes attributes;
-  if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
-    cudaGetLastError();
-    return;
-  }
-  if (attributes.type != cudaMemoryTypeManaged)
-    return;
+/// Moves the pages of managed memory [pointer, pointer + bytes) to the GPU,
+/// in stream order.
+static void prefetchToGpu(const void *pointer, size_t bytes,
+                          cudaStream_t stream) {
 #if CUDART_VERSION >= 13000
   cudaMemLocation gpu;
   gpu.type = cudaMemLocationTypeDevice;
@@ -234,6 +224,28 @@ static void prefetchIfManaged(const void *pointer, size_t bytes,
   check(cudaMemPrefetchAsync(pointer, bytes, 0, stream),
         "cudaMemPrefetchAsync");
 #endif
+}
+
+extern "C" void gps_rt_cuda_prefetch_shared(const void *pointer,
+                                            size_t bytes) {
+  if (bytes)
+    prefetchToGpu(pointer, bytes,
+                  static_cast<cudaStream_t>(gps::rt::cuda::stream()));
+}
+
+/// prefetchToGpu when [pointer, pointer + bytes) is managed memory (a view
+/// of the trainer's buffers, gps_rt_cuda_alloc_shared): a copy does not
+/// fault pages in as a kernel does, so without this a copy of pages the
+/// host last touched would cross the bus at every step.
+static void prefetchIfManaged(const void *pointer, size_t bytes,
+                              cudaStream_t stream) {
+  cudaPointerAttributes attributes;
+  if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
+    cudaGetLastError();
+    return;
+  }
+  if (attributes.type == cudaMemoryTypeManaged)
+    prefetchToGpu(pointer, bytes, stream);
 }
 
 extern "C" void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,

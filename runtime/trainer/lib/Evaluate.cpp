@@ -42,6 +42,8 @@ int64_t EvalBatches::load(uint64_t begin, uint64_t b) {
     (void)sampleMasks(manifest, rng, rows, masks.data());
     maskRef = matrixRef(masks.data(), rows, dim);
   }
+  prefetchToDevice(x);
+  prefetchToDevice(masks);
   return rows;
 }
 
@@ -75,7 +77,7 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
   result.hasUnguided = model.evalPrimary != nullptr;
   EvalBatches batches(manifest, data, indices, batch);
   gps_memref<float, 2> &xRef = batches.xRef, &maskRef = batches.maskRef;
-  std::vector<float> terms(numTerms);
+  SharedVector<float> terms(numTerms);
   gps_memref<float, 1> paramsRef =
       vectorRef(params.data(), manifest.paramCount);
   gps_memref<float, 1> termsRef =
@@ -84,6 +86,7 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
   for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
     int64_t rows = batches.load(begin, b);
     std::fill(terms.begin(), terms.end(), 0.0f);
+    prefetchToDevice(terms);
     model.eval(&xRef, &maskRef, &paramsRef, &termsRef, seed,
                kEvalStreamBase + b);
     gps_rt_arena_reset();
@@ -91,6 +94,7 @@ EvalResult impl::evaluate(const ModelEntryPoints &model,
       result.guided[i] += double(terms[i]) * double(rows);
     if (model.evalPrimary) {
       std::fill(terms.begin(), terms.end(), 0.0f);
+      prefetchToDevice(terms);
       model.evalPrimary(&xRef, &maskRef, &paramsRef, &termsRef, seed,
                         kEvalStreamBase + b);
       gps_rt_arena_reset();
@@ -122,13 +126,14 @@ IwResult impl::evaluateIw(const ModelEntryPoints &model,
   EvalBatches batches(manifest, data, indices, batch);
   gps_memref<float, 2> &xRef = batches.xRef, &maskRef = batches.maskRef;
   // logW[k * batch + row]: draw k of the batch's example `row`.
-  std::vector<float> logW(static_cast<size_t>(samples * batch));
+  SharedVector<float> logW(static_cast<size_t>(samples * batch));
   gps_memref<float, 1> paramsRef =
       vectorRef(params.data(), manifest.paramCount);
   double boundSum = 0.0, boundSquares = 0.0, meanSum = 0.0, meanSquares = 0.0;
   double varianceSum = 0.0;
   for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
     int64_t rows = batches.load(begin, b);
+    prefetchToDevice(logW);
     for (uint64_t k = 0; k < samples; ++k) {
       gps_memref<float, 1> outRef = vectorRef(logW.data() + k * batch, rows);
       model.logWeights(&xRef, &maskRef, &paramsRef, &outRef, seed,
@@ -530,7 +535,7 @@ int impl::sampleCommand(const std::vector<std::string> &args,
   }
 
   int64_t dim = manifest.data.dim;
-  std::vector<float> x, masks;
+  SharedVector<float> x, masks;
   if (manifest.mask) {
     std::string dataSpec =
         flags.has("data") ? flags.value("data") : checkpoint.config.data;
@@ -567,7 +572,7 @@ int impl::sampleCommand(const std::vector<std::string> &args,
     // rollout is the one --final draws).
     int64_t rollouts = manifest.mask ? 2 : 1;
     int64_t rows = rollouts * inputs, steps = manifest.sampleSteps;
-    std::vector<float> batchX, batchMasks, out;
+    SharedVector<float> batchX, batchMasks, out;
     for (int64_t r = 0; r < rollouts; ++r) {
       batchX.insert(batchX.end(), x.begin(), x.end());
       batchMasks.insert(batchMasks.end(), masks.begin(), masks.end());
@@ -582,6 +587,9 @@ int impl::sampleCommand(const std::vector<std::string> &args,
     gps_memref<float, 2> maskRef =
         manifest.mask ? matrixRef(batchMasks.data(), rows, dim) : xRef;
     gps_memref<float, 2> outRef = matrixRef(out.data(), steps * rows, dim);
+    prefetchToDevice(batchX);
+    prefetchToDevice(batchMasks);
+    prefetchToDevice(out);
     model.sampleSteps(&xRef, &maskRef, &paramsRef, &outRef, seed,
                       kSampleStream);
     gps_rt_arena_reset();
@@ -620,11 +628,14 @@ int impl::sampleCommand(const std::vector<std::string> &args,
   }
 
   auto rows = inputs;
-  std::vector<float> out(x.size(), 0.0f);
+  SharedVector<float> out(x.size(), 0.0f);
   gps_memref<float, 2> xRef = matrixRef(x.data(), rows, dim);
   gps_memref<float, 2> maskRef =
       manifest.mask ? matrixRef(masks.data(), rows, dim) : xRef;
   gps_memref<float, 2> outRef = matrixRef(out.data(), rows, dim);
+  prefetchToDevice(x);
+  prefetchToDevice(masks);
+  prefetchToDevice(out);
   model.sample(&xRef, &maskRef, &paramsRef, &outRef, seed, kSampleStream);
   gps_rt_arena_reset();
 

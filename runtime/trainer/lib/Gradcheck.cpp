@@ -77,9 +77,16 @@ struct Problem {
   const Manifest &manifest;
   uint64_t seed;
   int64_t batch, dim;
-  std::vector<float> x, mask;
+  SharedVector<float> x, mask;
   ParamVector params, grads;
-  std::vector<float> terms;
+  SharedVector<float> terms;
+
+  /// Hands what the host wrote (the parameters between calls) to the
+  /// device.
+  void prefetch() {
+    for (const SharedVector<float> *buffer : {&x, &mask, &params, &terms})
+      prefetchToDevice(*buffer);
+  }
 
   /// The objective of `params` (eval entry point, terms[0]).
   double objective() {
@@ -87,6 +94,7 @@ struct Problem {
     auto mRef = matrixRef(mask.data(), batch, dim);
     auto pRef = vectorRef(params.data(), params.size());
     auto tRef = vectorRef(terms.data(), terms.size());
+    prefetch();
     model.eval(&xRef, &mRef, &pRef, &tRef, seed, /*stream=*/1);
     gps_rt_arena_reset();
     return terms[0];
@@ -99,6 +107,7 @@ struct Problem {
     auto pRef = vectorRef(params.data(), params.size());
     auto gRef = vectorRef(grads.data(), grads.size());
     auto tRef = vectorRef(terms.data(), terms.size());
+    prefetch();
     model.train(&xRef, &mRef, &pRef, &gRef, &tRef, seed, /*stream=*/1);
     gps_rt_arena_reset();
     return terms[0];

@@ -60,6 +60,8 @@ GPS_CUDA_ENTRY(sample_steps, out, 2)
 __attribute__((weak)) const char *gps_rt_cuda_device_error();
 __attribute__((weak)) void *gps_rt_cuda_alloc_shared(size_t bytes);
 __attribute__((weak)) void gps_rt_cuda_free_shared(void *pointer);
+__attribute__((weak)) void gps_rt_cuda_prefetch_shared(const void *pointer,
+                                                       size_t bytes);
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
@@ -88,9 +90,12 @@ int main(int argc, char **argv) {
   gps::rt::SharedMemory shared;
   shared.allocate = gps_rt_cuda_alloc_shared;
   shared.release = gps_rt_cuda_free_shared;
+  shared.prefetch = gps_rt_cuda_prefetch_shared;
   if (shared.allocate && shared.release)
     cuda.sharedMemory = &shared;
-  if (cuda.train)
+  // The GPU half uses its arguments in place: without shared memory to put
+  // them in it cannot run.
+  if (cuda.train && cuda.sharedMemory)
     model.cuda = &cuda;
   return gps::rt::trainerMain(argc, argv, model);
 }

@@ -319,7 +319,7 @@ static std::string describe(float value) {
 /// non-finite one, and its first such site in the order the step draws
 /// them, name where the trajectory broke.
 static std::string firstNonFinite(const Manifest &manifest,
-                                  const std::vector<float> &terms,
+                                  const SharedVector<float> &terms,
                                   const ParamVector &grads) {
   std::optional<size_t> first;
   for (size_t i = 0; i < terms.size(); ++i) {
@@ -364,11 +364,11 @@ static std::string firstNonFinite(const Manifest &manifest,
 /// computes the same objective and gradient (bench/run). Not a user
 /// feature: the file's layout may change with the benchmark.
 static Error dumpUpdate(const std::string &path, const Manifest &manifest,
-                        int64_t batch, const std::vector<float> &x,
-                        const std::vector<float> &masks,
+                        int64_t batch, const SharedVector<float> &x,
+                        const SharedVector<float> &masks,
                         const ParamVector &params,
                         const ParamVector &grads,
-                        const std::vector<float> &terms, uint64_t seed,
+                        const SharedVector<float> &terms, uint64_t seed,
                         uint64_t stream) {
   int64_t dim = manifest.data.dim;
   std::vector<TensorRef> tensors = {{"x", DType::F32, {batch, dim}, x.data()}};
@@ -450,13 +450,15 @@ private:
     for (auto [begin, end] : updatedRanges()) {
       if (begin == end)
         continue;
-      double part = 0.0;
-      gps_memref<double, 1> out{&part, &part, 0, {1}, {1}};
+      sumSquaresOut.assign(1, 0.0);
+      prefetchToDevice(sumSquaresOut);
+      gps_memref<double, 1> out{sumSquaresOut.data(), sumSquaresOut.data(), 0, {1},
+                                {1}};
       gps_memref<float, 1> g =
           vectorRef(grads.data() + begin, static_cast<int64_t>(end - begin));
       model.gradSumsq(&g, &out);
       gps_rt_arena_reset();
-      total += part;
+      total += sumSquaresOut[0];
     }
     return total;
   }
@@ -521,7 +523,11 @@ private:
 
   // updateLoop
   std::optional<Progress> progress;
-  std::vector<float> x, masks, terms;
+  /// The batch, its masks and the terms: what an update hands the model
+  /// besides the parameter-sized buffers.
+  SharedVector<float> x, masks, terms;
+  /// What grad_sumsq writes.
+  SharedVector<double> sumSquaresOut;
   std::vector<uint32_t> batch;
   using Clock = std::chrono::steady_clock;
   Clock::time_point runStart, windowStart;
@@ -822,6 +828,9 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   gps_memref<float, 1> termsRef =
       vectorRef(terms.data(), static_cast<int64_t>(numTerms));
   std::fill(terms.begin(), terms.end(), 0.0f);
+  prefetchToDevice(x);
+  prefetchToDevice(masks);
+  prefetchToDevice(terms);
   model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
               update);
   // GPS_TRAINER_ARENA_PEAK=FILE: the arena's high-water mark so far, in

@@ -241,7 +241,7 @@ private:
   const std::vector<uint32_t> &indices;
   uint64_t batch;
   int64_t dim;
-  std::vector<float> x, masks;
+  SharedVector<float> x, masks;
   uint64_t maskKey;
 };
 

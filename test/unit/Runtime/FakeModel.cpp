@@ -46,6 +46,14 @@ std::string gps::rt::test::fakeManifest(const std::string &name, int64_t dim,
     "terms": ["objective", "nll", "kl(q||p)", "kl(p||normal)"]})j";
 }
 
+/// Reports the memref arguments of an entry point to fakeState.onArgument.
+template <typename... Memrefs> static void reportArguments(Memrefs *...refs) {
+  if (fakeState.onArgument)
+    (fakeState.onArgument(refs->aligned + refs->offset,
+                          refs->numElements() * sizeof(*refs->aligned)),
+     ...);
+}
+
 /// Computes the terms and, when `grads` is given, the gradient. With
 /// `noisy` false the input is x * m exactly (the primary's view).
 static void forward(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
@@ -123,6 +131,7 @@ void gps::rt::test::fakeModelTrain(gps_memref<float, 2> *x,
                                    gps_memref<float, 1> *grads,
                                    gps_memref<float, 1> *terms, uint64_t key,
                                    uint64_t stream) {
+  reportArguments(x, mask, params, grads, terms);
   ++fakeState.trainCalls;
   fakeState.lastX.assign(x->aligned + x->offset,
                          x->aligned + x->offset + x->numElements());
@@ -144,6 +153,7 @@ void gps::rt::test::fakeModelEval(gps_memref<float, 2> *x,
                                   gps_memref<float, 1> *params,
                                   gps_memref<float, 1> *terms, uint64_t key,
                                   uint64_t stream) {
+  reportArguments(x, mask, params, terms);
   forward(x, mask, params, nullptr, terms, key, stream, /*noisy=*/true);
 }
 
@@ -152,12 +162,14 @@ static void fakeModelEvalPrimary(gps_memref<float, 2> *x,
                                  gps_memref<float, 1> *params,
                                  gps_memref<float, 1> *terms, uint64_t key,
                                  uint64_t stream) {
+  reportArguments(x, mask, params, terms);
   forward(x, mask, params, nullptr, terms, key, stream, /*noisy=*/false);
 }
 
 static void fakeModelSample(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
                             gps_memref<float, 1> *params,
                             gps_memref<float, 2> *out, uint64_t, uint64_t) {
+  reportArguments(x, mask, params, out);
   int64_t rows = x->sizes[0], dim = x->sizes[1];
   const float *w = params->aligned + params->offset;
   const float *b = w + dim * dim;
@@ -173,10 +185,11 @@ static void fakeModelSample(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
 }
 
 void gps::rt::test::fakeModelLogWeights(gps_memref<float, 2> *x,
-                                        gps_memref<float, 2> *,
-                                        gps_memref<float, 1> *,
+                                        gps_memref<float, 2> *mask,
+                                        gps_memref<float, 1> *params,
                                         gps_memref<float, 1> *out, uint64_t,
                                         uint64_t stream) {
+  reportArguments(x, mask, params, out);
   int64_t rows = x->sizes[0], dim = x->sizes[1];
   double draw = std::log(double(stream % kFakeIwDraws + 1));
   for (int64_t r = 0; r < rows; ++r) {

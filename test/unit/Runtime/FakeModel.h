@@ -46,6 +46,9 @@ struct FakeModelState {
   /// The x of the last train call, and the number of calls.
   std::vector<float> lastX;
   uint64_t trainCalls = 0;
+  /// Called by every entry point with the bytes of each of its memref
+  /// arguments (where the trainer put them).
+  void (*onArgument)(const void *begin, size_t bytes) = nullptr;
 };
 
 /// Shared by all entry points; reset by fakeModel().

@@ -31,6 +31,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 using namespace gps::rt;
@@ -173,14 +174,39 @@ TEST_F(TrainerTest, LossFallsAndFilesAreWritten) {
 
 namespace {
 int sharedLive = 0, sharedAllocations = 0;
+/// The live blocks of the fake shared memory, by address.
+std::map<const char *, size_t> sharedBlocks;
 void *sharedAllocate(size_t bytes) {
   ++sharedLive;
   ++sharedAllocations;
-  return std::aligned_alloc(64, bytes);
+  void *block = std::aligned_alloc(64, bytes);
+  sharedBlocks[static_cast<const char *>(block)] = bytes;
+  return block;
 }
 void sharedRelease(void *pointer) {
   --sharedLive;
+  sharedBlocks.erase(static_cast<const char *>(pointer));
   std::free(pointer);
+}
+/// Whether [begin, begin + bytes) lies in one live shared block.
+bool inSharedMemory(const void *begin, size_t bytes) {
+  auto *first = static_cast<const char *>(begin);
+  auto it = sharedBlocks.upper_bound(first);
+  if (it == sharedBlocks.begin())
+    return false;
+  --it;
+  return first + bytes <= it->first + it->second;
+}
+/// The arguments the entry points got, in the shared memory and not; the
+/// bytes prefetched, and those of them that were not shared memory.
+uint64_t sharedArguments = 0, hostArguments = 0;
+uint64_t prefetchedBytes = 0, strayPrefetches = 0;
+void countArgument(const void *begin, size_t bytes) {
+  ++(inSharedMemory(begin, bytes) ? sharedArguments : hostArguments);
+}
+void sharedPrefetch(const void *begin, size_t bytes) {
+  prefetchedBytes += bytes;
+  strayPrefetches += !inSharedMemory(begin, bytes);
 }
 } // namespace
 
@@ -213,6 +239,59 @@ TEST_F(TrainerTest, TheGpuHalfKeepsItsParametersInItsSharedMemory) {
                     dir.file("cpu/last.safetensors"));
   EXPECT_EQ(readRecords(dir.file("gpu/metrics.jsonl")),
             readRecords(dir.file("cpu/metrics.jsonl")));
+}
+
+TEST_F(TrainerTest, TheGpuHalfGetsEveryArgumentInItsSharedMemory) {
+  // The GPU half's entry points use their arguments in place, so every
+  // buffer a command hands them must be memory the GPU shares with the
+  // host, and what the host writes is prefetched: a masked model through
+  // train (with evaluations), eval (with --iw), sample and gradcheck. The
+  // CPU half's are all on the heap.
+  std::string manifest = fakeManifest(
+      "masked", 16, "real", R"({"name": "m", "kind": "mcar", "amount": 0.5})");
+  SharedMemory shared;
+  shared.allocate = sharedAllocate;
+  shared.release = sharedRelease;
+  shared.prefetch = sharedPrefetch;
+  ModelEntryPoints gpu = fakeModel(manifest);
+  gpu.sharedMemory = &shared;
+  ModelEntryPoints model = fakeModel(manifest);
+  model.cuda = &gpu;
+  fakeState.onArgument = countArgument;
+  for (std::string half : {"cuda", "cpu"}) {
+    SCOPED_TRACE(half);
+    sharedArguments = hostArguments = prefetchedBytes = strayPrefetches = 0;
+    fakeState.trainCalls = 0;
+    std::vector<std::string> args = trainArgs(half, "12");
+    args.insert(args.end(), {"--eval-every", "6", "--device", half});
+    std::vector<std::vector<std::string>> commands = {
+        {"eval", "--out", dir.file(half), "--iw", "3"},
+        {"sample", "--out", dir.file(half), "--n", "4", "--png",
+         dir.file(half + ".png")},
+        {"gradcheck", "--data", "synthetic", "--batch", "4"}};
+    Result trained = run(model, args);
+    ASSERT_EQ(trained.status, 0) << trained.err;
+    EXPECT_EQ(fakeState.trainCalls, 12u);
+    for (std::vector<std::string> command : commands) {
+      command.insert(command.end(), {"--device", half});
+      Result result = run(model, command);
+      ASSERT_EQ(result.status, 0) << command[0] << ": " << result.err;
+    }
+    setParamMemory(nullptr);
+    EXPECT_EQ(sharedLive, 0);
+    if (half == "cuda") {
+      // 12 updates of 5 arguments, and many more.
+      EXPECT_GT(sharedArguments, 60u);
+      EXPECT_EQ(hostArguments, 0u);
+      // At least the batch and masks of every update.
+      EXPECT_GE(prefetchedBytes, 12u * 2 * 10 * 16 * sizeof(float));
+      EXPECT_EQ(strayPrefetches, 0u);
+    } else {
+      EXPECT_EQ(sharedArguments, 0u);
+      EXPECT_GT(hostArguments, 60u);
+      EXPECT_EQ(prefetchedBytes, 0u);
+    }
+  }
 }
 
 TEST_F(TrainerTest, ResumeRepeatsTheUninterruptedRun) {

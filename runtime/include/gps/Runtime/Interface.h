@@ -227,7 +227,10 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 // The buffers an entry point writes (grads, terms, out) are distinct from
 // each other and from its other arguments, which it only reads and which
 // may be one buffer (x and mask, for a model without a mask):
-// gps-fold-copies relies on it.
+// gps-fold-copies relies on it. The entry points of code compiled with
+// --target=cuda use their memref arguments in place: every one must be
+// memory the GPU can address (the trainer's SharedVectors, ParamMemory.h,
+// in CUDA managed memory).
 //
 //   train:  guided rollout (q samples, p replays), terms, and d objective /
 //           d params into `grads` (overwritten).

@@ -1,16 +1,20 @@
-//===- ParamMemory.h - where the parameter-sized buffers live ---*- C++ -*-===//
+//===- ParamMemory.h - where the buffers of entry points live ---*- C++ -*-===//
 //
 // Part of the gps project.
 //
 //===----------------------------------------------------------------------===//
 //
-// The trainer's parameter-sized buffers (the parameters, the gradient and
-// the Adam moments) are ParamVectors: on the heap, or, once a command has
-// chosen the GPU half of a trainer, in memory the host and the GPU share
-// (CUDA managed memory), so that they stay on the GPU across steps and the
-// host's rare reads (a checkpoint) still see the current values. Each
-// buffer remembers what allocated it, so one allocated before the switch is
-// released where it came from.
+// Every buffer the trainer hands to the model's entry points is a
+// SharedVector: the parameter-sized ones (the parameters, the gradient and
+// the Adam moments: ParamVectors) and the others (a batch, its masks, the
+// terms, an output). They live on the heap, or, once a command has chosen
+// the GPU half of a trainer, in memory the host and the GPU share (CUDA
+// managed memory). The GPU half's entry points use their arguments in
+// place (Interface.h), so the parameter-sized buffers stay on the GPU
+// across steps and the host's rare reads (a checkpoint) still see the
+// current values; what the host writes each step (a batch) it hands to the
+// GPU with prefetchToDevice. Each buffer remembers what allocated it, so
+// one allocated before the switch is released where it came from.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +33,11 @@ namespace gps::rt {
 struct SharedMemory {
   void *(*allocate)(size_t bytes) = nullptr;
   void (*release)(void *pointer) = nullptr;
+  /// Optional: moves [pointer, pointer + bytes), which the host has just
+  /// written, to the device ahead of the next entry point that reads it
+  /// (in the order of the device's work), instead of page by page as the
+  /// device faults on it.
+  void (*prefetch)(const void *pointer, size_t bytes) = nullptr;
 };
 
 /// Routes the later ParamVector allocations to `memory` (null: the heap).
@@ -38,6 +47,10 @@ void setParamMemory(const SharedMemory *memory);
 void *allocateParamBytes(size_t bytes);
 /// Releases what allocateParamBytes returned (null does nothing).
 void releaseParamBytes(void *pointer);
+/// Hands the first `bytes` of the buffer `pointer` (what allocateParamBytes
+/// returned) to the device, through the prefetch of the memory that
+/// allocated it; nothing for the heap, null or no bytes.
+void prefetchParamBytes(const void *pointer, size_t bytes);
 
 /// The std::allocator of ParamVector (stateless: every instance is equal).
 template <typename T> struct ParamAllocator {
@@ -61,8 +74,15 @@ template <typename T> struct ParamAllocator {
   }
 };
 
+/// A buffer of the entry points (see above).
+template <typename T> using SharedVector = std::vector<T, ParamAllocator<T>>;
 /// A parameter-sized float buffer.
-using ParamVector = std::vector<float, ParamAllocator<float>>;
+using ParamVector = SharedVector<float>;
+
+/// prefetchParamBytes of all of `buffer`, after the host has written it.
+template <typename T> void prefetchToDevice(const SharedVector<T> &buffer) {
+  prefetchParamBytes(buffer.data(), buffer.size() * sizeof(T));
+}
 
 } // namespace gps::rt
 

@@ -494,11 +494,14 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
   let description = [{
     After `convert-linalg-to-gpu`: every buffer of float elements that the
     host code allocates becomes a device buffer (`gpu.alloc`,
-    `gpu.dealloc`), and each entry point copies its memref arguments, which
-    the trainer passes in host memory, into device buffers on entry
-    (`gpu.memcpy`) and the ones it writes back before it returns. An
-    argument counts as written when a kernel stores to it, when it is the
-    output of an sgemm or noise call, or when it is passed to anything else.
+    `gpu.dealloc`). The entry points' memref arguments are used in place
+    when `in-place-arguments` is set: the caller passes memory the GPU can
+    address (the trainer's buffers in CUDA managed memory, ParamMemory.h).
+    Otherwise each entry point copies them, as host memory, into device
+    buffers on entry (`gpu.memcpy`) and the ones it writes back before it
+    returns. An argument counts as written when a kernel stores to it, when
+    it is the output of an sgemm or noise call, or when it is passed to
+    anything else.
     Calls of the runtime's host functions become calls of their device
     counterparts (`gps_rt_cuda_sgemm`, or with `tf32`
     `gps_rt_cuda_sgemm_tf32`; `gps_rt_cuda_normal`).
@@ -516,7 +519,12 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
   let options = [
     Option<"tf32", "tf32", "bool", /*default=*/"false",
            "Let cuBLAS round the products' inputs to TF32 on tensor cores "
-           "(gps_rt_cuda_sgemm_tf32) instead of computing in FP32">
+           "(gps_rt_cuda_sgemm_tf32) instead of computing in FP32">,
+    Option<"inPlaceArguments", "in-place-arguments", "bool",
+           /*default=*/"false",
+           "Use the entry points' memref arguments in place (the caller "
+           "passes memory the GPU can address) instead of copying them in "
+           "and out">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",

@@ -68,11 +68,17 @@ GPS_RT_EXPORT void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
 GPS_RT_EXPORT const char *gps_rt_cuda_device_error();
 
 /// Memory the host and the GPU share (CUDA managed memory), where the
-/// trainer keeps the parameters, the gradient and the Adam moments when it
-/// runs the GPU half (ParamMemory.h): the pages move to the GPU when it
-/// uses them and back when the host does. Null when out of memory.
+/// trainer keeps every buffer it hands the GPU half's entry points (the
+/// parameters, the gradient, the Adam moments, a batch, the terms;
+/// ParamMemory.h): the pages move to the GPU when it uses them and back
+/// when the host does. Null when out of memory.
 GPS_RT_EXPORT void *gps_rt_cuda_alloc_shared(size_t bytes);
 GPS_RT_EXPORT void gps_rt_cuda_free_shared(void *pointer);
+/// Moves [pointer, pointer + bytes) of that memory, which the host has just
+/// written (a batch), to the GPU on the one stream, ahead of the kernels
+/// that read it.
+GPS_RT_EXPORT void gps_rt_cuda_prefetch_shared(const void *pointer,
+                                               size_t bytes);
 
 //===----------------------------------------------------------------------===//
 // The runtime's functions on device buffers
