@@ -22,14 +22,19 @@
 #      against the compiled one on the GPU (the default): the same
 #      checkpoint, bit for bit;
 #   5. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
-#      examples per second of both.
+#      examples per second of both;
+#   6. 20 updates of the parity model and of lstm_gen with each training
+#      step replayed from a CUDA Graph (the default) against the same runs
+#      enqueued launch by launch (GPS_CUDA_GRAPHS=0): the same checkpoint,
+#      bit for bit.
 #
 # It prints one line per check (PASS/FAIL), writes them to JSON (with the
 # GPU and the date) and exits 1 when one fails. `bench` measures updates
 # per second of gpsi_add and lstm_gen at batch 250 and gpsi_add at batch
-# 2500: the gps trainers in FP32 and TF32 against bench/peers in PyTorch
-# eager (FP32, TF32) and torch.compile(mode="max-autotune") (FP32; TF32
-# too with GPS_BENCH_COMPILE_TF32=1), alternating, each peer run within
+# 2500: the gps trainers in FP32 and TF32 (and in FP32 without CUDA
+# Graphs, GPS_CUDA_GRAPHS=0: the row gps-nograph) against bench/peers in
+# PyTorch eager (FP32, TF32) and torch.compile(mode="max-autotune") (FP32;
+# TF32 too with GPS_BENCH_COMPILE_TF32=1), alternating, each peer run within
 # GPS_PEER_TIMEOUT seconds (default 240; compiling counts); it writes the
 # rows, the GPU memory peaks and the GPU operations per update to JSON.
 set -uo pipefail
@@ -214,6 +219,18 @@ run() {
     report "$m" $status "$(tr '\n' ' ' < "$out/$m.track") $speed"
     [ $status = 0 ] || tail -5 "$out/$m.log"
   done
+  # 6. Graphs replay exactly what the launches compute.
+  for m in parity lstm_gen; do
+    local graph_flags=(--data "$data" --updates 20 --batch 50 --lr 1e-3
+      --eval-every 0 --checkpoint-every 0)
+    "$dir/bin/$m-cuda" train "${graph_flags[@]}" --out "$out/$m-graphs" \
+      > "$out/graphs.log" 2>&1 &&
+      GPS_CUDA_GRAPHS=0 "$dir/bin/$m-cuda" train "${graph_flags[@]}" \
+        --out "$out/$m-launches" >> "$out/graphs.log" 2>&1 &&
+      cmp "$out/$m-graphs/last.safetensors" \
+        "$out/$m-launches/last.safetensors" >> "$out/graphs.log" 2>&1
+    report "graphs-vs-launches-$m" $? "$(tail -1 "$out/graphs.log")"
+  done
   rm -rf "$out"
   [ -z "$json" ] || write_checks "$json"
   [ $failures = 0 ]
@@ -243,13 +260,19 @@ bench() {
     # Two rounds, alternating; the compiled peers once (compiling is most
     # of their time).
     for round in 1 2; do
-      for kind in gps gps-tf32 eager eager-tf32 compiled compiled-tf32; do
+      for kind in gps gps-tf32 gps-nograph eager eager-tf32 compiled \
+        compiled-tf32; do
         local rate="null" peer_json="null" flags=()
         case $kind in
-          gps|gps-tf32)
+          gps|gps-tf32|gps-nograph)
             local trainer="$dir/bin/$m-cuda" run="$out/r$row-$round-$kind"
-            [ $kind = gps ] || trainer="$trainer-tf32"
-            rate=$(gps_rate "$trainer" "$batch" "$updates" "$run")
+            [ $kind != gps-tf32 ] || trainer="$trainer-tf32"
+            if [ $kind = gps-nograph ]; then
+              rate=$(GPS_CUDA_GRAPHS=0 gps_rate "$trainer" "$batch" \
+                "$updates" "$run")
+            else
+              rate=$(gps_rate "$trainer" "$batch" "$updates" "$run")
+            fi
             # A failed run's last words stand where a peer's result would.
             [ "$rate" != null ] || peer_json="{\"error\": $(tail -1 "$run.log" | json_string)}" ;;
           *)
@@ -309,6 +332,8 @@ for (model, batch), kinds in table.items():
         for peer in (eager, compiled):
             p = best.get(peer)
             row["%s_vs_%s" % (gps_kind, peer)] = round(g / p, 3) if g and p else None
+    g, p = best.get("gps"), best.get("gps-nograph")
+    row["gps_vs_gps-nograph"] = round(g / p, 3) if g and p else None
     summary.append(row)
 # What one gps training step launches (gpsc --report=launches, at prepare).
 for row in summary:
@@ -333,5 +358,5 @@ case "$mode" in
   prepare) prepare ;;
   run) run ;;
   bench) bench ;;
-  *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -154,6 +154,8 @@ void gps::buildGPUKernelPipeline(OpPassManager &pm, const GPUOptions &options) {
   buffers.tf32 = options.tf32;
   buffers.inPlaceArguments = options.inPlaceArguments;
   pm.addPass(createDeviceBuffersPass(buffers));
+  if (options.graphs && options.inPlaceArguments)
+    pm.addPass(createCaptureEntriesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -1,6 +1,7 @@
 //===- CUDA.cpp - code generation for NVIDIA GPUs -------------------------===//
 
 #include "gps/Target/CUDA.h"
+#include "gps/Dialect/GPS/GPSDialect.h"
 #include "gps/Runtime/Contract.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -88,20 +89,25 @@ static LogicalResult countBlock(Block &block, uint64_t times,
 }
 
 LogicalResult gps::printLaunchCounts(ModuleOp module, llvm::raw_ostream &os) {
-  os << llvm::format("%-26s %8s %8s %8s %8s\n", "entry", "kernels", "sgemm",
-                     "normal", "copies");
+  os << llvm::format("%-26s %8s %8s %8s %8s %6s\n", "entry", "kernels", "sgemm",
+                     "normal", "copies", "graph");
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isDeclaration() || fn.isPrivate())
       continue;
     LaunchCounts counts;
     if (failed(countBlock(fn.getBody().front(), 1, counts)))
       return failure();
-    os << llvm::format("%-26s %8llu %8llu %8llu %8llu\n",
+    // Whether the runtime may replay the entry's work from a CUDA Graph
+    // (gps-capture-entries).
+    const char *graph =
+        fn->hasAttr(gps::GPSDialect::GraphAttrHelper::getNameStr()) ? "yes"
+                                                                    : "-";
+    os << llvm::format("%-26s %8llu %8llu %8llu %8llu %6s\n",
                        fn.getName().str().c_str(),
                        static_cast<unsigned long long>(counts.kernels),
                        static_cast<unsigned long long>(counts.sgemms),
                        static_cast<unsigned long long>(counts.normals),
-                       static_cast<unsigned long long>(counts.copies));
+                       static_cast<unsigned long long>(counts.copies), graph);
   }
   return success();
 }

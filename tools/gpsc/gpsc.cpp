@@ -160,6 +160,13 @@ static cl::opt<bool>
                   "tensor cores (--target=cuda; default FP32)"),
          cl::init(false), cl::cat(gpscCategory));
 
+static cl::opt<bool> cudaGraphs(
+    "cuda-graphs",
+    cl::desc("Let the GPU runtime record an entry point's work in a CUDA "
+             "Graph and replay it on later calls (--target=cuda; default "
+             "on; GPS_CUDA_GRAPHS=0 turns it off when the trainer runs)"),
+    cl::init(true), cl::cat(gpscCategory));
+
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
@@ -304,6 +311,11 @@ static int run() {
     }
     cuda = true;
   }
+  if (cudaGraphs.getNumOccurrences() && !cuda) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--cuda-graphs is for --target=cuda\n";
+    return 1;
+  }
   if (tf32 && !cuda) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
         << "--tf32 is for --target=cuda (the CPU computes in FP32)\n";
@@ -393,6 +405,7 @@ static int run() {
   if (cuda && emit >= Emit::MLIRGPU) {
     gps::GPUOptions kernels;
     kernels.tf32 = tf32;
+    kernels.graphs = cudaGraphs;
     gps::buildGPUKernelPipeline(pm, kernels);
   }
   if (!cuda && emit >= Emit::LLVM)

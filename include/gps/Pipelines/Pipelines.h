@@ -70,6 +70,9 @@ struct GPUOptions {
   /// passes them (memory the GPU shares with the host); otherwise they copy
   /// them from and back to host memory (gps-device-buffers).
   bool inPlaceArguments = true;
+  /// The runtime may record the model entry points' work in CUDA Graphs and
+  /// replay it (gps-capture-entries; needs inPlaceArguments).
+  bool graphs = true;
 };
 
 /// From bufferized code to kernels (gpsc --target=cuda --emit=mlir-gpu):

@@ -13,14 +13,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Runtime/Cuda.h"
+#include "gps/Runtime/GraphCalls.h"
 
 #include <cuda_runtime_api.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 void gps::rt::cuda::check(int result, const char *what) {
   if (result == cudaSuccess)
@@ -31,6 +34,8 @@ void gps::rt::cuda::check(int result, const char *what) {
   std::exit(1);
 }
 
+using gps::rt::GraphCalls;
+using gps::rt::GraphMode;
 using gps::rt::cuda::check;
 
 namespace {
@@ -111,6 +116,107 @@ extern "C" const char *gps_rt_cuda_device_error() {
   return nullptr;
 }
 
+//===----------------------------------------------------------------------===//
+// CUDA Graphs of entry points (gps-capture-entries)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// An entry point's graph and the call's `stream`, which its kernels read
+/// from `device`: each call writes it to `pinned`, and the copy to `device`
+/// is the graph's first node.
+struct EntryGraph {
+  cudaGraphExec_t exec = nullptr;
+  int64_t *device = nullptr;
+  int64_t *pinned = nullptr;
+};
+
+/// GPS_CUDA_GRAPHS=0 turns the graphs off (every call runs as enqueued).
+bool graphsEnabled() {
+  const char *value = std::getenv("GPS_CUDA_GRAPHS");
+  return !value || std::strcmp(value, "0") != 0;
+}
+
+GraphCalls &calls() {
+  static GraphCalls instance(graphsEnabled());
+  return instance;
+}
+
+std::vector<EntryGraph> &entryGraphs() {
+  static std::vector<EntryGraph> graphs;
+  return graphs;
+}
+} // namespace
+
+bool gps::rt::cuda::replaying() { return calls().mode() == GraphMode::Replay; }
+
+bool gps::rt::cuda::recording() { return calls().mode() == GraphMode::Record; }
+
+extern "C" void
+_mlir_ciface_gps_rt_cuda_graph_begin(gps_memref<int64_t, 1> *scalar,
+                                     int32_t entry, int64_t signature,
+                                     int64_t streamValue) {
+  auto s = static_cast<cudaStream_t>(gps::rt::cuda::stream());
+  if (entry < 0) {
+    std::fprintf(stderr, "gps runtime: error: entry point number %d\n",
+                 static_cast<int>(entry));
+    std::exit(1);
+  }
+  std::vector<EntryGraph> &graphs = entryGraphs();
+  if (static_cast<size_t>(entry) >= graphs.size())
+    graphs.resize(static_cast<size_t>(entry) + 1);
+  EntryGraph &graph = graphs[static_cast<size_t>(entry)];
+  if (!graph.device) {
+    check(cudaMalloc(reinterpret_cast<void **>(&graph.device), sizeof(int64_t)),
+          "allocating an entry point's stream number");
+    check(cudaMallocHost(reinterpret_cast<void **>(&graph.pinned),
+                         sizeof(int64_t)),
+          "allocating an entry point's stream number");
+  }
+  // The previous call synchronised before it returned: nothing reads this.
+  *graph.pinned = streamValue;
+  GraphMode mode = calls().begin(entry, static_cast<uint64_t>(signature));
+  if (mode == GraphMode::Record)
+    check(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed),
+          "recording an entry point in a CUDA Graph (cudaStreamBeginCapture)");
+  if (mode != GraphMode::Replay)
+    check(cudaMemcpyAsync(graph.device, graph.pinned, sizeof(int64_t),
+                          cudaMemcpyHostToDevice, s),
+          "copying an entry point's stream number");
+  *scalar = {graph.device, graph.device, 0, {1}, {1}};
+}
+
+/// Ends the call in progress at its synchronisation: a recording becomes
+/// the entry's graph, which a recorded or replayed call then launches.
+static void endCall(cudaStream_t s) {
+  GraphCalls &state = calls();
+  GraphMode mode = state.mode();
+  if (mode == GraphMode::Eager) {
+    state.end();
+    return;
+  }
+  EntryGraph &graph = entryGraphs()[static_cast<size_t>(state.entry())];
+  if (mode == GraphMode::Record) {
+    cudaGraph_t recorded = nullptr;
+    cudaError_t result = cudaStreamEndCapture(s, &recorded);
+    if (result != cudaSuccess) {
+      std::fprintf(stderr,
+                   "gps runtime: error: CUDA: recording an entry point in a "
+                   "CUDA Graph: %s (%s); GPS_CUDA_GRAPHS=0 runs without "
+                   "graphs\n",
+                   cudaGetErrorString(result), cudaGetErrorName(result));
+      std::exit(1);
+    }
+    if (graph.exec)
+      check(cudaGraphExecDestroy(graph.exec), "cudaGraphExecDestroy");
+    graph.exec = nullptr;
+    check(cudaGraphInstantiate(&graph.exec, recorded, 0),
+          "instantiating an entry point's CUDA Graph");
+    check(cudaGraphDestroy(recorded), "cudaGraphDestroy");
+  }
+  state.end();
+  check(cudaGraphLaunch(graph.exec, s), "cudaGraphLaunch");
+}
+
 extern "C" void *gps_rt_cuda_alloc_shared(size_t bytes) {
   device();
   void *pointer = nullptr;
@@ -158,6 +264,8 @@ extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX,
                                  intptr_t blockZ, int32_t sharedMemBytes,
                                  void *stream, void **params, void ** /*extra*/,
                                  size_t /*paramsCount*/) {
+  if (gps::rt::cuda::replaying())
+    return;
   if (gridX > 0x7FFFFFFF || gridY > 65535 || gridZ > 65535) {
     std::fprintf(stderr,
                  "gps runtime: error: a kernel launch of %lld x %lld x %lld "
@@ -182,6 +290,7 @@ extern "C" void *mgpuStreamCreate() { return gps::rt::cuda::stream(); }
 extern "C" void mgpuStreamDestroy(void *) {}
 
 extern "C" void mgpuStreamSynchronize(void *stream) {
+  endCall(static_cast<cudaStream_t>(stream));
   check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)),
         "cudaStreamSynchronize");
 }
@@ -190,6 +299,11 @@ extern "C" void *mgpuMemAlloc(uint64_t sizeBytes, void *stream,
                               bool isHostShared) {
   if (sizeBytes == 0)
     return nullptr;
+  // A replayed call's buffers are the graph's: the host code only passes
+  // this on to launches and frees that do nothing.
+  static char replayed;
+  if (gps::rt::cuda::replaying())
+    return &replayed;
   gps::rt::cuda::stream();
   void *ptr = nullptr;
   cudaError_t result =
@@ -205,7 +319,7 @@ extern "C" void *mgpuMemAlloc(uint64_t sizeBytes, void *stream,
 }
 
 extern "C" void mgpuMemFree(void *ptr, void *stream) {
-  if (!ptr)
+  if (!ptr || gps::rt::cuda::replaying())
     return;
   check(cudaFreeAsync(ptr, static_cast<cudaStream_t>(stream)), "cudaFreeAsync");
 }
@@ -250,10 +364,13 @@ static void prefetchIfManaged(const void *pointer, size_t bytes,
 
 extern "C" void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
                            void *stream) {
-  if (sizeBytes == 0)
+  if (sizeBytes == 0 || gps::rt::cuda::replaying())
     return;
-  prefetchIfManaged(src, sizeBytes, static_cast<cudaStream_t>(stream));
-  prefetchIfManaged(dst, sizeBytes, static_cast<cudaStream_t>(stream));
+  // A recording takes copies and launches only.
+  if (!gps::rt::cuda::recording()) {
+    prefetchIfManaged(src, sizeBytes, static_cast<cudaStream_t>(stream));
+    prefetchIfManaged(dst, sizeBytes, static_cast<cudaStream_t>(stream));
+  }
   // With unified addressing the runtime tells host from device pointers.
   check(cudaMemcpyAsync(dst, src, sizeBytes, cudaMemcpyDefault,
                         static_cast<cudaStream_t>(stream)),

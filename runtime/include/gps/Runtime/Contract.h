@@ -47,6 +47,10 @@ inline constexpr std::string_view kCudaSgemmFn = "gps_rt_cuda_sgemm";
 /// gps_rt_cuda_sgemm with TF32 tensor cores allowed (gpsc --tf32).
 inline constexpr std::string_view kCudaSgemmTF32Fn = "gps_rt_cuda_sgemm_tf32";
 inline constexpr std::string_view kCudaNormalFn = "gps_rt_cuda_normal";
+/// Called first by an entry point whose GPU work the runtime may capture in
+/// a CUDA Graph and replay (gps-capture-entries): (entry, signature,
+/// stream) -> the device buffer holding `stream`, which its kernels read.
+inline constexpr std::string_view kCudaGraphBeginFn = "gps_rt_cuda_graph_begin";
 
 /// The noise: Philox4x32-10's round multipliers and Weyl key increments
 /// (Salmon et al. 2011, as in Random123's philox.h), and the multiplier of

@@ -52,7 +52,10 @@ def GPS_Dialect : Dialect {
     // A loss function that gps-autodiff differentiates.
     "::mlir::UnitAttr":$differentiate,
     // An entry point's argument whose leading dimension is the batch.
-    "::mlir::IntegerAttr":$batch_arg
+    "::mlir::IntegerAttr":$batch_arg,
+    // An entry point whose GPU work the runtime may record in a CUDA Graph
+    // and replay (gps-capture-entries).
+    "::mlir::UnitAttr":$graph
   );
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{

@@ -531,6 +531,45 @@ def DeviceBuffersPass : Pass<"gps-device-buffers", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def CaptureEntriesPass : Pass<"gps-capture-entries", "::mlir::ModuleOp"> {
+  let summary = "Let the GPU runtime replay an entry point's work from a "
+                "CUDA Graph";
+  let description = [{
+    After `gps-device-buffers`: a model entry point (train, eval,
+    eval_primary, log_weights, sample, sample_steps) whose host code only
+    passes its last argument, `stream`, to kernels and calls no runtime
+    function but the sgemm can have its GPU work recorded once in a CUDA
+    Graph and replayed by later calls. Such an entry first calls
+    `gps_rt_cuda_graph_begin(entry, signature, stream)`, where `entry`
+    numbers the entry points of the module and `signature` hashes the
+    addresses and sizes of the memref arguments and the other scalars (a
+    graph recorded for one signature replays only for the same one); the
+    call returns a device buffer holding `stream`, and each kernel that took
+    `stream` as an operand loads it from that buffer instead (the runtime
+    refreshes it before each replay). The entry is marked `gps.graph`.
+
+    The runtime (runtime/cuda/) runs the entry's first call with a
+    signature as usual, records the second, and replays the graph for the
+    calls after it, during which the host code still runs but enqueues
+    nothing. An entry that computes with `stream` on the host or calls
+    another runtime function (`gps_rt_cuda_normal` of `--noise=runtime`)
+    is left as it is and always runs as usual.
+
+    #### Input invariant
+
+    The output of `gps-device-buffers` with `in-place-arguments`: a
+    graph's replay reads the arguments where the recording found them.
+
+    #### Output IR
+
+    The same host code and kernels, `stream` read from the device.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
   let summary = "Compute a value in the buffer it is copied to";
   let description = [{

@@ -103,6 +103,20 @@ GPS_RT_EXPORT void _mlir_ciface_gps_rt_cuda_sgemm_tf32(
 GPS_RT_EXPORT void
 _mlir_ciface_gps_rt_cuda_normal(gps_memref<float, 2> *out, uint64_t seed,
                                 uint64_t stream, uint64_t site, uint64_t step);
+
+/// Called first by an entry point gps-capture-entries prepared: `entry`
+/// numbers it in its module, `signature` hashes its arguments' addresses
+/// and sizes and its key. Sets `scalar` to the device buffer its kernels
+/// read `stream` from, and decides (GraphCalls.h) whether the work the call
+/// enqueues runs as usual, is recorded in the entry's CUDA Graph (the first
+/// call of a signature seen twice in a row), or is ignored in favour of
+/// replaying the graph recorded for this signature; the graph is launched
+/// at the call's synchronisation (mgpuStreamSynchronize).
+/// GPS_CUDA_GRAPHS=0 runs every call as usual.
+GPS_RT_EXPORT void
+_mlir_ciface_gps_rt_cuda_graph_begin(gps_memref<int64_t, 1> *scalar,
+                                     int32_t entry, int64_t signature,
+                                     int64_t stream);
 }
 
 namespace gps::rt::cuda {
@@ -114,6 +128,11 @@ void *stream();
 /// Exits with "gps runtime: error: CUDA: <what>: <the runtime's message>"
 /// (status 1) unless `result` is cudaSuccess (0).
 void check(int result, const char *what);
+
+/// Whether the call in progress is replaying its entry's graph (its host
+/// code enqueues nothing) or recording it.
+bool replaying();
+bool recording();
 
 } // namespace gps::rt::cuda
 
