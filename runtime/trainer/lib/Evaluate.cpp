@@ -125,20 +125,24 @@ IwResult impl::evaluateIw(const ModelEntryPoints &model,
   result.samples = samples;
   EvalBatches batches(manifest, data, indices, batch);
   gps_memref<float, 2> &xRef = batches.xRef, &maskRef = batches.maskRef;
-  // logW[k * batch + row]: draw k of the batch's example `row`.
-  SharedVector<float> logW(static_cast<size_t>(samples * batch));
+  // logW[k * batch + row]: draw k of the batch's example `row`. Each draw
+  // is written to `draw` and copied from there, so that the calls of a
+  // batch have the same arguments (on the GPU, one graph replays them).
+  std::vector<float> logW(static_cast<size_t>(samples * batch));
+  SharedVector<float> draw(static_cast<size_t>(batch));
   gps_memref<float, 1> paramsRef =
       vectorRef(params.data(), manifest.paramCount);
   double boundSum = 0.0, boundSquares = 0.0, meanSum = 0.0, meanSquares = 0.0;
   double varianceSum = 0.0;
   for (uint64_t begin = 0, b = 0; begin < indices.size(); begin += batch, ++b) {
     int64_t rows = batches.load(begin, b);
-    prefetchToDevice(logW);
+    gps_memref<float, 1> outRef = vectorRef(draw.data(), rows);
     for (uint64_t k = 0; k < samples; ++k) {
-      gps_memref<float, 1> outRef = vectorRef(logW.data() + k * batch, rows);
+      prefetchToDevice(draw);
       model.logWeights(&xRef, &maskRef, &paramsRef, &outRef, seed,
                        kIwStreamBase + b * kIwMaxSamples + k);
       gps_rt_arena_reset();
+      std::copy(draw.begin(), draw.begin() + rows, logW.begin() + k * batch);
     }
     for (int64_t row = 0; row < rows; ++row) {
       double largest = -HUGE_VAL, sum = 0.0, meanNeg = 0.0, squares = 0.0;
