@@ -24,9 +24,10 @@
 #   5. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
 #      examples per second of both;
 #   6. 20 updates of the parity model and of lstm_gen with each training
-#      step replayed from a CUDA Graph (the default) against the same runs
-#      enqueued launch by launch (GPS_CUDA_GRAPHS=0): the same checkpoint,
-#      bit for bit.
+#      step replayed from a CUDA Graph (the default: 18 of the 20 steps
+#      replayed, GPS_CUDA_GRAPH_STATS) against the same runs enqueued
+#      launch by launch (GPS_CUDA_GRAPHS=0): the same checkpoint, bit for
+#      bit.
 #
 # It prints one line per check (PASS/FAIL), writes them to JSON (with the
 # GPU and the date) and exits 1 when one fails. `bench` measures updates
@@ -223,13 +224,16 @@ run() {
   for m in parity lstm_gen; do
     local graph_flags=(--data "$data" --updates 20 --batch 50 --lr 1e-3
       --eval-every 0 --checkpoint-every 0)
-    "$dir/bin/$m-cuda" train "${graph_flags[@]}" --out "$out/$m-graphs" \
-      > "$out/graphs.log" 2>&1 &&
+    GPS_CUDA_GRAPH_STATS="$out/$m.stats" "$dir/bin/$m-cuda" train \
+      "${graph_flags[@]}" --out "$out/$m-graphs" > "$out/graphs.log" 2>&1 &&
       GPS_CUDA_GRAPHS=0 "$dir/bin/$m-cuda" train "${graph_flags[@]}" \
         --out "$out/$m-launches" >> "$out/graphs.log" 2>&1 &&
       cmp "$out/$m-graphs/last.safetensors" \
-        "$out/$m-launches/last.safetensors" >> "$out/graphs.log" 2>&1
-    report "graphs-vs-launches-$m" $? "$(tail -1 "$out/graphs.log")"
+        "$out/$m-launches/last.safetensors" >> "$out/graphs.log" 2>&1 &&
+      grep -q "^entry 0 eager 1 record 1 replay 18$" "$out/$m.stats" \
+        >> "$out/graphs.log" 2>&1
+    report "graphs-vs-launches-$m" $? \
+      "$(tail -1 "$out/graphs.log") $(head -1 "$out/$m.stats" 2>/dev/null)"
   done
   rm -rf "$out"
   [ -z "$json" ] || write_checks "$json"
@@ -358,5 +362,5 @@ case "$mode" in
   prepare) prepare ;;
   run) run ;;
   bench) bench ;;
-  *) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -12,16 +12,23 @@ GraphMode GraphCalls::begin(int32_t entry, uint64_t signature) {
   currentEntry = entry;
   currentSignature = signature;
   current = GraphMode::Eager;
-  if (!enabled || entry < 0)
+  if (entry < 0)
     return current;
-  if (static_cast<size_t>(entry) >= entries.size())
-    entries.resize(static_cast<size_t>(entry) + 1);
-  Entry &state = entries[static_cast<size_t>(entry)];
-  if (state.graph == signature)
+  auto index = static_cast<size_t>(entry);
+  if (index >= entries.size()) {
+    entries.resize(index + 1);
+    calls.resize(index + 1);
+  }
+  Entry &state = entries[index];
+  if (enabled && state.graph == signature)
     current = GraphMode::Replay;
-  else if (state.last == signature)
+  else if (enabled && state.last == signature)
     current = GraphMode::Record;
   state.last = signature;
+  Counts &count = calls[index];
+  ++(current == GraphMode::Replay   ? count.replay
+     : current == GraphMode::Record ? count.record
+                                    : count.eager);
   return current;
 }
 

@@ -136,9 +136,32 @@ bool graphsEnabled() {
   return !value || std::strcmp(value, "0") != 0;
 }
 
+/// GPS_CUDA_GRAPH_STATS=FILE: at exit, one line per entry number of the
+/// calls that ran as usual, were recorded and were replayed (for
+/// bench/gpu-check.sh, which checks that the graphs are used).
+void writeGraphStats();
+
 GraphCalls &calls() {
   static GraphCalls instance(graphsEnabled());
+  static const bool registered = std::atexit(writeGraphStats) == 0;
+  (void)registered;
   return instance;
+}
+
+void writeGraphStats() {
+  const char *path = std::getenv("GPS_CUDA_GRAPH_STATS");
+  if (!path || !*path)
+    return;
+  FILE *file = std::fopen(path, "w");
+  if (!file)
+    return;
+  const std::vector<GraphCalls::Counts> &counts = calls().counts();
+  for (size_t entry = 0; entry < counts.size(); ++entry)
+    std::fprintf(file, "entry %zu eager %llu record %llu replay %llu\n", entry,
+                 static_cast<unsigned long long>(counts[entry].eager),
+                 static_cast<unsigned long long>(counts[entry].record),
+                 static_cast<unsigned long long>(counts[entry].replay));
+  std::fclose(file);
 }
 
 std::vector<EntryGraph> &entryGraphs() {

@@ -34,6 +34,10 @@ TEST(GraphCallsTest, ALoopRunsOnceRecordsOnceAndReplays) {
   GraphCalls calls(true);
   EXPECT_EQ(modes(calls, 0, {7, 7, 7, 7, 7}),
             (std::vector<GraphMode>{E, R, P, P, P}));
+  ASSERT_EQ(calls.counts().size(), 1u);
+  EXPECT_EQ(calls.counts()[0].eager, 1u);
+  EXPECT_EQ(calls.counts()[0].record, 1u);
+  EXPECT_EQ(calls.counts()[0].replay, 3u);
 }
 
 TEST(GraphCallsTest, AnotherSignatureRunsEagerlyAndKeepsTheGraph) {
@@ -68,6 +72,7 @@ TEST(GraphCallsTest, EntriesHaveTheirOwnGraphs) {
 TEST(GraphCallsTest, DisabledOrForgottenMeansEager) {
   GraphCalls off(false);
   EXPECT_EQ(modes(off, 0, {4, 4, 4}), (std::vector<GraphMode>(3, E)));
+  EXPECT_EQ(off.counts()[0].eager, 3u);
   GraphCalls calls(true);
   EXPECT_EQ(modes(calls, 1, {4, 4, 4}), (std::vector<GraphMode>{E, R, P}));
   calls.forget(1);

@@ -60,6 +60,12 @@ public:
   /// Forgets the entry's graph (its recording failed).
   void forget(int32_t entry);
 
+  /// How many calls began in each mode, by entry (index: entry number).
+  struct Counts {
+    uint64_t eager = 0, record = 0, replay = 0;
+  };
+  const std::vector<Counts> &counts() const { return calls; }
+
 private:
   struct Entry {
     /// The signature the entry's graph was recorded for, if it has one.
@@ -69,6 +75,7 @@ private:
   };
   bool enabled;
   std::vector<Entry> entries;
+  std::vector<Counts> calls;
   GraphMode current = GraphMode::Eager;
   int32_t currentEntry = -1;
   uint64_t currentSignature = 0;
