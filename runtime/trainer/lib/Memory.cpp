@@ -71,23 +71,11 @@ static Error allocate(std::vector<T, Allocator> &buffer, uint64_t count,
   return Error::success();
 }
 
-/// `count` zero floats in `buffer`, or the error naming `what`.
-template <typename Vector>
-static Error allocateZeros(Vector &buffer, uint64_t count,
+Error impl::allocateFloats(SharedVector<float> &buffer, uint64_t count,
                            const std::string &what) {
   if (allocate(buffer, count, 0.0f))
     return cannotAllocate(what, count, sizeof(float), "floats");
   return Error::success();
-}
-
-Error impl::allocateFloats(std::vector<float> &buffer, uint64_t count,
-                           const std::string &what) {
-  return allocateZeros(buffer, count, what);
-}
-
-Error impl::allocateFloats(ParamVector &buffer, uint64_t count,
-                           const std::string &what) {
-  return allocateZeros(buffer, count, what);
 }
 
 Error impl::allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,

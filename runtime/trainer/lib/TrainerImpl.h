@@ -72,9 +72,7 @@ std::string shapeFloats(const std::vector<int64_t> &shape);
 
 /// Sizes `buffer` to `count` zeros. Fails, instead of throwing, with
 /// "cannot allocate <what> (<count> floats, <size>)".
-Error allocateFloats(std::vector<float> &buffer, uint64_t count,
-                     const std::string &what);
-Error allocateFloats(ParamVector &buffer, uint64_t count,
+Error allocateFloats(SharedVector<float> &buffer, uint64_t count,
                      const std::string &what);
 Error allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
                     const std::string &what);
