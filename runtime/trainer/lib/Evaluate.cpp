@@ -554,8 +554,10 @@ int impl::sampleCommand(const std::vector<std::string> &args,
     n = std::min<uint64_t>(n, source.size());
     x.resize(static_cast<size_t>(n * dim));
     masks.resize(x.size());
+    // N examples spread evenly over the split, so that a data file sorted
+    // by class (MNIST-10k) shows more than its first class.
     for (uint64_t row = 0; row < n; ++row)
-      data.row(source[row], x.data() + row * dim);
+      data.row(source[row * source.size() / n], x.data() + row * dim);
     PhiloxStream rng(deriveKey(seed, kTagSampleMasks));
     if (Error err =
             sampleMasks(manifest, rng, static_cast<int64_t>(n), masks.data()))
