@@ -29,8 +29,12 @@ void gps::rt::cuda::check(int result, const char *what) {
   if (result == cudaSuccess)
     return;
   auto error = static_cast<cudaError_t>(result);
-  std::fprintf(stderr, "gps runtime: error: CUDA: %s: %s (%s)\n", what,
-               cudaGetErrorString(error), cudaGetErrorName(error));
+  std::fprintf(stderr, "gps runtime: error: CUDA: %s: %s (%s)%s\n", what,
+               cudaGetErrorString(error), cudaGetErrorName(error),
+               gps::rt::cuda::recording()
+                   ? ", while recording a CUDA Graph; GPS_CUDA_GRAPHS=0 "
+                     "runs without graphs"
+                   : "");
   std::exit(1);
 }
 
