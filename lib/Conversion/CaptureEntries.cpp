@@ -31,10 +31,6 @@ namespace gps {
 using namespace mlir;
 namespace contract = gps::rt::contract;
 
-static StringRef name(std::string_view symbol) {
-  return StringRef(symbol.data(), symbol.size());
-}
-
 namespace {
 struct CaptureEntriesPass
     : public gps::impl::CaptureEntriesPassBase<CaptureEntriesPass> {
@@ -49,7 +45,7 @@ static bool isModelEntry(func::FuncOp fn) {
        {contract::kTrainEntry, contract::kEvalEntry,
         contract::kEvalPrimaryEntry, contract::kLogWeightsEntry,
         contract::kSampleEntry, contract::kSampleStepsEntry})
-    if (fn.getSymName() == name(entry))
+    if (fn.getSymName() == StringRef(entry))
       return true;
   return false;
 }
@@ -63,8 +59,8 @@ static bool callsOnlyReplayable(func::FuncOp fn, SymbolTableCollection &symbols,
     return true;
   return !fn.walk([&](func::CallOp call) {
               StringRef callee = call.getCallee();
-              if (callee == name(contract::kCudaSgemmFn) ||
-                  callee == name(contract::kCudaSgemmTF32Fn))
+              if (callee == StringRef(contract::kCudaSgemmFn) ||
+                  callee == StringRef(contract::kCudaSgemmTF32Fn))
                 return WalkResult::advance();
               auto target = symbols.lookupNearestSymbolFrom<func::FuncOp>(
                   call, call.getCalleeAttr());
@@ -200,7 +196,7 @@ void CaptureEntriesPass::runOnOperation() {
     if (!begin) {
       OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
       begin = func::FuncOp::create(
-          top, module.getLoc(), name(contract::kCudaGraphBeginFn),
+          top, module.getLoc(), StringRef(contract::kCudaGraphBeginFn),
           FunctionType::get(context, {b.getI32Type(), i64, i64}, {scalarType}));
       begin.setPrivate();
       begin->setAttr("llvm.emit_c_interface", UnitAttr::get(context));

@@ -25,10 +25,6 @@ using namespace mlir;
 using gps::isDeviceData;
 namespace contract = gps::rt::contract;
 
-static StringRef name(std::string_view symbol) {
-  return StringRef(symbol.data(), symbol.size());
-}
-
 namespace {
 struct DeviceBuffersPass
     : public gps::impl::DeviceBuffersPassBase<DeviceBuffersPass> {
@@ -95,12 +91,12 @@ static bool isWritten(Value buffer, Operation *ignore,
       StringRef callee = call.getCallee();
       // gps_rt_sgemm(transA, transB, alpha, A, B, beta, C) writes C;
       // gps_rt_normal(out, seed, stream, site, step) writes out.
-      if (callee == name(contract::kSgemmFn) ||
-          callee == name(contract::kCudaSgemmFn) ||
-          callee == name(contract::kCudaSgemmTF32Fn))
+      if (callee == StringRef(contract::kSgemmFn) ||
+          callee == StringRef(contract::kCudaSgemmFn) ||
+          callee == StringRef(contract::kCudaSgemmTF32Fn))
         return index == 6;
-      if (callee == name(contract::kNormalFn) ||
-          callee == name(contract::kCudaNormalFn))
+      if (callee == StringRef(contract::kNormalFn) ||
+          callee == StringRef(contract::kCudaNormalFn))
         return index == 0;
     }
     return true;
@@ -196,12 +192,12 @@ void DeviceBuffersPass::runOnOperation() {
        {std::pair{contract::kSgemmFn,
                   tf32 ? contract::kCudaSgemmTF32Fn : contract::kCudaSgemmFn},
         std::pair{contract::kNormalFn, contract::kCudaNormalFn}}) {
-    auto decl = module.lookupSymbol<func::FuncOp>(name(host));
+    auto decl = module.lookupSymbol<func::FuncOp>(StringRef(host));
     if (!decl)
       continue;
     if (failed(SymbolTable::replaceAllSymbolUses(
-            decl, StringAttr::get(&getContext(), name(device)), module)))
+            decl, StringAttr::get(&getContext(), StringRef(device)), module)))
       return signalPassFailure();
-    decl.setName(name(device));
+    decl.setName(StringRef(device));
   }
 }

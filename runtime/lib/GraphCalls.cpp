@@ -38,8 +38,3 @@ void GraphCalls::end() {
   current = GraphMode::Eager;
   currentEntry = -1;
 }
-
-void GraphCalls::forget(int32_t entry) {
-  if (entry >= 0 && static_cast<size_t>(entry) < entries.size())
-    entries[static_cast<size_t>(entry)] = Entry();
-}

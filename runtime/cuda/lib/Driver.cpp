@@ -367,8 +367,7 @@ static void prefetchToGpu(const void *pointer, size_t bytes,
 #endif
 }
 
-extern "C" void gps_rt_cuda_prefetch_shared(const void *pointer,
-                                            size_t bytes) {
+extern "C" void gps_rt_cuda_prefetch_shared(const void *pointer, size_t bytes) {
   if (bytes)
     prefetchToGpu(pointer, bytes,
                   static_cast<cudaStream_t>(gps::rt::cuda::stream()));

@@ -81,11 +81,12 @@ struct Problem {
   ParamVector params, grads;
   SharedVector<float> terms;
 
-  /// Hands what the host wrote (the parameters between calls) to the
-  /// device.
+  /// Hands what the host writes between calls (the parameters, and the
+  /// terms it reads) to the device; the examples it writes once, before the
+  /// first call.
   void prefetch() {
-    for (const SharedVector<float> *buffer : {&x, &mask, &params, &terms})
-      prefetchToDevice(*buffer);
+    prefetchToDevice(params);
+    prefetchToDevice(terms);
   }
 
   /// The objective of `params` (eval entry point, terms[0]).
@@ -434,6 +435,8 @@ int gps::rt::impl::gradcheckCommand(const std::vector<std::string> &args,
                                 problem.mask.data()))
       return console.fail(err.message());
   }
+  prefetchToDevice(problem.x);
+  prefetchToDevice(problem.mask);
 
   // The parameters, the gradient at them and a second gradient buffer.
   if (Error err = checkParamMemory(

@@ -366,8 +366,7 @@ static std::string firstNonFinite(const Manifest &manifest,
 static Error dumpUpdate(const std::string &path, const Manifest &manifest,
                         int64_t batch, const SharedVector<float> &x,
                         const SharedVector<float> &masks,
-                        const ParamVector &params,
-                        const ParamVector &grads,
+                        const ParamVector &params, const ParamVector &grads,
                         const SharedVector<float> &terms, uint64_t seed,
                         uint64_t stream) {
   int64_t dim = manifest.data.dim;
@@ -452,8 +451,8 @@ private:
         continue;
       sumSquaresOut.assign(1, 0.0);
       prefetchToDevice(sumSquaresOut);
-      gps_memref<double, 1> out{sumSquaresOut.data(), sumSquaresOut.data(), 0, {1},
-                                {1}};
+      gps_memref<double, 1> out{
+          sumSquaresOut.data(), sumSquaresOut.data(), 0, {1}, {1}};
       gps_memref<float, 1> g =
           vectorRef(grads.data() + begin, static_cast<int64_t>(end - begin));
       model.gradSumsq(&g, &out);

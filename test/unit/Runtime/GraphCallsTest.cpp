@@ -69,13 +69,11 @@ TEST(GraphCallsTest, EntriesHaveTheirOwnGraphs) {
   EXPECT_EQ(seen, (std::vector<GraphMode>{E, E, R, R, P, P}));
 }
 
-TEST(GraphCallsTest, DisabledOrForgottenMeansEager) {
+TEST(GraphCallsTest, DisabledOrNoEntryMeansEager) {
   GraphCalls off(false);
   EXPECT_EQ(modes(off, 0, {4, 4, 4}), (std::vector<GraphMode>(3, E)));
   EXPECT_EQ(off.counts()[0].eager, 3u);
   GraphCalls calls(true);
-  EXPECT_EQ(modes(calls, 1, {4, 4, 4}), (std::vector<GraphMode>{E, R, P}));
-  calls.forget(1);
   EXPECT_EQ(modes(calls, 1, {4, 4, 4}), (std::vector<GraphMode>{E, R, P}));
   // A call that is not an entry's (entry -1) is eager.
   EXPECT_EQ(modes(calls, -1, {4, 4}), (std::vector<GraphMode>(2, E)));

@@ -26,11 +26,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <functional>
 #include <cmath>
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 

@@ -57,9 +57,6 @@ public:
   /// one recorded for the call's signature.
   void end();
 
-  /// Forgets the entry's graph (its recording failed).
-  void forget(int32_t entry);
-
   /// How many calls began in each mode, by entry (index: entry number).
   struct Counts {
     uint64_t eager = 0, record = 0, replay = 0;
