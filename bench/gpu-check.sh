@@ -24,10 +24,10 @@
 #   5. 20 updates of each example on the GPU vs the CPU, to 2e-2, and the
 #      examples per second of both;
 #   6. 20 updates of the parity model and of lstm_gen with each training
-#      step replayed from a CUDA Graph (the default: 18 of the 20 steps
-#      replayed, GPS_CUDA_GRAPH_STATS) against the same runs enqueued
-#      launch by launch (GPS_CUDA_GRAPHS=0): the same checkpoint, bit for
-#      bit.
+#      step (the gradient and the Adam update) replayed from one CUDA
+#      Graph (the default: 18 of the 20 steps replayed,
+#      GPS_CUDA_GRAPH_STATS) against the same runs enqueued launch by
+#      launch (GPS_CUDA_GRAPHS=0): the same checkpoint, bit for bit.
 #
 # It prints one line per check (PASS/FAIL), writes them to JSON (with the
 # GPU and the date) and exits 1 when one fails. `bench` measures updates
@@ -231,9 +231,11 @@ run() {
       cmp "$out/$m-graphs/last.safetensors" \
         "$out/$m-launches/last.safetensors" >> "$out/graphs.log" 2>&1 &&
       grep -q "^entry 0 eager 1 record 1 replay 18$" "$out/$m.stats" \
+        >> "$out/graphs.log" 2>&1 &&
+      grep -q "^step eager 1 record 1 replay 18$" "$out/$m.stats" \
         >> "$out/graphs.log" 2>&1
     report "graphs-vs-launches-$m" $? \
-      "$(tail -1 "$out/graphs.log") $(head -1 "$out/$m.stats" 2>/dev/null)"
+      "$(tail -1 "$out/graphs.log") $(head -1 "$out/$m.stats" 2>/dev/null) $(grep '^step' "$out/$m.stats" 2>/dev/null)"
   done
   rm -rf "$out"
   [ -z "$json" ] || write_checks "$json"

@@ -4,10 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Lets the GPU runtime capture a model entry point's work in a CUDA Graph
-// and replay it: the kernels read the call's `stream` from a device buffer
-// the runtime refreshes before each replay, instead of as a launch
-// argument, and the entry first tells the runtime which call this is
+// Lets the GPU runtime capture an entry point's work in a CUDA Graph and
+// replay it: the kernels of a model entry read the call's `stream` from a
+// device buffer the runtime refreshes before each replay, instead of as a
+// launch argument, and every entry (the optimizer's and the gather too,
+// which have no `stream`) first tells the runtime which call this is
 // (gps_rt_cuda_graph_begin: the entry and a signature of its arguments).
 //
 //===----------------------------------------------------------------------===//
@@ -50,6 +51,17 @@ static bool isModelEntry(func::FuncOp fn) {
   return false;
 }
 
+/// True for the optimizer's entry points and the batch's gather, which
+/// have no `stream`: the trainer records them with the training step
+/// (gps_rt_cuda_step_begin).
+static bool isStreamlessEntry(func::FuncOp fn) {
+  for (std::string_view entry : {contract::kGradSumsqEntry,
+                                 contract::kAdamEntry, contract::kGatherEntry})
+    if (fn.getSymName() == StringRef(entry))
+      return true;
+  return false;
+}
+
 /// True when the calls `fn` makes, directly or through the module's own
 /// functions (the deallocation's helper), are sgemm calls only: work a
 /// graph can record and replay.
@@ -73,16 +85,17 @@ static bool callsOnlyReplayable(func::FuncOp fn, SymbolTableCollection &symbols,
 
 /// True when the work of `fn` can be replayed from a graph: a replay runs
 /// the recorded launches again with only the buffers' contents and
-/// `stream` new, so the host code may pass `stream` to kernels only, and
-/// call nothing that draws or reads on the host.
+/// `stream` (if it has one) new, so the host code may pass `stream` to
+/// kernels only, and call nothing that draws or reads on the host.
 static bool isCapturable(func::FuncOp fn, BlockArgument stream,
                          SymbolTableCollection &symbols) {
-  for (OpOperand &use : stream.getUses()) {
-    auto launch = llvm::dyn_cast<gpu::LaunchFuncOp>(use.getOwner());
-    if (!launch || use.getOperandNumber() <
-                       launch.getKernelOperands().getBeginOperandIndex())
-      return false;
-  }
+  if (stream)
+    for (OpOperand &use : stream.getUses()) {
+      auto launch = llvm::dyn_cast<gpu::LaunchFuncOp>(use.getOwner());
+      if (!launch || use.getOperandNumber() <
+                         launch.getKernelOperands().getBeginOperandIndex())
+        return false;
+    }
   llvm::SmallPtrSet<Operation *, 4> seen;
   return callsOnlyReplayable(fn, symbols, seen);
 }
@@ -93,11 +106,9 @@ static Value mix(OpBuilder &b, Location loc, Value hash, Value value) {
   if (value.getType().isIndex())
     value = arith::IndexCastOp::create(b, loc, i64, value);
   else if (auto floatType = llvm::dyn_cast<FloatType>(value.getType()))
-    value = arith::ExtUIOp::create(
-        b, loc, i64,
-        arith::BitcastOp::create(b, loc, b.getIntegerType(floatType.getWidth()),
-                                 value));
-  else if (value.getType() != i64)
+    value = arith::BitcastOp::create(
+        b, loc, b.getIntegerType(floatType.getWidth()), value);
+  if (value.getType() != i64)
     value = arith::ExtUIOp::create(b, loc, i64, value);
   Value prime = arith::ConstantIntOp::create(b, loc, i64, 0x100000001b3ll);
   return arith::MulIOp::create(
@@ -176,16 +187,20 @@ void CaptureEntriesPass::runOnOperation() {
   func::FuncOp begin;
   int32_t entryId = 0;
   for (auto fn : llvm::to_vector(module.getOps<func::FuncOp>())) {
-    if (fn.isDeclaration() || !isModelEntry(fn))
+    if (fn.isDeclaration() || (!isModelEntry(fn) && !isStreamlessEntry(fn)))
       continue;
     Block &entry = fn.getBody().front();
     unsigned count = entry.getNumArguments();
-    if (count < 2 || !entry.getArgument(count - 1).getType().isInteger(64))
-      continue;
-    BlockArgument stream = entry.getArgument(count - 1);
+    BlockArgument stream;
+    if (isModelEntry(fn)) {
+      if (count < 2 || !entry.getArgument(count - 1).getType().isInteger(64))
+        continue;
+      stream = entry.getArgument(count - 1);
+    }
     if (!isCapturable(fn, stream, symbols))
       continue;
-    bool unique = llvm::all_of(stream.getUses(), [&](OpOperand &use) {
+    bool unique = !stream || llvm::all_of(stream.getUses(), [&](OpOperand
+                                                                    &use) {
       auto launch = llvm::cast<gpu::LaunchFuncOp>(use.getOwner());
       return launches[symbols.lookupNearestSymbolFrom(launch,
                                                       launch.getKernel())] == 1;
@@ -205,9 +220,16 @@ void CaptureEntriesPass::runOnOperation() {
     Location loc = fn.getLoc();
     Value id = arith::ConstantIntOp::create(b, loc, b.getI32Type(), entryId++);
     Value hash = signature(b, loc, fn, stream);
+    Value streamValue =
+        stream ? Value(stream) : arith::ConstantIntOp::create(b, loc, i64, 0);
     Value scalar =
-        func::CallOp::create(b, loc, begin, ValueRange{id, hash, stream})
+        func::CallOp::create(b, loc, begin, ValueRange{id, hash, streamValue})
             .getResult(0);
+    if (!stream) {
+      fn->setAttr(gps::GPSDialect::GraphAttrHelper::getNameStr(),
+                  UnitAttr::get(context));
+      continue;
+    }
     for (OpOperand &use : llvm::make_early_inc_range(stream.getUses())) {
       if (use.getOwner() == scalar.getDefiningOp())
         continue;

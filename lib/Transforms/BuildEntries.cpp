@@ -17,6 +17,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/JSON.h"
 
+#include <cmath>
+
 namespace gps {
 #define GEN_PASS_DEF_BUILDENTRIESPASS
 #include "gps/Dialect/GPS/GPSPasses.h.inc"
@@ -402,40 +404,187 @@ static void buildGradSumsqEntry(OpBuilder &b, Location loc) {
   func::ReturnOp::create(b, loc);
 }
 
-/// `adam(params, grads, m, v, lr, beta1, beta2, eps, c1, c2, scale)`: one
-/// Adam update of `params` and its moments in place, the runtime's
-/// operations in the runtime's order (runtime/lib/Adam.cpp) on the gradient
-/// times `scale` (clipping; 1 leaves it as it is), with the bias
-/// corrections c1 = 1 - beta1^t and c2 = 1 - beta2^t.
+/// `gather(bytes, values, rows, out)`: out[r, d] = values[bytes[rows[r],
+/// d]], the batch of the data set's examples `rows` (Dataset::row), from
+/// the data set's bytes and the value of each byte; so the data set can
+/// stay where the model runs and a batch costs the host only its rows.
+static void buildGatherEntry(OpBuilder &b, Location loc) {
+  OpBuilder::InsertionGuard guard(b);
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i64 = b.getI64Type();
+  auto dyn = ShapedType::kDynamic;
+  auto bytesType = MemRefType::get({dyn, dyn}, i8);
+  auto valuesType = MemRefType::get({256}, f32);
+  auto rowsType = MemRefType::get({dyn}, i64);
+  auto outType = MemRefType::get({dyn, dyn}, f32);
+  func::FuncOp func =
+      buildFunction(b, loc, str(contract::kGatherEntry),
+                    TypeRange{bytesType, valuesType, rowsType, outType});
+  // On the buffers themselves: nothing to bufferize, written in place.
+  Value bytes = func.getArgument(0), values = func.getArgument(1),
+        rows = func.getArgument(2), out = func.getArgument(3);
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap row = AffineMap::get(2, 0, b.getAffineDimExpr(0));
+  SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{rows}, ValueRange{out},
+      ArrayRef<AffineMap>{row, id}, parallel,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Type index = nb.getIndexType();
+        Value example = arith::IndexCastOp::create(nb, nloc, index, args[0]);
+        Value column = linalg::IndexOp::create(nb, nloc, 1);
+        Value byte = memref::LoadOp::create(nb, nloc, bytes,
+                                            ValueRange{example, column});
+        Value which = arith::IndexCastUIOp::create(nb, nloc, index, byte);
+        Value value =
+            memref::LoadOp::create(nb, nloc, values, ValueRange{which});
+        linalg::YieldOp::create(nb, nloc, value);
+      });
+  func::ReturnOp::create(b, loc);
+}
+
+/// `adam(params, grads, m, v, coefficients, sums, terms, clip)`: one Adam
+/// update of `params` and its moments in place, the runtime's operations in
+/// the runtime's order (runtime/lib/Adam.cpp), with every per-update number
+/// read from memory, so that one recording of the update serves every
+/// update (a CUDA Graph). `coefficients` holds the learning rate, beta1,
+/// beta2, epsilon and the bias corrections 1 - beta1^t and 1 - beta2^t
+/// (contract::AdamCoefficient); `sums` the gradient's sums of squares
+/// (grad_sumsq, one per range), whose total gives the norm the gradient is
+/// clipped to `clip` by (none for `clip` <= 0). When that total or one of
+/// `terms` is not finite, the update leaves everything as it is: the
+/// trainer skips it or stops.
 static void buildAdamEntry(OpBuilder &b, Location loc) {
   OpBuilder::InsertionGuard guard(b);
-  Type f32 = b.getF32Type();
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
   auto dyn = ShapedType::kDynamic;
+  auto numCoefficients = static_cast<int64_t>(contract::AdamCoefficient::Count);
   auto vector = MemRefType::get({dyn}, f32);
   SmallVector<Type> inputs(4, vector);
-  inputs.append(7, f32);
+  inputs.push_back(MemRefType::get({numCoefficients}, f32));
+  inputs.push_back(MemRefType::get({dyn}, f64));
+  inputs.push_back(vector);
+  inputs.push_back(f64);
   func::FuncOp func =
       buildFunction(b, loc, str(contract::kAdamEntry), inputs);
-  auto tensorType = RankedTensorType::get({dyn}, f32);
-  auto tensorOf = [&](unsigned i) -> Value {
-    return bufferization::ToTensorOp::create(b, loc, tensorType,
-                                             func.getArgument(i),
-                                             /*restrict=*/true,
-                                             /*writable=*/true);
+  auto tensorOf = [&](unsigned i, bool writable) -> Value {
+    auto type = llvm::cast<MemRefType>(func.getArgument(i).getType());
+    return bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
+        func.getArgument(i), /*restrict=*/true, writable);
   };
-  Value params = tensorOf(0), grads = tensorOf(1), m = tensorOf(2),
-        v = tensorOf(3);
-  Value lr = func.getArgument(4), beta1 = func.getArgument(5),
-        beta2 = func.getArgument(6), eps = func.getArgument(7),
-        c1 = func.getArgument(8), c2 = func.getArgument(9),
-        scale = func.getArgument(10);
+  Value params = tensorOf(0, true), grads = tensorOf(1, false),
+        m = tensorOf(2, true), v = tensorOf(3, true),
+        coefficients = tensorOf(4, false), sums = tensorOf(5, false),
+        terms = tensorOf(6, false);
+  Value clip = func.getArgument(7);
   AffineMap id = b.getDimIdentityMap();
+  auto at = [&](int64_t k) {
+    return AffineMap::get(1, 0, b.getAffineConstantExpr(k));
+  };
+  SmallVector<utils::IteratorType> reduction{utils::IteratorType::reduction};
+  SmallVector<utils::IteratorType> parallel{utils::IteratorType::parallel};
+
+  // The total of the sums of squares, in their order from 0 (the host's).
+  auto scalarType = [&](Type element) {
+    return RankedTensorType::get({1}, element);
+  };
+  Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  Value init = tensor::EmptyOp::create(b, loc, scalarType(f64), ValueRange{});
+  Value acc = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+  Value total = linalg::GenericOp::create(
+                    b, loc, acc.getType(), ValueRange{sums}, ValueRange{acc},
+                    ArrayRef<AffineMap>{id, at(0)}, reduction,
+                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                      Value sum =
+                          arith::AddFOp::create(nb, nloc, args[1], args[0]);
+                      linalg::YieldOp::create(nb, nloc, sum);
+                    })
+                    .getResult(0);
+
+  // The gradient's scale: clip / norm when the norm exceeds `clip` > 0
+  // (clipGradNorm's), else 1; NaN, which the update reads as "leave
+  // everything", when the total is not finite.
+  Value scaleInit =
+      tensor::EmptyOp::create(b, loc, scalarType(f32), ValueRange{});
+  Value scale =
+      linalg::GenericOp::create(
+          b, loc, scaleInit.getType(), ValueRange{total}, ValueRange{scaleInit},
+          ArrayRef<AffineMap>{id, id}, parallel,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value sum = args[0];
+            Value inf = arith::ConstantOp::create(nb, nloc,
+                                                  nb.getF64FloatAttr(INFINITY));
+            Value zero64 =
+                arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(0.0));
+            Value finite =
+                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OLT,
+                                      math::AbsFOp::create(nb, nloc, sum), inf);
+            Value norm = math::SqrtOp::create(nb, nloc, sum);
+            Value clipping = arith::AndIOp::create(
+                nb, nloc,
+                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, clip,
+                                      zero64),
+                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, norm,
+                                      clip));
+            Value clipped = arith::TruncFOp::create(
+                nb, nloc, nb.getF32Type(),
+                arith::DivFOp::create(nb, nloc, clip, norm));
+            Value one =
+                arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(1.0f));
+            Value nan =
+                arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(NAN));
+            Value result = arith::SelectOp::create(
+                nb, nloc, finite,
+                arith::SelectOp::create(nb, nloc, clipping, clipped, one), nan);
+            linalg::YieldOp::create(nb, nloc, result);
+          })
+          .getResult(0);
+
+  // NaN too when a term is not finite, in order on one thread.
+  scale = linalg::GenericOp::create(
+              b, loc, scale.getType(), ValueRange{terms}, ValueRange{scale},
+              ArrayRef<AffineMap>{id, at(0)}, reduction,
+              [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                Value inf = arith::ConstantOp::create(
+                    nb, nloc, nb.getF32FloatAttr(INFINITY));
+                Value finite = arith::CmpFOp::create(
+                    nb, nloc, arith::CmpFPredicate::OLT,
+                    math::AbsFOp::create(nb, nloc, args[0]), inf);
+                Value nan = arith::ConstantOp::create(nb, nloc,
+                                                      nb.getF32FloatAttr(NAN));
+                Value result =
+                    arith::SelectOp::create(nb, nloc, finite, args[1], nan);
+                linalg::YieldOp::create(nb, nloc, result);
+              })
+              .getResult(0);
+
+  // The update, reading each coefficient and the scale from memory.
+  using contract::AdamCoefficient;
+  SmallVector<Value> ins{grads, scale};
+  SmallVector<AffineMap> maps{id, at(0)};
+  for (int64_t k = 0; k < numCoefficients; ++k) {
+    ins.push_back(coefficients);
+    maps.push_back(at(k));
+  }
+  maps.append(3, id);
+  auto tensorType = llvm::cast<RankedTensorType>(params.getType());
   auto update = linalg::GenericOp::create(
-      b, loc, TypeRange{tensorType, tensorType, tensorType},
-      ValueRange{grads}, ValueRange{params, m, v},
-      ArrayRef<AffineMap>{id, id, id, id},
-      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+      b, loc, TypeRange{tensorType, tensorType, tensorType}, ins,
+      ValueRange{params, m, v}, maps, parallel,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        auto coefficient = [&](AdamCoefficient which) {
+          return args[2 + static_cast<int64_t>(which)];
+        };
+        Value lr = coefficient(AdamCoefficient::LearningRate),
+              beta1 = coefficient(AdamCoefficient::Beta1),
+              beta2 = coefficient(AdamCoefficient::Beta2),
+              eps = coefficient(AdamCoefficient::Epsilon),
+              c1 = coefficient(AdamCoefficient::Correction1),
+              c2 = coefficient(AdamCoefficient::Correction2);
+        Value oldParam = args[2 + numCoefficients],
+              oldM = args[3 + numCoefficients],
+              oldV = args[4 + numCoefficients];
         auto mul = [&](Value x, Value y) {
           return arith::MulFOp::create(nb, nloc, x, y).getResult();
         };
@@ -449,13 +598,22 @@ static void buildAdamEntry(OpBuilder &b, Location loc) {
         auto oneMinus = [&](Value x) {
           return arith::SubFOp::create(nb, nloc, one, x).getResult();
         };
-        Value g = mul(args[0], scale);
-        Value m1 = add(mul(beta1, args[2]), mul(oneMinus(beta1), g));
-        Value v1 = add(mul(beta2, args[3]), mul(mul(oneMinus(beta2), g), g));
+        Value scaleValue = args[1];
+        Value g = mul(args[0], scaleValue);
+        Value m1 = add(mul(beta1, oldM), mul(oneMinus(beta1), g));
+        Value v1 = add(mul(beta2, oldV), mul(mul(oneMinus(beta2), g), g));
         Value root = math::SqrtOp::create(nb, nloc, div(v1, c2));
         Value step = div(mul(lr, div(m1, c1)), add(root, eps));
-        Value p1 = arith::SubFOp::create(nb, nloc, args[1], step);
-        linalg::YieldOp::create(nb, nloc, ValueRange{p1, m1, v1});
+        Value p1 = arith::SubFOp::create(nb, nloc, oldParam, step);
+        Value apply = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::ORD,
+                                            scaleValue, scaleValue);
+        auto pick = [&](Value updated, Value old) {
+          return arith::SelectOp::create(nb, nloc, apply, updated, old)
+              .getResult();
+        };
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{pick(p1, oldParam), pick(m1, oldM), pick(v1, oldV)});
       });
   for (unsigned k = 0; k < 3; ++k)
     bufferization::MaterializeInDestinationOp::create(
@@ -518,9 +676,11 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
     steps.erase();
   }
 
-  // The optimizer's, on the flat vectors: the same for every model.
+  // The optimizer's, on the flat vectors, and the batch's gather: the same
+  // for every model.
   buildGradSumsqEntry(b, loc);
   buildAdamEntry(b, loc);
+  buildGatherEntry(b, loc);
 
   // The manifest string and its accessor.
   uint32_t abi = abiVersion ? abiVersion : contract::kAbiVersion;

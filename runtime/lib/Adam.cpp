@@ -73,10 +73,15 @@ splitRanges(const std::vector<std::pair<size_t, size_t>> &ranges,
 } // namespace
 
 AdamCoefficients Adam::beginStep() {
-  float lr = currentLearningRate();
+  AdamCoefficients c = nextCoefficients();
   ++steps;
+  return c;
+}
+
+AdamCoefficients Adam::nextCoefficients() const {
+  float lr = currentLearningRate();
   // Bias corrections in double: beta^t underflows gracefully for large t.
-  double t = static_cast<double>(steps);
+  double t = static_cast<double>(steps + 1);
   AdamCoefficients c;
   c.lr = lr;
   c.beta1 = options.beta1;

@@ -74,10 +74,31 @@ module attributes {gpu.container_module} {
     return
   }
 
-  // Not a model entry point (no key and stream).
+  // The optimizer's entry points have no stream (0 is passed): the
+  // trainer records them with the training step. A float scalar is mixed
+  // into the signature by its bits (f64: no widening).
   // CHECK-LABEL: func.func @gps_model_adam(
+  // CHECK-SAME:      %[[AP:[a-z0-9_]+]]: memref<?xf32>, %[[CLIP:[a-z0-9_]+]]: f64)
+  // CHECK-SAME:      gps.graph
+  // CHECK-DAG:     memref.extract_aligned_pointer_as_index %[[AP]]
+  // CHECK-DAG:     %[[BITS:.*]] = arith.bitcast %[[CLIP]] : f64 to i64
+  // CHECK:         arith.xori %{{.*}}, %[[BITS]]
+  // CHECK:         %[[AHASH:.*]] = arith.muli
+  // CHECK:         call @gps_rt_cuda_graph_begin(%c1_i32, %[[AHASH]], %c0_i64)
+  // CHECK:         gpu.launch_func @kernels::@plain
+  func.func @gps_model_adam(%p: memref<?xf32>, %clip: f64) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @kernels::@plain blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%p : memref<?xf32>)
+    return
+  }
+
+  // ... unless they call what a graph cannot record.
+  // CHECK-LABEL: func.func @gps_model_grad_sumsq(
+  // CHECK-NOT:     gps.graph
   // CHECK-NOT:     call @gps_rt_cuda_graph_begin
-  func.func @gps_model_adam(%p: memref<?xf32>, %lr: f32) {
+  func.func @gps_model_grad_sumsq(%x: memref<?x?xf32>, %clip: f32) {
+    %zero = arith.constant 0 : i64
+    call @gps_rt_cuda_normal(%x, %zero, %zero, %zero, %zero) : (memref<?x?xf32>, i64, i64, i64, i64) -> ()
     return
   }
 

@@ -104,7 +104,7 @@ func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor
 // owns each and the policies that read it (b: the guide through the net f,
 // the primary directly), terms.
 // CHECK:       llvm.mlir.global internal constant @gps_manifest("{
-// CHECK-SAME:    \22abi\22:2,
+// CHECK-SAME:    \22abi\22:3,
 // CHECK-SAME:    \22data\22:{\22dim\22:2,\22hi\22:1,\22kind\22:\22real\22,\22lo\22:0,\22name\22:\22x\22},
 // CHECK-SAME:    \22mask\22:{\22amount\22:0.5,\22kind\22:\22mcar\22,\22name\22:\22m\22},
 // CHECK-SAME:    \22model\22:\22imp\22,
@@ -115,11 +115,11 @@ func.func @gps_loss_grad(%xk: tensor<?x2xf32> {gps.read = "x.known"}, %m: tensor
 // CHECK:       llvm.func @gps_model_manifest() -> !llvm.ptr {
 // CHECK-NEXT:    %[[A:.*]] = llvm.mlir.addressof @gps_manifest : !llvm.ptr
 // CHECK-NEXT:    llvm.return %[[A]] : !llvm.ptr
-// gps_model_check_abi hands the runtime the ABI version (2) and magic
+// gps_model_check_abi hands the runtime the ABI version (3) and magic
 // ("GPSR") the code was compiled against.
 // CHECK:       llvm.func @gps_rt_check_abi(i32, i32)
 // CHECK:       llvm.func @gps_model_check_abi() {
-// CHECK-NEXT:    %[[V:.*]] = llvm.mlir.constant(2 : i32) : i32
+// CHECK-NEXT:    %[[V:.*]] = llvm.mlir.constant(3 : i32) : i32
 // CHECK-NEXT:    %[[M:.*]] = llvm.mlir.constant(1196446546 : i32) : i32
 // CHECK-NEXT:    llvm.call @gps_rt_check_abi(%[[V]], %[[M]]) : (i32, i32) -> ()
 // The loss functions and the model are gone.

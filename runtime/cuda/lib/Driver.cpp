@@ -125,13 +125,36 @@ extern "C" const char *gps_rt_cuda_device_error() {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// An entry point's graph and the call's `stream`, which its kernels read
-/// from `device`: each call writes it to `pinned`, and the copy to `device`
-/// is the graph's first node.
-struct EntryGraph {
-  cudaGraphExec_t exec = nullptr;
+/// A call's `stream`, which its kernels read from `device`: each call
+/// writes it to `pinned`, and the copy to `device` is the first node of the
+/// call's work in a graph.
+struct StreamScalar {
   int64_t *device = nullptr;
   int64_t *pinned = nullptr;
+
+  /// Allocates the two on first use.
+  void make() {
+    if (device)
+      return;
+    check(cudaMalloc(reinterpret_cast<void **>(&device), sizeof(int64_t)),
+          "allocating an entry point's stream number");
+    check(cudaMallocHost(reinterpret_cast<void **>(&pinned), sizeof(int64_t)),
+          "allocating an entry point's stream number");
+  }
+};
+
+/// An entry point's graph and its stream number.
+struct EntryGraph {
+  cudaGraphExec_t exec = nullptr;
+  StreamScalar scalar;
+};
+
+/// The graph of a group of calls (a training step) and the stream number
+/// of each call in it, by position: two calls of one entry in a step have
+/// two.
+struct StepGraph {
+  cudaGraphExec_t exec = nullptr;
+  std::vector<StreamScalar> scalars;
 };
 
 /// GPS_CUDA_GRAPHS=0 turns the graphs off (every call runs as enqueued).
@@ -165,12 +188,55 @@ void writeGraphStats() {
                  static_cast<unsigned long long>(counts[entry].eager),
                  static_cast<unsigned long long>(counts[entry].record),
                  static_cast<unsigned long long>(counts[entry].replay));
+  const GraphCalls::Counts &steps = calls().groupCounts();
+  if (steps.eager + steps.record + steps.replay)
+    std::fprintf(file, "step eager %llu record %llu replay %llu\n",
+                 static_cast<unsigned long long>(steps.eager),
+                 static_cast<unsigned long long>(steps.record),
+                 static_cast<unsigned long long>(steps.replay));
   std::fclose(file);
 }
 
 std::vector<EntryGraph> &entryGraphs() {
   static std::vector<EntryGraph> graphs;
   return graphs;
+}
+
+StepGraph &stepGraph() {
+  static StepGraph graph;
+  return graph;
+}
+
+/// Exits with one line when the calls of a step recorded or replayed are
+/// not the ones of the step it repeats.
+void checkConsistent() {
+  if (calls().consistent())
+    return;
+  std::fprintf(stderr,
+               "gps runtime: error: the calls of a training step differ from "
+               "those its CUDA Graph repeats (the step's signature misses "
+               "what changed); GPS_CUDA_GRAPHS=0 runs without graphs\n");
+  std::exit(1);
+}
+
+/// Ends a capture on `s` and makes its graph `exec` (replacing the one
+/// before).
+void instantiateCapture(cudaStream_t s, cudaGraphExec_t &exec,
+                        const char *what) {
+  cudaGraph_t recorded = nullptr;
+  cudaError_t result = cudaStreamEndCapture(s, &recorded);
+  if (result != cudaSuccess) {
+    std::fprintf(stderr,
+                 "gps runtime: error: CUDA: recording %s in a CUDA Graph: %s "
+                 "(%s); GPS_CUDA_GRAPHS=0 runs without graphs\n",
+                 what, cudaGetErrorString(result), cudaGetErrorName(result));
+    std::exit(1);
+  }
+  if (exec)
+    check(cudaGraphExecDestroy(exec), "cudaGraphExecDestroy");
+  exec = nullptr;
+  check(cudaGraphInstantiate(&exec, recorded, 0), "instantiating a CUDA Graph");
+  check(cudaGraphDestroy(recorded), "cudaGraphDestroy");
 }
 } // namespace
 
@@ -188,60 +254,94 @@ _mlir_ciface_gps_rt_cuda_graph_begin(gps_memref<int64_t, 1> *scalar,
                  static_cast<int>(entry));
     std::exit(1);
   }
-  std::vector<EntryGraph> &graphs = entryGraphs();
-  if (static_cast<size_t>(entry) >= graphs.size())
-    graphs.resize(static_cast<size_t>(entry) + 1);
-  EntryGraph &graph = graphs[static_cast<size_t>(entry)];
-  if (!graph.device) {
-    check(cudaMalloc(reinterpret_cast<void **>(&graph.device), sizeof(int64_t)),
-          "allocating an entry point's stream number");
-    check(cudaMallocHost(reinterpret_cast<void **>(&graph.pinned),
-                         sizeof(int64_t)),
-          "allocating an entry point's stream number");
+  GraphCalls &state = calls();
+  GraphMode mode = state.begin(entry, static_cast<uint64_t>(signature));
+  StreamScalar *slot;
+  if (state.inGroup()) {
+    checkConsistent();
+    std::vector<StreamScalar> &scalars = stepGraph().scalars;
+    if (state.groupPosition() >= scalars.size())
+      scalars.resize(state.groupPosition() + 1);
+    slot = &scalars[state.groupPosition()];
+  } else {
+    std::vector<EntryGraph> &graphs = entryGraphs();
+    if (static_cast<size_t>(entry) >= graphs.size())
+      graphs.resize(static_cast<size_t>(entry) + 1);
+    slot = &graphs[static_cast<size_t>(entry)].scalar;
   }
-  // The previous call synchronised before it returned: nothing reads this.
-  *graph.pinned = streamValue;
-  GraphMode mode = calls().begin(entry, static_cast<uint64_t>(signature));
-  if (mode == GraphMode::Record)
+  // Made by a call that is not recorded: an entry's first, a step's first.
+  slot->make();
+  if (!state.inGroup() && mode == GraphMode::Record)
     check(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed),
           "recording an entry point in a CUDA Graph (cudaStreamBeginCapture)");
+  // The previous call synchronised before it returned: nothing reads it now.
+  *slot->pinned = streamValue;
   if (mode != GraphMode::Replay)
-    check(cudaMemcpyAsync(graph.device, graph.pinned, sizeof(int64_t),
+    check(cudaMemcpyAsync(slot->device, slot->pinned, sizeof(int64_t),
                           cudaMemcpyHostToDevice, s),
           "copying an entry point's stream number");
-  *scalar = {graph.device, graph.device, 0, {1}, {1}};
+  *scalar = {slot->device, slot->device, 0, {1}, {1}};
 }
 
 /// Ends the call in progress at its synchronisation: a recording becomes
-/// the entry's graph, which a recorded or replayed call then launches.
-static void endCall(cudaStream_t s) {
+/// the entry's graph, which a recorded or replayed call then launches. In
+/// a step, the step's end does that. False when the caller must not
+/// synchronise (the stream is being recorded, or its work is not
+/// enqueued).
+static bool endCall(cudaStream_t s) {
   GraphCalls &state = calls();
   GraphMode mode = state.mode();
-  if (mode == GraphMode::Eager) {
-    state.end();
-    return;
-  }
-  EntryGraph &graph = entryGraphs()[static_cast<size_t>(state.entry())];
-  if (mode == GraphMode::Record) {
-    cudaGraph_t recorded = nullptr;
-    cudaError_t result = cudaStreamEndCapture(s, &recorded);
-    if (result != cudaSuccess) {
-      std::fprintf(stderr,
-                   "gps runtime: error: CUDA: recording an entry point in a "
-                   "CUDA Graph: %s (%s); GPS_CUDA_GRAPHS=0 runs without "
-                   "graphs\n",
-                   cudaGetErrorString(result), cudaGetErrorName(result));
+  if (state.inGroup()) {
+    if (state.entry() < 0 && !state.uncapturedCall()) {
+      std::fprintf(stderr, "gps runtime: error: an entry point that cannot be "
+                           "recorded ran in a training step being recorded or "
+                           "replayed; GPS_CUDA_GRAPHS=0 runs without graphs\n");
       std::exit(1);
     }
-    if (graph.exec)
-      check(cudaGraphExecDestroy(graph.exec), "cudaGraphExecDestroy");
-    graph.exec = nullptr;
-    check(cudaGraphInstantiate(&graph.exec, recorded, 0),
-          "instantiating an entry point's CUDA Graph");
-    check(cudaGraphDestroy(recorded), "cudaGraphDestroy");
+    state.end();
+    return mode == GraphMode::Eager;
   }
+  if (mode == GraphMode::Eager) {
+    state.end();
+    return true;
+  }
+  EntryGraph &graph = entryGraphs()[static_cast<size_t>(state.entry())];
+  if (mode == GraphMode::Record)
+    instantiateCapture(s, graph.exec, "an entry point");
   state.end();
   check(cudaGraphLaunch(graph.exec, s), "cudaGraphLaunch");
+  return true;
+}
+
+extern "C" void gps_rt_cuda_step_begin(uint64_t signature) {
+  auto s = static_cast<cudaStream_t>(gps::rt::cuda::stream());
+  if (calls().inGroup()) {
+    std::fprintf(stderr, "gps runtime: error: a training step began inside "
+                         "another\n");
+    std::exit(1);
+  }
+  if (calls().beginGroup(signature) == GraphMode::Record)
+    check(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed),
+          "recording a training step in a CUDA Graph "
+          "(cudaStreamBeginCapture)");
+}
+
+extern "C" void gps_rt_cuda_step_end() {
+  auto s = static_cast<cudaStream_t>(gps::rt::cuda::stream());
+  GraphCalls &state = calls();
+  if (!state.inGroup()) {
+    std::fprintf(stderr, "gps runtime: error: a training step ended that "
+                         "had not begun\n");
+    std::exit(1);
+  }
+  GraphMode mode = state.endGroup();
+  checkConsistent();
+  StepGraph &graph = stepGraph();
+  if (mode == GraphMode::Record)
+    instantiateCapture(s, graph.exec, "a training step");
+  if (mode != GraphMode::Eager)
+    check(cudaGraphLaunch(graph.exec, s), "cudaGraphLaunch");
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
 }
 
 extern "C" void *gps_rt_cuda_alloc_shared(size_t bytes) {
@@ -317,9 +417,9 @@ extern "C" void *mgpuStreamCreate() { return gps::rt::cuda::stream(); }
 extern "C" void mgpuStreamDestroy(void *) {}
 
 extern "C" void mgpuStreamSynchronize(void *stream) {
-  endCall(static_cast<cudaStream_t>(stream));
-  check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)),
-        "cudaStreamSynchronize");
+  if (endCall(static_cast<cudaStream_t>(stream)))
+    check(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)),
+          "cudaStreamSynchronize");
 }
 
 extern "C" void *mgpuMemAlloc(uint64_t sizeBytes, void *stream,

@@ -32,14 +32,16 @@ _mlir_ciface_gps_model_grad_sumsq(gps_memref<float, 1> *grads,
                                   gps_memref<double, 1> *out);
 __attribute__((weak)) void _mlir_ciface_gps_model_adam(
     gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
-    gps_memref<float, 1> *m, gps_memref<float, 1> *v, float lr, float beta1,
-    float beta2, float eps, float correction1, float correction2, float scale);
+    gps_memref<float, 1> *m, gps_memref<float, 1> *v,
+    gps_memref<float, 1> *coefficients, gps_memref<double, 1> *sums,
+    gps_memref<float, 1> *terms, double clip);
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_grad_sumsq(
     gps_memref<float, 1> *grads, gps_memref<double, 1> *out);
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_adam(
     gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
-    gps_memref<float, 1> *m, gps_memref<float, 1> *v, float lr, float beta1,
-    float beta2, float eps, float correction1, float correction2, float scale);
+    gps_memref<float, 1> *m, gps_memref<float, 1> *v,
+    gps_memref<float, 1> *coefficients, gps_memref<double, 1> *sums,
+    gps_memref<float, 1> *terms, double clip);
 __attribute__((weak)) void _mlir_ciface_gps_model_sample_steps(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 2> *out, uint64_t key,
@@ -62,6 +64,14 @@ __attribute__((weak)) void *gps_rt_cuda_alloc_shared(size_t bytes);
 __attribute__((weak)) void gps_rt_cuda_free_shared(void *pointer);
 __attribute__((weak)) void gps_rt_cuda_prefetch_shared(const void *pointer,
                                                        size_t bytes);
+__attribute__((weak)) void _mlir_ciface_gps_model_gather(
+    gps_memref<uint8_t, 2> *bytes, gps_memref<float, 1> *values,
+    gps_memref<int64_t, 1> *rows, gps_memref<float, 2> *out);
+__attribute__((weak)) void _mlir_ciface_gps_model_cuda_gather(
+    gps_memref<uint8_t, 2> *bytes, gps_memref<float, 1> *values,
+    gps_memref<int64_t, 1> *rows, gps_memref<float, 2> *out);
+__attribute__((weak)) void gps_rt_cuda_step_begin(uint64_t signature);
+__attribute__((weak)) void gps_rt_cuda_step_end();
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
     gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
     gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
@@ -78,7 +88,8 @@ __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
   HALF.sampleSteps = _mlir_ciface_gps_model_##PREFIX##sample_steps;            \
   HALF.logWeights = _mlir_ciface_gps_model_##PREFIX##log_weights;              \
   HALF.gradSumsq = _mlir_ciface_gps_model_##PREFIX##grad_sumsq;                \
-  HALF.adam = _mlir_ciface_gps_model_##PREFIX##adam
+  HALF.adam = _mlir_ciface_gps_model_##PREFIX##adam;                           \
+  HALF.gather = _mlir_ciface_gps_model_##PREFIX##gather
 
 int main(int argc, char **argv) {
   gps_model_check_abi();
@@ -87,6 +98,8 @@ int main(int argc, char **argv) {
   gps::rt::ModelEntryPoints cuda;
   GPS_SET_ENTRY_POINTS(cuda, cuda_);
   cuda.unavailable = gps_rt_cuda_device_error;
+  cuda.stepBegin = gps_rt_cuda_step_begin;
+  cuda.stepEnd = gps_rt_cuda_step_end;
   gps::rt::SharedMemory shared;
   shared.allocate = gps_rt_cuda_alloc_shared;
   shared.release = gps_rt_cuda_free_shared;

@@ -85,6 +85,13 @@ Error impl::allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
   return Error::success();
 }
 
+Error impl::allocateBytes(SharedVector<uint8_t> &buffer, uint64_t count,
+                          const std::string &what) {
+  if (allocate(buffer, count, uint8_t(0)))
+    return cannotAllocate(what, count, 1, "bytes");
+  return Error::success();
+}
+
 /// "cannot allocate <what> (...)" for a parameter-sized buffer, naming the
 /// largest parameter; `detail` is appended inside the parentheses.
 static Error cannotAllocateParams(const Manifest &manifest,

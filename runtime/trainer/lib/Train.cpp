@@ -151,8 +151,13 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m,
   addDeviceFlag(flags, model);
   flags.add("adam", "runtime|compiled",
             "what applies the update: the runtime's loops over the "
-            "parameter vector, or the model's compiled entry points (one "
-            "kernel on the GPU; its default); the same numbers");
+            "parameter vector, or the model's compiled entry points "
+            "(recorded with the step on the GPU, its default); the same "
+            "numbers");
+  flags.add("gather", "host|compiled",
+            "what gathers a batch: the host, or the model's compiled entry "
+            "point from a copy of the data set where the model runs (the "
+            "GPU's default); the same numbers");
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",
@@ -440,34 +445,39 @@ private:
   std::vector<std::pair<size_t, size_t>> updatedRanges() const {
     if (frozen.empty())
       return {{size_t(0), size_t(manifest.paramCount)}};
-    return trainable;
+    std::vector<std::pair<size_t, size_t>> ranges;
+    for (auto range : trainable)
+      if (range.first < range.second)
+        ranges.push_back(range);
+    return ranges;
   }
-  /// The sum of the squares of the gradient's updated ranges, by the
-  /// model's grad_sumsq (in the ranges' order).
-  double compiledSumSquares() {
-    double total = 0.0;
-    for (auto [begin, end] : updatedRanges()) {
-      if (begin == end)
-        continue;
-      sumSquaresOut.assign(1, 0.0);
-      prefetchToDevice(sumSquaresOut);
-      gps_memref<double, 1> out{
-          sumSquaresOut.data(), sumSquaresOut.data(), 0, {1}, {1}};
+  /// The model's compiled update of the updated ranges: grad_sumsq of
+  /// each into `sumSquaresOut`, then adam on each, which clips by their
+  /// total and changes nothing when it or a term is not finite. The host
+  /// reads nothing in between, so the GPU half can replay the whole step
+  /// from one recording.
+  void compiledUpdate() {
+    std::vector<std::pair<size_t, size_t>> ranges = updatedRanges();
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      auto [begin, end] = ranges[i];
+      // A view by its pointer: the entry's memref type has offset 0.
+      double *sum = sumSquaresOut.data() + i;
+      gps_memref<double, 1> out{sum, sum, 0, {1}, {1}};
       gps_memref<float, 1> g =
           vectorRef(grads.data() + begin, static_cast<int64_t>(end - begin));
       model.gradSumsq(&g, &out);
       gps_rt_arena_reset();
-      total += sumSquaresOut[0];
     }
-    return total;
-  }
-  /// One Adam update of the updated ranges by the model's adam entry
-  /// point, on the gradient times `scale`.
-  void compiledAdamStep(float scale) {
-    AdamCoefficients c = adam->beginStep();
-    for (auto [begin, end] : updatedRanges()) {
-      if (begin == end)
-        continue;
+    gps_memref<double, 1> sums{sumSquaresOut.data(),
+                               sumSquaresOut.data(),
+                               0,
+                               {static_cast<int64_t>(ranges.size())},
+                               {1}};
+    gps_memref<float, 1> coefficients = vectorRef(
+        adamCoefficients.data(), static_cast<int64_t>(adamCoefficients.size()));
+    gps_memref<float, 1> termsRef =
+        vectorRef(terms.data(), static_cast<int64_t>(numTerms));
+    for (auto [begin, end] : ranges) {
       auto n = static_cast<int64_t>(end - begin);
       gps_memref<float, 1> p = vectorRef(state.params.data() + begin, n);
       gps_memref<float, 1> g = vectorRef(grads.data() + begin, n);
@@ -475,10 +485,43 @@ private:
           vectorRef(adam->getFirstMoment().data() + begin, n);
       gps_memref<float, 1> v =
           vectorRef(adam->getSecondMoment().data() + begin, n);
-      model.adam(&p, &g, &m, &v, c.lr, c.beta1, c.beta2, c.eps,
-                 c.correction1, c.correction2, scale);
+      model.adam(&p, &g, &m, &v, &coefficients, &sums, &termsRef, config.clip);
       gps_rt_arena_reset();
     }
+  }
+  /// What identifies the work of a step for the GPU half's recording of
+  /// it: every buffer, size and scalar the step's calls get, but the
+  /// update number, which the recording reads from memory.
+  uint64_t stepSignature() {
+    uint64_t hash = 0xcbf29ce484222325ull;
+    auto mix = [&](uint64_t value) {
+      hash = (hash ^ value) * 0x100000001b3ull;
+    };
+    for (const void *buffer :
+         {static_cast<const void *>(x.data()),
+          static_cast<const void *>(masks.data()),
+          static_cast<const void *>(state.params.data()),
+          static_cast<const void *>(grads.data()),
+          static_cast<const void *>(terms.data()),
+          static_cast<const void *>(adam->getFirstMoment().data()),
+          static_cast<const void *>(adam->getSecondMoment().data()),
+          static_cast<const void *>(adamCoefficients.data()),
+          static_cast<const void *>(sumSquaresOut.data()),
+          static_cast<const void *>(dataBytes.data()),
+          static_cast<const void *>(byteValues.data()),
+          static_cast<const void *>(batchRows.data())})
+      mix(reinterpret_cast<uintptr_t>(buffer));
+    mix(config.batch);
+    mix(data.count);
+    mix(config.seed);
+    uint64_t clipBits;
+    std::memcpy(&clipBits, &config.clip, sizeof(clipBits));
+    mix(clipBits);
+    for (auto [begin, end] : updatedRanges()) {
+      mix(begin);
+      mix(end);
+    }
+    return hash;
   }
   /// Reports `err` below the progress line; kExitFailure.
   int fail(const Error &err);
@@ -507,6 +550,9 @@ private:
   /// --adam compiled: the model's grad_sumsq and adam entry points check,
   /// measure and apply the gradient instead of the runtime's loops.
   bool compiledAdam = false;
+  /// --gather compiled: the model's gather entry point takes each batch
+  /// from a copy of the data set's bytes (the host writes only the rows).
+  bool compiledGather = false;
 
   // loadData
   Dataset data;
@@ -525,8 +571,15 @@ private:
   /// The batch, its masks and the terms: what an update hands the model
   /// besides the parameter-sized buffers.
   SharedVector<float> x, masks, terms;
-  /// What grad_sumsq writes.
+  /// --adam compiled: what grad_sumsq writes (one sum per updated range),
+  /// and the coefficients of the update (contract::AdamCoefficient).
   SharedVector<double> sumSquaresOut;
+  SharedVector<float> adamCoefficients;
+  /// --gather compiled: the data set's bytes and the value of each byte,
+  /// copied once, and the batch's rows.
+  SharedVector<uint8_t> dataBytes;
+  SharedVector<float> byteValues;
+  SharedVector<int64_t> batchRows;
   std::vector<uint32_t> batch;
   using Clock = std::chrono::steady_clock;
   Clock::time_point runStart, windowStart;
@@ -570,6 +623,18 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", "flag '--adam compiled': model '" +
                                       manifest.model +
                                       "' has no compiled Adam update "
+                                      "(compile it with this gpsc)");
+  // On the GPU the data set is copied there once, and a batch costs the
+  // host only its rows.
+  std::string gatherCode =
+      model.sharedMemory && model.gather ? "compiled" : "host";
+  if (Error err = flags.getChoice("gather", {"host", "compiled"}, gatherCode))
+    return console.usage("train", err.message());
+  compiledGather = gatherCode == "compiled";
+  if (compiledGather && !model.gather)
+    return console.usage("train", "flag '--gather compiled': model '" +
+                                      manifest.model +
+                                      "' has no compiled gather "
                                       "(compile it with this gpsc)");
   if (Error err = checkDevice(model))
     return console.fail(err.message());
@@ -811,8 +876,11 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   int64_t dim = manifest.data.dim;
   auto batchSize = static_cast<int64_t>(config.batch);
   batcher->next(batch);
-  for (int64_t row = 0; row < batchSize; ++row)
-    data.row(batch[row], x.data() + row * dim);
+  if (compiledGather)
+    std::copy(batch.begin(), batch.end(), batchRows.begin());
+  else
+    for (int64_t row = 0; row < batchSize; ++row)
+      data.row(batch[row], x.data() + row * dim);
   if (manifest.mask) {
     PhiloxStream rng(deriveKey(config.seed, kTagTrainMasks), update << 32);
     if (Error err = sampleMasks(manifest, rng, batchSize, masks.data()))
@@ -827,9 +895,45 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   gps_memref<float, 1> termsRef =
       vectorRef(terms.data(), static_cast<int64_t>(numTerms));
   std::fill(terms.begin(), terms.end(), 0.0f);
-  prefetchToDevice(x);
+  if (compiledAdam) {
+    AdamCoefficients c = adam->nextCoefficients();
+    using contract::AdamCoefficient;
+    auto set = [&](AdamCoefficient which, float value) {
+      adamCoefficients[static_cast<size_t>(which)] = value;
+    };
+    set(AdamCoefficient::LearningRate, c.lr);
+    set(AdamCoefficient::Beta1, c.beta1);
+    set(AdamCoefficient::Beta2, c.beta2);
+    set(AdamCoefficient::Epsilon, c.eps);
+    set(AdamCoefficient::Correction1, c.correction1);
+    set(AdamCoefficient::Correction2, c.correction2);
+    prefetchToDevice(adamCoefficients);
+  }
+  if (compiledGather)
+    prefetchToDevice(batchRows);
+  else
+    prefetchToDevice(x);
   prefetchToDevice(masks);
   prefetchToDevice(terms);
+  // With the compiled update, the GPU half may record the step's calls
+  // (the gather, the gradient, its sums of squares and the update) once
+  // and replay them: the host reads nothing until the step has ended.
+  bool recordable = compiledAdam && model.stepBegin && model.stepEnd;
+  if (recordable)
+    model.stepBegin(stepSignature());
+  if (compiledGather) {
+    gps_memref<uint8_t, 2> bytesRef{dataBytes.data(),
+                                    dataBytes.data(),
+                                    0,
+                                    {static_cast<int64_t>(data.count), dim},
+                                    {dim, 1}};
+    gps_memref<float, 1> valuesRef =
+        vectorRef(byteValues.data(), static_cast<int64_t>(byteValues.size()));
+    gps_memref<int64_t, 1> rowsRef{
+        batchRows.data(), batchRows.data(), 0, {batchSize}, {1}};
+    model.gather(&bytesRef, &valuesRef, &rowsRef, &xRef);
+    gps_rt_arena_reset();
+  }
   model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
               update);
   // GPS_TRAINER_ARENA_PEAK=FILE: the arena's high-water mark so far, in
@@ -841,6 +945,10 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
       std::fclose(peakFile);
     }
   gps_rt_arena_reset();
+  if (compiledAdam)
+    compiledUpdate();
+  if (recordable)
+    model.stepEnd();
   if (const char *dumpPath = std::getenv("GPS_TRAINER_DUMP_UPDATE");
       dumpPath && *dumpPath && !dumped) {
     dumped = true;
@@ -853,8 +961,8 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   // sees the trainable ranges, and the host reads the gradient only to name
   // a value that is not finite.
   double sumSquares = 0.0;
-  if (compiledAdam)
-    sumSquares = compiledSumSquares();
+  for (double sum : sumSquaresOut)
+    sumSquares += sum;
   bool checkOnHost =
       !compiledAdam || !std::isfinite(sumSquares) ||
       std::any_of(terms.begin(), terms.end(),
@@ -865,6 +973,10 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
                 grads.begin() + std::ptrdiff_t(end), 0.0f);
   std::string bad =
       checkOnHost ? firstNonFinite(manifest, terms, grads) : std::string();
+  // The compiled update has left everything as it was exactly when the
+  // host checks.
+  if (compiledAdam && checkOnHost && bad.empty())
+    bad = "the gradient's sum of squares is not finite";
   if (!bad.empty() && config.onNan != "skip") {
     progress->message(console.program + ": error: update " +
                       std::to_string(update) + ": " + bad +
@@ -881,12 +993,9 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
     double norm;
     state.window.lastLearningRate = adam->currentLearningRate();
     if (compiledAdam) {
+      // Applied above; counted now.
       norm = std::sqrt(sumSquares);
-      // clipGradNorm's scale, applied by the update.
-      float scale = config.clip > 0 && norm > config.clip
-                        ? static_cast<float>(config.clip / norm)
-                        : 1.0f;
-      compiledAdamStep(scale);
+      adam->beginStep();
     } else {
       std::vector<GradBuffer> gradBuffers = {{grads.data(), grads.size()}};
       norm = config.clip > 0 ? clipGradNorm(gradBuffers, config.clip)
@@ -972,6 +1081,21 @@ std::optional<int> TrainRun::updateLoop() {
   if (manifest.mask)
     if (Error err = allocateFloats(masks, x.size(), "the masks of " + batchText))
       return console.fail(err.message());
+  if (compiledGather) {
+    if (Error err = allocateBytes(dataBytes, data.bytes.size(),
+                                  "a copy of the data set"))
+      return console.fail(err.message());
+    std::copy(data.bytes.begin(), data.bytes.end(), dataBytes.begin());
+    byteValues.assign(data.values.begin(), data.values.end());
+    batchRows.assign(static_cast<size_t>(batchSize), 0);
+    prefetchToDevice(dataBytes);
+    prefetchToDevice(byteValues);
+  }
+  if (compiledAdam) {
+    sumSquaresOut.assign(updatedRanges().size(), 0.0);
+    adamCoefficients.assign(
+        static_cast<size_t>(contract::AdamCoefficient::Count), 0.0f);
+  }
 
   progress.emplace(console);
   interrupts.emplace();

@@ -76,6 +76,8 @@ Error allocateFloats(SharedVector<float> &buffer, uint64_t count,
                      const std::string &what);
 Error allocateBytes(std::vector<uint8_t> &buffer, uint64_t count,
                     const std::string &what);
+Error allocateBytes(SharedVector<uint8_t> &buffer, uint64_t count,
+                    const std::string &what);
 /// Sizes `buffer` to the manifest's paramCount zeros; `what` is "the
 /// parameters", "the gradient", ... A failure names the largest parameter
 /// and its shape: "cannot allocate parameter 'f.l0.w' (65536 x 65536

@@ -6,6 +6,8 @@
 
 #include "FakeModel.h"
 
+#include "gps/Runtime/Contract.h"
+
 #include <cmath>
 #include <csignal>
 
@@ -198,6 +200,68 @@ void gps::rt::test::fakeModelLogWeights(gps_memref<float, 2> *x,
       sum += (*x)({r, d});
     (*out)({r}) = static_cast<float>(-sum + draw);
   }
+}
+
+void gps::rt::test::fakeModelGradSumsq(gps_memref<float, 1> *grads,
+                                       gps_memref<double, 1> *out) {
+  reportArguments(grads, out);
+  ++fakeState.gradSumsqCalls;
+  double sum = 0.0;
+  for (int64_t i = 0; i < grads->sizes[0]; ++i) {
+    double g = (*grads)({i});
+    sum += g * g;
+  }
+  (*out)({0}) = sum;
+}
+
+void gps::rt::test::fakeModelAdam(gps_memref<float, 1> *params,
+                                  gps_memref<float, 1> *grads,
+                                  gps_memref<float, 1> *m,
+                                  gps_memref<float, 1> *v,
+                                  gps_memref<float, 1> *coefficients,
+                                  gps_memref<double, 1> *sums,
+                                  gps_memref<float, 1> *terms, double clip) {
+  reportArguments(params, grads, m, v, coefficients, sums, terms);
+  ++fakeState.adamCalls;
+  using contract::AdamCoefficient;
+  auto coefficient = [&](AdamCoefficient which) {
+    return (*coefficients)({static_cast<int64_t>(which)});
+  };
+  double total = 0.0;
+  for (int64_t i = 0; i < sums->sizes[0]; ++i)
+    total += (*sums)({i});
+  bool finite = std::isfinite(total);
+  for (int64_t i = 0; i < terms->sizes[0]; ++i)
+    finite = finite && std::isfinite((*terms)({i}));
+  if (!finite)
+    return;
+  double norm = std::sqrt(total);
+  float scale = clip > 0 && norm > clip ? static_cast<float>(clip / norm) : 1;
+  float lr = coefficient(AdamCoefficient::LearningRate),
+        beta1 = coefficient(AdamCoefficient::Beta1),
+        beta2 = coefficient(AdamCoefficient::Beta2),
+        eps = coefficient(AdamCoefficient::Epsilon),
+        c1 = coefficient(AdamCoefficient::Correction1),
+        c2 = coefficient(AdamCoefficient::Correction2);
+  for (int64_t i = 0; i < params->sizes[0]; ++i) {
+    float g = (*grads)({i}) * scale;
+    float m1 = beta1 * (*m)({i}) + (1.0f - beta1) * g;
+    float v1 = beta2 * (*v)({i}) + (1.0f - beta2) * g * g;
+    (*m)({i}) = m1;
+    (*v)({i}) = v1;
+    (*params)({i}) -= lr * (m1 / c1) / (std::sqrt(v1 / c2) + eps);
+  }
+}
+
+void gps::rt::test::fakeModelGather(gps_memref<uint8_t, 2> *bytes,
+                                    gps_memref<float, 1> *values,
+                                    gps_memref<int64_t, 1> *rows,
+                                    gps_memref<float, 2> *out) {
+  reportArguments(bytes, values, rows, out);
+  ++fakeState.gatherCalls;
+  for (int64_t r = 0; r < out->sizes[0]; ++r)
+    for (int64_t d = 0; d < out->sizes[1]; ++d)
+      (*out)({r, d}) = (*values)({(*bytes)({(*rows)({r}), d})});
 }
 
 ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,

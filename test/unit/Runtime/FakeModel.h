@@ -46,6 +46,10 @@ struct FakeModelState {
   /// The x of the last train call, and the number of calls.
   std::vector<float> lastX;
   uint64_t trainCalls = 0;
+  /// The calls of the compiled optimizer's entry points.
+  uint64_t gradSumsqCalls = 0, adamCalls = 0;
+  /// The calls of the compiled gather.
+  uint64_t gatherCalls = 0;
   /// Called by every entry point with the bytes of each of its memref
   /// arguments (where the trainer put them).
   void (*onArgument)(const void *begin, size_t bytes) = nullptr;
@@ -75,6 +79,22 @@ constexpr uint64_t kFakeIwDraws = uint64_t(1) << 20;
 void fakeModelLogWeights(gps_memref<float, 2> *x, gps_memref<float, 2> *mask,
                          gps_memref<float, 1> *params, gps_memref<float, 1> *out,
                          uint64_t key, uint64_t stream);
+
+/// The compiled optimizer's entry points (Interface.h's grad_sumsq and
+/// adam), written after the contract: a model's own, which fakeModel()
+/// leaves out (set ModelEntryPoints::gradSumsq and adam to use them).
+void fakeModelGradSumsq(gps_memref<float, 1> *grads,
+                        gps_memref<double, 1> *out);
+void fakeModelAdam(gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
+                   gps_memref<float, 1> *m, gps_memref<float, 1> *v,
+                   gps_memref<float, 1> *coefficients,
+                   gps_memref<double, 1> *sums, gps_memref<float, 1> *terms,
+                   double clip);
+
+/// The batch's gather (Interface.h's gather), likewise.
+void fakeModelGather(gps_memref<uint8_t, 2> *bytes,
+                     gps_memref<float, 1> *values, gps_memref<int64_t, 1> *rows,
+                     gps_memref<float, 2> *out);
 
 // The entry points themselves, for a trainer executable.
 const char *fakeModelManifest();

@@ -59,8 +59,8 @@ TEST(InterfaceTest, MemrefIndexingFollowsStrides) {
 }
 
 TEST(InterfaceTest, AbiVersionAndMagic) {
-  EXPECT_EQ(GPS_RUNTIME_API_VERSION, 2u);
-  EXPECT_EQ(gps_rt_api_version(), 2u);
+  EXPECT_EQ(GPS_RUNTIME_API_VERSION, 3u);
+  EXPECT_EQ(gps_rt_api_version(), 3u);
   // "GPSR" in ASCII, most significant byte first.
   EXPECT_EQ(GPS_RUNTIME_MAGIC, (uint32_t('G') << 24 | uint32_t('P') << 16 |
                                 uint32_t('S') << 8 | uint32_t('R')));
@@ -73,7 +73,7 @@ TEST(InterfaceDeathTest, VersionMismatchExits) {
   EXPECT_EXIT(gps_rt_check_abi(GPS_RUNTIME_API_VERSION + 1, GPS_RUNTIME_MAGIC),
               testing::ExitedWithCode(1),
               "error: ABI mismatch: the model was compiled for runtime API "
-              "version 3 but this runtime provides version 2");
+              "version 4 but this runtime provides version 3");
 }
 
 TEST(InterfaceDeathTest, MagicMismatchExits) {

@@ -141,9 +141,9 @@ TEST(ManifestTest, RejectsBadManifests) {
     std::string replacement;
     std::string message;
   } cases[] = {
-      {R"("abi": 2)", R"("abi": 7)",
+      {R"("abi": 3)", R"("abi": 7)",
        "ABI version 7, but this trainer reads "
-       "version 2"},
+       "version 3"},
       {R"("model": "fake")", R"("model": "")", "'model' must be a non-empty"},
       {R"("dim": 16)", R"("dim": 0)", "data: dim 0 is not in"},
       {R"("kind": "real")", R"("kind": "complex")",
@@ -203,7 +203,7 @@ TEST(ManifestTest, RejectsBadManifests) {
 TEST(ManifestTest, InitialisersFollowTheManifest) {
   Manifest manifest;
   ASSERT_FALSE(static_cast<bool>(parseManifest(
-      R"({"abi": 2, "model": "m", "data": {"name": "x", "kind": "real",
+      R"({"abi": 3, "model": "m", "data": {"name": "x", "kind": "real",
           "dim": 4}, "param_count": 1110, "terms": ["objective"],
           "params": [
             {"name": "w", "shape": [40, 20], "init": "glorot", "offset": 0},

@@ -294,6 +294,98 @@ TEST_F(TrainerTest, TheGpuHalfGetsEveryArgumentInItsSharedMemory) {
   }
 }
 
+namespace {
+/// What the GPU half's step hooks saw: steps begun and ended, brackets
+/// that did not match, steps whose calls were not one gather, one train,
+/// one grad_sumsq and one adam, and the signatures.
+struct StepLog {
+  uint64_t begun = 0, ended = 0, unbalanced = 0, otherCalls = 0;
+  std::set<uint64_t> signatures;
+  bool open = false;
+  uint64_t gather = 0, train = 0, sumsq = 0, adam = 0;
+} stepLog;
+void logStepBegin(uint64_t signature) {
+  stepLog.unbalanced += stepLog.open;
+  stepLog.open = true;
+  ++stepLog.begun;
+  stepLog.signatures.insert(signature);
+  stepLog.gather = fakeState.gatherCalls;
+  stepLog.train = fakeState.trainCalls;
+  stepLog.sumsq = fakeState.gradSumsqCalls;
+  stepLog.adam = fakeState.adamCalls;
+}
+void logStepEnd() {
+  stepLog.unbalanced += !stepLog.open;
+  stepLog.open = false;
+  ++stepLog.ended;
+  stepLog.otherCalls += fakeState.gatherCalls != stepLog.gather + 1 ||
+                        fakeState.trainCalls != stepLog.train + 1 ||
+                        fakeState.gradSumsqCalls != stepLog.sumsq + 1 ||
+                        fakeState.adamCalls != stepLog.adam + 1;
+}
+} // namespace
+
+TEST_F(TrainerTest, TheGpuHalfRunsEachTrainingStepAsOneRecording) {
+  // With the model's compiled gather and optimizer, the GPU half gets
+  // every update's calls (gather, train, grad_sumsq, adam) bracketed as one
+  // step, all with one signature, so the runtime records the step once and
+  // replays it; the host reads the results after the step. The update that
+  // is not finite is skipped by the compiled update itself, and the run
+  // equals the CPU half's with the host's gather and the runtime's Adam:
+  // the same tensors bit for bit, the gradient norm (summed in another
+  // order) to rounding.
+  SharedMemory shared;
+  shared.allocate = sharedAllocate;
+  shared.release = sharedRelease;
+  ModelEntryPoints gpu = fakeModel();
+  gpu.sharedMemory = &shared;
+  gpu.gradSumsq = fakeModelGradSumsq;
+  gpu.adam = fakeModelAdam;
+  gpu.gather = fakeModelGather;
+  gpu.stepBegin = logStepBegin;
+  gpu.stepEnd = logStepEnd;
+  ModelEntryPoints model = fakeModel();
+  model.cuda = &gpu;
+  stepLog = StepLog();
+  fakeState.nanGradOnStream = 5;
+  std::vector<std::string> args = trainArgs("gpu", "12");
+  args.insert(args.end(), {"--on-nan", "skip", "--log-every", "4"});
+  Result onGpu = run(model, args);
+  setParamMemory(nullptr);
+  ASSERT_EQ(onGpu.status, 0) << onGpu.err;
+  EXPECT_NE(onGpu.err.find("update 5: "), std::string::npos) << onGpu.err;
+  EXPECT_EQ(stepLog.begun, 12u);
+  EXPECT_EQ(stepLog.ended, 12u);
+  EXPECT_EQ(stepLog.unbalanced, 0u);
+  EXPECT_EQ(stepLog.otherCalls, 0u);
+  EXPECT_EQ(stepLog.signatures.size(), 1u);
+  EXPECT_EQ(fakeState.adamCalls, 12u);
+  EXPECT_EQ(fakeState.gatherCalls, 12u);
+
+  fakeState.nanGradOnStream = 5;
+  args = trainArgs("cpu", "12");
+  args.insert(args.end(),
+              {"--on-nan", "skip", "--log-every", "4", "--device", "cpu"});
+  Result onCpu = run(model, args);
+  ASSERT_EQ(onCpu.status, 0) << onCpu.err;
+  EXPECT_EQ(stepLog.begun, 12u) << "the CPU half has no steps to record";
+  expectSameTensors(dir.file("gpu/last.safetensors"),
+                    dir.file("cpu/last.safetensors"));
+  std::vector<json> gpuRecords = readRecords(dir.file("gpu/metrics.jsonl"));
+  std::vector<json> cpuRecords = readRecords(dir.file("cpu/metrics.jsonl"));
+  ASSERT_EQ(gpuRecords.size(), 3u);
+  ASSERT_EQ(cpuRecords.size(), 3u);
+  for (size_t i = 0; i < gpuRecords.size(); ++i) {
+    double gpuNorm = gpuRecords[i]["grad_norm"],
+           cpuNorm = cpuRecords[i]["grad_norm"];
+    EXPECT_NEAR(gpuNorm, cpuNorm, 1e-12 * cpuNorm);
+    gpuRecords[i].erase("grad_norm");
+    cpuRecords[i].erase("grad_norm");
+    EXPECT_EQ(gpuRecords[i], cpuRecords[i]);
+  }
+  EXPECT_EQ(gpuRecords[1]["skipped"], 1);
+}
+
 TEST_F(TrainerTest, ResumeRepeatsTheUninterruptedRun) {
   ModelEntryPoints model = fakeModel();
   // Records every 3 updates, so the window spans the checkpoint at 10.

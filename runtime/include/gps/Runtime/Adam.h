@@ -57,8 +57,10 @@ public:
   void step(float *params, const float *grads,
             const std::vector<std::pair<size_t, size_t>> &ranges);
 
-  /// Counts one update without applying it and returns its coefficients,
-  /// for code that applies it elsewhere (a model's compiled Adam update).
+  /// The coefficients of the next update, for code that applies it
+  /// elsewhere (a model's compiled Adam update).
+  AdamCoefficients nextCoefficients() const;
+  /// Counts one update without applying it and returns its coefficients.
   AdamCoefficients beginStep();
   /// The learning rate the next update will use.
   float currentLearningRate() const;

@@ -74,6 +74,20 @@ inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
 /// one Adam update (Interface.h).
 inline constexpr std::string_view kGradSumsqEntry = "gps_model_grad_sumsq";
 inline constexpr std::string_view kAdamEntry = "gps_model_adam";
+/// The gather of a batch from the data set's bytes (Interface.h).
+inline constexpr std::string_view kGatherEntry = "gps_model_gather";
+/// The adam entry point's `coefficients`, by index: what changes from one
+/// update to the next is read from memory, not passed.
+enum class AdamCoefficient : int32_t {
+  LearningRate = 0,
+  Beta1 = 1,
+  Beta2 = 2,
+  Epsilon = 3,
+  /// 1 - beta1^t and 1 - beta2^t at update t (from 1).
+  Correction1 = 4,
+  Correction2 = 5,
+  Count = 6,
+};
 inline constexpr std::string_view kManifestFn = "gps_model_manifest";
 inline constexpr std::string_view kCheckAbiEntry = "gps_model_check_abi";
 /// What every entry point's name starts with, and what it starts with

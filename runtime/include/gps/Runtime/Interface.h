@@ -21,8 +21,10 @@
 
 /// Version of the compiler<->runtime ABI. Generated code passes the value it
 /// was compiled against to gps_rt_check_abi (gps_model_check_abi). Version 2:
-/// gps_rt_normal takes the site and the step and derives their key.
-#define GPS_RUNTIME_API_VERSION 2u
+/// gps_rt_normal takes the site and the step and derives their key. Version
+/// 3: gps_model_adam reads its coefficients and the clipping norm from
+/// memory and guards the update itself; gps_model_gather.
+#define GPS_RUNTIME_API_VERSION 3u
 
 /// Magic word ("GPSR" in ASCII) guarding against calling a foreign library.
 #define GPS_RUNTIME_MAGIC 0x47505352u
@@ -257,9 +259,20 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 //           double (finite exactly when every element is: a finite
 //           float's square cannot overflow a double's sum).
 //   adam:   one Adam update of `params` and its moments `m` and `v` in
-//           place, from `grads` times `scale`: the runtime's elementwise
-//           operations in its order (Adam.h), so the same numbers. The
-//           trainer passes views of the flat vectors (a trainable range).
+//           place: the runtime's elementwise operations in its order
+//           (Adam.h), so the same numbers. `coefficients` holds the
+//           learning rate, beta1, beta2, epsilon and the two bias
+//           corrections (Contract.h's AdamCoefficient); the gradient is
+//           scaled by clipGradNorm's scale for `clip` (none for clip <= 0)
+//           from the norm sqrt(sum of `sums`), the grad_sumsq results of
+//           the update's ranges. When that sum or one of `terms` is not
+//           finite, nothing changes. The trainer passes views of the flat
+//           vectors (a trainable range). Every number that changes between
+//           updates is in memory, so the GPU half can replay one recording.
+//   gather: out[r, d] = values[bytes[rows[r], d]]: the batch of the data
+//           set's examples `rows` from its bytes (count x dim) and the
+//           value of each byte (Dataset::row), so that the data set can
+//           stay on the GPU.
 
 extern "C" {
 const char *gps_model_manifest(void);
@@ -297,10 +310,14 @@ void _mlir_ciface_gps_model_grad_sumsq(gps_memref<float, 1> *grads,
 void _mlir_ciface_gps_model_adam(gps_memref<float, 1> *params,
                                  gps_memref<float, 1> *grads,
                                  gps_memref<float, 1> *m,
-                                 gps_memref<float, 1> *v, float lr,
-                                 float beta1, float beta2, float eps,
-                                 float correction1, float correction2,
-                                 float scale);
+                                 gps_memref<float, 1> *v,
+                                 gps_memref<float, 1> *coefficients,
+                                 gps_memref<double, 1> *sums,
+                                 gps_memref<float, 1> *terms, double clip);
+void _mlir_ciface_gps_model_gather(gps_memref<uint8_t, 2> *bytes,
+                                   gps_memref<float, 1> *values,
+                                   gps_memref<int64_t, 1> *rows,
+                                   gps_memref<float, 2> *out);
 void _mlir_ciface_gps_model_sample_steps(gps_memref<float, 2> *x,
                                          gps_memref<float, 2> *mask,
                                          gps_memref<float, 1> *params,

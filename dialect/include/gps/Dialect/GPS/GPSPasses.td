@@ -258,10 +258,14 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
     width; `@gps_log_weights` becomes
     `@gps_model_log_weights`, which writes one value per example into a
     vector. Every model also gets the optimizer's two entry points on the
-    flat vectors, one linalg op each: `@gps_model_grad_sumsq` (the sum of
-    the squares of a gradient, in f64) and `@gps_model_adam` (one Adam
-    update of the parameters and both moments in place, the runtime's
-    operations in its order).
+    flat vectors: `@gps_model_grad_sumsq` (the sum of the squares of a
+    gradient, in f64) and `@gps_model_adam` (one Adam update of the
+    parameters and both moments in place, the runtime's operations in its
+    order, with the coefficients read from memory, the clipping scale
+    computed from grad_sumsq's sums, and the old values kept when those
+    sums or the terms are not finite); and `@gps_model_gather`, which
+    writes a batch of the data set's examples from its bytes and the value
+    of each byte (one linalg op on the buffers).
 
     The manifest, a JSON description of the model (data, mask, parameters
     and their offsets, terms), becomes the string returned by
@@ -547,6 +551,10 @@ def CaptureEntriesPass : Pass<"gps-capture-entries", "::mlir::ModuleOp"> {
     call returns a device buffer holding `stream`, and each kernel that took
     `stream` as an operand loads it from that buffer instead (the runtime
     refreshes it before each replay). The entry is marked `gps.graph`.
+
+    The entries without `stream` (grad_sumsq, adam, gather) get the same
+    call, with 0 for it; the trainer records them with the train entry as
+    one training step (`gps_rt_cuda_step_begin`).
 
     The runtime (runtime/cuda/) runs the entry's first call with a
     signature as usual, records the second, and replays the graph for the

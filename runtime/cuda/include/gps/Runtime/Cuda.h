@@ -117,6 +117,19 @@ GPS_RT_EXPORT void
 _mlir_ciface_gps_rt_cuda_graph_begin(gps_memref<int64_t, 1> *scalar,
                                      int32_t entry, int64_t signature,
                                      int64_t stream);
+
+/// Bracket the entry point calls of one training step (the trainer's
+/// train, grad_sumsq and adam), which are then recorded and replayed as one
+/// CUDA Graph: the calls take the step's mode, their synchronisations wait
+/// for nothing, and the step's end launches the graph and waits for it.
+/// `signature` identifies the step's buffers and sizes (GraphCalls.h:
+/// Record for a signature seen twice in a row, Replay for the recorded
+/// one); a step with a call that cannot be recorded always runs as usual,
+/// and a recorded or replayed step whose calls differ from the step it
+/// repeats stops the program. The host must read nothing the calls write
+/// before the step's end.
+GPS_RT_EXPORT void gps_rt_cuda_step_begin(uint64_t signature);
+GPS_RT_EXPORT void gps_rt_cuda_step_end();
 }
 
 namespace gps::rt::cuda {

@@ -47,8 +47,14 @@ using ModelGradSumsqFn = void (*)(gps_memref<float, 1> *grads,
 using ModelAdamFn = void (*)(gps_memref<float, 1> *params,
                              gps_memref<float, 1> *grads,
                              gps_memref<float, 1> *m, gps_memref<float, 1> *v,
-                             float lr, float beta1, float beta2, float eps,
-                             float correction1, float correction2, float scale);
+                             gps_memref<float, 1> *coefficients,
+                             gps_memref<double, 1> *sums,
+                             gps_memref<float, 1> *terms, double clip);
+
+using ModelGatherFn = void (*)(gps_memref<uint8_t, 2> *bytes,
+                               gps_memref<float, 1> *values,
+                               gps_memref<int64_t, 1> *rows,
+                               gps_memref<float, 2> *out);
 
 /// The entry points of a compiled model (Interface.h). `evalPrimary`,
 /// `sample`, `sampleSteps` and `logWeights` are optional (null when the
@@ -66,9 +72,20 @@ struct ModelEntryPoints {
   /// compiled before it existed.
   ModelGradSumsqFn gradSumsq = nullptr;
   ModelAdamFn adam = nullptr;
+  /// The batch's gather from the data set's bytes (`train --gather
+  /// compiled`); null in a model compiled before it existed.
+  ModelGatherFn gather = nullptr;
   /// Where the parameter-sized buffers go when these entry points run (the
   /// GPU half: memory it shares with the host); null: the heap.
   const SharedMemory *sharedMemory = nullptr;
+  /// Optional (the GPU half): bracket the calls of one training step
+  /// (train, grad_sumsq and adam), which then may be recorded once and
+  /// replayed as one (gps_rt_cuda_step_begin, Cuda.h). `signature`
+  /// identifies the step's buffers and sizes: a recording is replayed for
+  /// the same signature only. Between the two the host reads nothing the
+  /// calls write.
+  void (*stepBegin)(uint64_t signature) = nullptr;
+  void (*stepEnd)() = nullptr;
   /// Null when the entry points can run here, else why not (the GPU half:
   /// no GPU); may be null itself.
   const char *(*unavailable)() = nullptr;
