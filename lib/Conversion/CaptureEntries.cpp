@@ -45,7 +45,8 @@ static bool isModelEntry(func::FuncOp fn) {
   for (std::string_view entry :
        {contract::kTrainEntry, contract::kEvalEntry,
         contract::kEvalPrimaryEntry, contract::kLogWeightsEntry,
-        contract::kSampleEntry, contract::kSampleStepsEntry})
+        contract::kSampleEntry, contract::kSampleStepsEntry,
+        contract::kMasksEntry})
     if (fn.getSymName() == StringRef(entry))
       return true;
   return false;

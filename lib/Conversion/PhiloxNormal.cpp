@@ -64,14 +64,12 @@ Value gps::buildNoiseKey(OpBuilder &b, Location loc, Value seed, Value site,
   return arith::AddIOp::create(b, loc, seed, scaled);
 }
 
-Value gps::buildPhiloxNormal(OpBuilder &b, Location loc, Value key,
-                             Value stream, Value index) {
+/// The Philox4x32-10 block of the four counter words under `key` (i64):
+/// gps::rt::philox4x32.
+static std::array<Value, 4> buildPhiloxBlock(OpBuilder &b, Location loc,
+                                             Value key,
+                                             std::array<Value, 4> counter) {
   IntBuilder k{b, loc};
-  // Number `index` is lane index % 4 of block index / 4.
-  Value block = arith::ShRUIOp::create(b, loc, index, k.i64(2));
-  Value lane = arith::AndIOp::create(b, loc, index, k.i64(3));
-  std::array<Value, 4> counter = {k.low(block), k.high(block), k.low(stream),
-                                  k.high(stream)};
   std::array<Value, 2> roundKey = {k.low(key), k.high(key)};
   Value m0 = k.i32(kPhiloxMultiplier0), m1 = k.i32(kPhiloxMultiplier1);
   Value w0 = k.i32(kPhiloxWeyl0), w1 = k.i32(kPhiloxWeyl1);
@@ -87,23 +85,57 @@ Value gps::buildPhiloxNormal(OpBuilder &b, Location loc, Value key,
         k.xori(k.xori(p1.getHigh(), counter[1]), roundKey[0]), p1.getLow(),
         k.xori(k.xori(p0.getHigh(), counter[3]), roundKey[1]), p0.getLow()};
   }
+  return counter;
+}
 
+/// uniformFromBits: (top 23 bits + 0.5) / 2^23, exact in f32.
+static Value buildUniform(OpBuilder &b, Location loc, Value bits) {
+  IntBuilder k{b, loc};
+  Value top = arith::ShRUIOp::create(b, loc, bits, k.i32(9));
+  Value asFloat = arith::UIToFPOp::create(b, loc, b.getF32Type(), top);
+  Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
+  Value scale =
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f / 8388608.0f));
+  return arith::MulFOp::create(
+      b, loc, arith::AddFOp::create(b, loc, asFloat, half), scale);
+}
+
+Value gps::buildPhiloxUniform(OpBuilder &b, Location loc, Value key,
+                              Value counter, Value index) {
+  IntBuilder k{b, loc};
+  // Number `index` is word index % 4 of block counter + index / 4, whose
+  // counter words are {low, high, 0, 0} (PhiloxStream).
+  Value block = arith::AddIOp::create(
+      b, loc, counter, arith::ShRUIOp::create(b, loc, index, k.i64(2)));
+  Value lane = arith::AndIOp::create(b, loc, index, k.i64(3));
+  std::array<Value, 4> words = buildPhiloxBlock(
+      b, loc, key, {k.low(block), k.high(block), k.i32(0), k.i32(0)});
+  Value bits = words[3];
+  for (int word = 2; word >= 0; --word)
+    bits = arith::SelectOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                              k.i64(word)),
+        words[word], bits);
+  return buildUniform(b, loc, bits);
+}
+
+Value gps::buildPhiloxNormal(OpBuilder &b, Location loc, Value key,
+                             Value stream, Value index) {
+  IntBuilder k{b, loc};
+  // Number `index` is lane index % 4 of block index / 4.
+  Value block = arith::ShRUIOp::create(b, loc, index, k.i64(2));
+  Value lane = arith::AndIOp::create(b, loc, index, k.i64(3));
+  std::array<Value, 4> counter = buildPhiloxBlock(
+      b, loc, key,
+      {k.low(block), k.high(block), k.low(stream), k.high(stream)});
   // Lanes 0 and 1 are the Box-Muller pair of words 0 and 1; lanes 2 and 3
   // that of words 2 and 3.
   Value upper =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lane, k.i64(2));
   Value bits1 = arith::SelectOp::create(b, loc, upper, counter[2], counter[0]);
   Value bits2 = arith::SelectOp::create(b, loc, upper, counter[3], counter[1]);
-  // uniformFromBits: (top 23 bits + 0.5) / 2^23, exact in f32.
-  auto uniform = [&](Value bits) -> Value {
-    Value top = arith::ShRUIOp::create(b, loc, bits, k.i32(9));
-    Value asFloat = arith::UIToFPOp::create(b, loc, b.getF32Type(), top);
-    Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
-    Value scale =
-        arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f / 8388608.0f));
-    return arith::MulFOp::create(
-        b, loc, arith::AddFOp::create(b, loc, asFloat, half), scale);
-  };
+  auto uniform = [&](Value bits) { return buildUniform(b, loc, bits); };
   Type f64 = b.getF64Type();
   auto f64c = [&](double v) -> Value {
     return arith::ConstantOp::create(b, loc, b.getF64FloatAttr(v));

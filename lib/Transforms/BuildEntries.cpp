@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "gps/Conversion/PhiloxNormal.h"
 #include "gps/Dialect/GPS/GPSOps.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
 #include "gps/Dialect/GPS/GPSSymbols.h"
@@ -443,6 +444,105 @@ static void buildGatherEntry(OpBuilder &b, Location loc) {
   func::ReturnOp::create(b, loc);
 }
 
+/// The [height, width] the trainer takes a mask's data for (Manifest.cpp):
+/// the mask's image, else the square whose side is the root of `dim`, else
+/// one row.
+static std::pair<int64_t, int64_t> maskImage(MaskOp mask, int64_t dim) {
+  if (auto image = mask.getImage(); image && image->size() == 2)
+    return {(*image)[0], (*image)[1]};
+  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(dim))));
+  if (side * side == dim)
+    return {side, side};
+  return {1, dim};
+}
+
+/// `masks(out, corners, key, stream)`: the masks of a training batch, the
+/// numbers the trainer's own sampler draws (runtime/lib/Masks.cpp). MCAR:
+/// element i of the batch is missing when uniform i of
+/// PhiloxStream(key, stream << 32) is below the drop probability
+/// (`corners` is not read). MAR: the trainer draws each example's square
+/// (its top and left, `corners` [batch, 2]), which is sequential; the
+/// entry writes the masks from them.
+static void buildMasksEntry(OpBuilder &b, Location loc, MaskOp mask,
+                            int64_t dim) {
+  OpBuilder::InsertionGuard guard(b);
+  Type f32 = b.getF32Type(), i64 = b.getI64Type();
+  auto dyn = ShapedType::kDynamic;
+  auto outType = MemRefType::get({dyn, dyn}, f32);
+  auto cornersType = MemRefType::get({dyn, 2}, i64);
+  func::FuncOp func = buildFunction(b, loc, str(contract::kMasksEntry),
+                                    TypeRange{outType, cornersType, i64, i64});
+  Value out = func.getArgument(0), corners = func.getArgument(1),
+        key = func.getArgument(2), stream = func.getArgument(3);
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
+  bool mcar = mask.getKind() == MaskKind::mcar;
+  double amount = mask.getAmount().convertToDouble();
+  int64_t width = maskImage(mask, dim).second;
+  SmallVector<Value> ins;
+  SmallVector<AffineMap> maps;
+  if (!mcar) {
+    ins.assign({corners, corners});
+    maps.push_back(AffineMap::get(
+        2, 0, {b.getAffineDimExpr(0), b.getAffineConstantExpr(0)}, ctx));
+    maps.push_back(AffineMap::get(
+        2, 0, {b.getAffineDimExpr(0), b.getAffineConstantExpr(1)}, ctx));
+  }
+  maps.push_back(id);
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ins, ValueRange{out}, maps, parallel,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        auto constant = [&](int64_t v) {
+          return arith::ConstantIntOp::create(nb, nloc, i64, v).getResult();
+        };
+        auto indexOf = [&](unsigned d) {
+          return arith::IndexCastOp::create(
+                     nb, nloc, i64, linalg::IndexOp::create(nb, nloc, d))
+              .getResult();
+        };
+        Value example = indexOf(0), pixel = indexOf(1);
+        Value missing;
+        if (mcar) {
+          Value index = arith::AddIOp::create(
+              nb, nloc, arith::MulIOp::create(nb, nloc, example, constant(dim)),
+              pixel);
+          // In the kernel: the host passes `stream` on untouched, so that
+          // a recording of the entry reads it from memory.
+          Value counter = arith::ShLIOp::create(nb, nloc, stream, constant(32));
+          Value u = buildPhiloxUniform(nb, nloc, key, counter, index);
+          // nextUniform() < dropProbability, compared in double.
+          missing = arith::CmpFOp::create(
+              nb, nloc, arith::CmpFPredicate::OLT,
+              arith::ExtFOp::create(nb, nloc, nb.getF64Type(), u),
+              arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(amount)));
+        } else {
+          // (row - top) and (column - left) in [0, size), unsigned.
+          auto size = static_cast<int64_t>(amount);
+          Value row = arith::DivUIOp::create(nb, nloc, pixel, constant(width));
+          Value column =
+              arith::RemUIOp::create(nb, nloc, pixel, constant(width));
+          auto within = [&](Value at, Value start) {
+            return arith::CmpIOp::create(
+                       nb, nloc, arith::CmpIPredicate::ult,
+                       arith::SubIOp::create(nb, nloc, at, start),
+                       constant(size))
+                .getResult();
+          };
+          missing = arith::AndIOp::create(nb, nloc, within(row, args[0]),
+                                          within(column, args[1]));
+        }
+        Value zero =
+            arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(0.0f));
+        Value one =
+            arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(1.0f));
+        linalg::YieldOp::create(
+            nb, nloc,
+            arith::SelectOp::create(nb, nloc, missing, zero, one).getResult());
+      });
+  func::ReturnOp::create(b, loc);
+}
+
 /// `adam(params, grads, m, v, coefficients, sums, terms, clip)`: one Adam
 /// update of `params` and its moments in place, the runtime's operations in
 /// the runtime's order (runtime/lib/Adam.cpp), with every per-update number
@@ -681,6 +781,12 @@ LogicalResult BuildEntriesPass::build(ModelOp model, func::FuncOp loss,
   buildGradSumsqEntry(b, loc);
   buildAdamEntry(b, loc);
   buildGatherEntry(b, loc);
+  for (MaskOp mask : model.getBody().getOps<MaskOp>()) {
+    for (DataOp data : model.getBody().getOps<DataOp>())
+      if (data.getSymName() == mask.getData())
+        buildMasksEntry(b, loc, mask, data.getSize());
+    break;
+  }
 
   // The manifest string and its accessor.
   uint32_t abi = abiVersion ? abiVersion : contract::kAbiVersion;

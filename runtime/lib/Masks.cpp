@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 using namespace gps::rt;
 
@@ -24,8 +25,8 @@ Error gps::rt::sampleMcarMasks(PhiloxStream &rng, double dropProbability,
   return Error::success();
 }
 
-Error gps::rt::sampleMarMasks(PhiloxStream &rng, int64_t size, int64_t height,
-                              int64_t width, int64_t batch, float *masks) {
+Error gps::rt::drawMarCorners(PhiloxStream &rng, int64_t size, int64_t height,
+                              int64_t width, int64_t batch, int64_t *corners) {
   if (height < 0 || width < 0 || batch < 0)
     return Error::failure("MAR mask: negative image or batch size");
   if (size < 0 || size > height || size > width)
@@ -35,11 +36,23 @@ Error gps::rt::sampleMarMasks(PhiloxStream &rng, int64_t size, int64_t height,
                           " image");
   if (height >= UINT32_MAX || width >= UINT32_MAX)
     return Error::failure("MAR mask: image too large");
+  for (int64_t b = 0; b < batch; ++b) {
+    corners[2 * b] = rng.nextBelow(static_cast<uint32_t>(height - size + 1));
+    corners[2 * b + 1] = rng.nextBelow(static_cast<uint32_t>(width - size + 1));
+  }
+  return Error::success();
+}
+
+Error gps::rt::sampleMarMasks(PhiloxStream &rng, int64_t size, int64_t height,
+                              int64_t width, int64_t batch, float *masks) {
+  std::vector<int64_t> corners(static_cast<size_t>(batch > 0 ? 2 * batch : 0));
+  if (Error err =
+          drawMarCorners(rng, size, height, width, batch, corners.data()))
+    return err;
   int64_t numPixels = height * width;
   std::fill(masks, masks + numPixels * batch, 1.0f);
   for (int64_t b = 0; b < batch; ++b) {
-    int64_t top = rng.nextBelow(static_cast<uint32_t>(height - size + 1));
-    int64_t left = rng.nextBelow(static_cast<uint32_t>(width - size + 1));
+    int64_t top = corners[2 * b], left = corners[2 * b + 1];
     float *mask = masks + b * numPixels;
     for (int64_t row = top; row < top + size; ++row)
       std::fill(mask + row * width + left, mask + row * width + left + size,

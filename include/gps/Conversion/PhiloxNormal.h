@@ -9,7 +9,8 @@
 // gps_rt_noise_key(seed, site, step), counter {block, stream}, uniforms from
 // the top 23 bits, Box-Muller in double precision. Each number is computed
 // on its own from its index, so a loop nest (or a GPU thread per element)
-// reproduces the runtime's stream number for number.
+// reproduces the runtime's stream number for number. The uniforms of a
+// PhiloxStream (the trainer's mask draws) likewise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +32,13 @@ mlir::Value buildNoiseKey(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildPhiloxNormal(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value key, mlir::Value stream,
                               mlir::Value index);
+
+/// The f32 uniform number `index` (i64) of the runtime's PhiloxStream(key,
+/// counter) (all i64): word index % 4 of the block at counter + index / 4,
+/// as its nextUniform returns them one after another.
+mlir::Value buildPhiloxUniform(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value key, mlir::Value counter,
+                               mlir::Value index);
 
 } // namespace gps
 

@@ -70,6 +70,14 @@ __attribute__((weak)) void _mlir_ciface_gps_model_gather(
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_gather(
     gps_memref<uint8_t, 2> *bytes, gps_memref<float, 1> *values,
     gps_memref<int64_t, 1> *rows, gps_memref<float, 2> *out);
+__attribute__((weak)) void
+_mlir_ciface_gps_model_masks(gps_memref<float, 2> *out,
+                             gps_memref<int64_t, 2> *corners, uint64_t key,
+                             uint64_t stream);
+__attribute__((weak)) void
+_mlir_ciface_gps_model_cuda_masks(gps_memref<float, 2> *out,
+                                  gps_memref<int64_t, 2> *corners, uint64_t key,
+                                  uint64_t stream);
 __attribute__((weak)) void gps_rt_cuda_step_begin(uint64_t signature);
 __attribute__((weak)) void gps_rt_cuda_step_end();
 __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
@@ -89,7 +97,8 @@ __attribute__((weak)) void _mlir_ciface_gps_model_cuda_train(
   HALF.logWeights = _mlir_ciface_gps_model_##PREFIX##log_weights;              \
   HALF.gradSumsq = _mlir_ciface_gps_model_##PREFIX##grad_sumsq;                \
   HALF.adam = _mlir_ciface_gps_model_##PREFIX##adam;                           \
-  HALF.gather = _mlir_ciface_gps_model_##PREFIX##gather
+  HALF.gather = _mlir_ciface_gps_model_##PREFIX##gather;                       \
+  HALF.masks = _mlir_ciface_gps_model_##PREFIX##masks
 
 int main(int argc, char **argv) {
   gps_model_check_abi();

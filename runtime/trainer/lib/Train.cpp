@@ -18,6 +18,7 @@
 #include "TrainerImpl.h"
 
 #include "gps/Runtime/Adam.h"
+#include "gps/Runtime/Masks.h"
 #include "gps/Runtime/Safetensors.h"
 #include "gps/Trainer/Files.h"
 #include "gps/Trainer/Preset.h"
@@ -158,6 +159,11 @@ static FlagSet trainFlags(const std::string &program, const Manifest &m,
             "what gathers a batch: the host, or the model's compiled entry "
             "point from a copy of the data set where the model runs (the "
             "GPU's default); the same numbers");
+  if (m.mask)
+    flags.add("masks", "host|compiled",
+              "what draws a batch's masks: the host, or the model's compiled "
+              "entry point where the model runs (the GPU's default; MAR's "
+              "squares are still placed by the host); the same numbers");
   flags.add("out", "DIR", "run directory (default runs/" + m.model + ")");
   flags.add("resume", "", "continue from DIR/last.safetensors");
   flags.add("eval-every", "N",
@@ -509,7 +515,8 @@ private:
           static_cast<const void *>(sumSquaresOut.data()),
           static_cast<const void *>(dataBytes.data()),
           static_cast<const void *>(byteValues.data()),
-          static_cast<const void *>(batchRows.data())})
+          static_cast<const void *>(batchRows.data()),
+          static_cast<const void *>(maskCorners.data())})
       mix(reinterpret_cast<uintptr_t>(buffer));
     mix(config.batch);
     mix(data.count);
@@ -553,6 +560,9 @@ private:
   /// --gather compiled: the model's gather entry point takes each batch
   /// from a copy of the data set's bytes (the host writes only the rows).
   bool compiledGather = false;
+  /// --masks compiled: the model's masks entry point draws each batch's
+  /// masks (the host only places MAR's squares).
+  bool compiledMasks = false;
 
   // loadData
   Dataset data;
@@ -580,6 +590,8 @@ private:
   SharedVector<uint8_t> dataBytes;
   SharedVector<float> byteValues;
   SharedVector<int64_t> batchRows;
+  /// --masks compiled: the top and left of each example's MAR square.
+  SharedVector<int64_t> maskCorners;
   std::vector<uint32_t> batch;
   using Clock = std::chrono::steady_clock;
   Clock::time_point runStart, windowStart;
@@ -631,6 +643,18 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
   if (Error err = flags.getChoice("gather", {"host", "compiled"}, gatherCode))
     return console.usage("train", err.message());
   compiledGather = gatherCode == "compiled";
+  if (manifest.mask) {
+    std::string masksCode =
+        model.sharedMemory && model.masks ? "compiled" : "host";
+    if (Error err = flags.getChoice("masks", {"host", "compiled"}, masksCode))
+      return console.usage("train", err.message());
+    compiledMasks = masksCode == "compiled";
+    if (compiledMasks && !model.masks)
+      return console.usage("train", "flag '--masks compiled': model '" +
+                                        manifest.model +
+                                        "' has no compiled masks "
+                                        "(compile it with this gpsc)");
+  }
   if (compiledGather && !model.gather)
     return console.usage("train", "flag '--gather compiled': model '" +
                                       manifest.model +
@@ -881,9 +905,17 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   else
     for (int64_t row = 0; row < batchSize; ++row)
       data.row(batch[row], x.data() + row * dim);
+  uint64_t maskKey = deriveKey(config.seed, kTagTrainMasks);
   if (manifest.mask) {
-    PhiloxStream rng(deriveKey(config.seed, kTagTrainMasks), update << 32);
-    if (Error err = sampleMasks(manifest, rng, batchSize, masks.data()))
+    PhiloxStream rng(maskKey, update << 32);
+    Error err = Error::success();
+    if (!compiledMasks)
+      err = sampleMasks(manifest, rng, batchSize, masks.data());
+    else if (manifest.mask->kind == MaskKind::Mar)
+      err = drawMarCorners(rng, static_cast<int64_t>(manifest.mask->amount),
+                           manifest.mask->height, manifest.mask->width,
+                           batchSize, maskCorners.data());
+    if (err)
       return console.fail(err.message());
   }
   gps_memref<float, 2> xRef = matrixRef(x.data(), batchSize, dim);
@@ -913,11 +945,15 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
     prefetchToDevice(batchRows);
   else
     prefetchToDevice(x);
-  prefetchToDevice(masks);
+  if (compiledMasks)
+    prefetchToDevice(maskCorners);
+  else
+    prefetchToDevice(masks);
   prefetchToDevice(terms);
   // With the compiled update, the GPU half may record the step's calls
-  // (the gather, the gradient, its sums of squares and the update) once
-  // and replay them: the host reads nothing until the step has ended.
+  // (the gather, the masks, the gradient, its sums of squares and the
+  // update) once and replay them: the host reads nothing until the step
+  // has ended.
   bool recordable = compiledAdam && model.stepBegin && model.stepEnd;
   if (recordable)
     model.stepBegin(stepSignature());
@@ -932,6 +968,12 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
     gps_memref<int64_t, 1> rowsRef{
         batchRows.data(), batchRows.data(), 0, {batchSize}, {1}};
     model.gather(&bytesRef, &valuesRef, &rowsRef, &xRef);
+    gps_rt_arena_reset();
+  }
+  if (compiledMasks) {
+    gps_memref<int64_t, 2> cornersRef{
+        maskCorners.data(), maskCorners.data(), 0, {batchSize, 2}, {2, 1}};
+    model.masks(&maskRef, &cornersRef, maskKey, update);
     gps_rt_arena_reset();
   }
   model.train(&xRef, &maskRef, &paramsRef, &gradsRef, &termsRef, config.seed,
@@ -1091,6 +1133,8 @@ std::optional<int> TrainRun::updateLoop() {
     prefetchToDevice(dataBytes);
     prefetchToDevice(byteValues);
   }
+  if (compiledMasks)
+    maskCorners.assign(static_cast<size_t>(2 * batchSize), 0);
   if (compiledAdam) {
     sumSquaresOut.assign(updatedRanges().size(), 0.0);
     adamCoefficients.assign(

@@ -7,6 +7,7 @@
 #include "FakeModel.h"
 
 #include "gps/Runtime/Contract.h"
+#include "gps/Runtime/Masks.h"
 
 #include <cmath>
 #include <csignal>
@@ -262,6 +263,16 @@ void gps::rt::test::fakeModelGather(gps_memref<uint8_t, 2> *bytes,
   for (int64_t r = 0; r < out->sizes[0]; ++r)
     for (int64_t d = 0; d < out->sizes[1]; ++d)
       (*out)({r, d}) = (*values)({(*bytes)({(*rows)({r}), d})});
+}
+
+void gps::rt::test::fakeModelMasks(gps_memref<float, 2> *out,
+                                   gps_memref<int64_t, 2> *corners,
+                                   uint64_t key, uint64_t stream) {
+  reportArguments(out, corners);
+  ++fakeState.masksCalls;
+  PhiloxStream rng(key, stream << 32);
+  (void)sampleMcarMasks(rng, kFakeMcarDrop, out->sizes[1], out->sizes[0],
+                        out->aligned + out->offset);
 }
 
 ModelEntryPoints gps::rt::test::fakeModel(const std::string &manifest,

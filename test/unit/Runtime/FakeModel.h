@@ -48,8 +48,8 @@ struct FakeModelState {
   uint64_t trainCalls = 0;
   /// The calls of the compiled optimizer's entry points.
   uint64_t gradSumsqCalls = 0, adamCalls = 0;
-  /// The calls of the compiled gather.
-  uint64_t gatherCalls = 0;
+  /// The calls of the compiled gather and masks.
+  uint64_t gatherCalls = 0, masksCalls = 0;
   /// Called by every entry point with the bytes of each of its memref
   /// arguments (where the trainer put them).
   void (*onArgument)(const void *begin, size_t bytes) = nullptr;
@@ -95,6 +95,12 @@ void fakeModelAdam(gps_memref<float, 1> *params, gps_memref<float, 1> *grads,
 void fakeModelGather(gps_memref<uint8_t, 2> *bytes,
                      gps_memref<float, 1> *values, gps_memref<int64_t, 1> *rows,
                      gps_memref<float, 2> *out);
+
+/// The masks entry of a model with `mcar(kFakeMcarDrop)` masks, likewise
+/// (the trainer's own sampler on the entry's stream).
+constexpr double kFakeMcarDrop = 0.5;
+void fakeModelMasks(gps_memref<float, 2> *out, gps_memref<int64_t, 2> *corners,
+                    uint64_t key, uint64_t stream);
 
 // The entry points themselves, for a trainer executable.
 const char *fakeModelManifest();

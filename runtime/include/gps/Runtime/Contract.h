@@ -74,8 +74,10 @@ inline constexpr std::string_view kLogWeightsEntry = "gps_model_log_weights";
 /// one Adam update (Interface.h).
 inline constexpr std::string_view kGradSumsqEntry = "gps_model_grad_sumsq";
 inline constexpr std::string_view kAdamEntry = "gps_model_adam";
-/// The gather of a batch from the data set's bytes (Interface.h).
+/// The gather of a batch from the data set's bytes, and the masks of a
+/// training batch (Interface.h).
 inline constexpr std::string_view kGatherEntry = "gps_model_gather";
+inline constexpr std::string_view kMasksEntry = "gps_model_masks";
 /// The adam entry point's `coefficients`, by index: what changes from one
 /// update to the next is read from memory, not passed.
 enum class AdamCoefficient : int32_t {

@@ -23,7 +23,8 @@
 /// was compiled against to gps_rt_check_abi (gps_model_check_abi). Version 2:
 /// gps_rt_normal takes the site and the step and derives their key. Version
 /// 3: gps_model_adam reads its coefficients and the clipping norm from
-/// memory and guards the update itself; gps_model_gather.
+/// memory and guards the update itself; gps_model_gather and
+/// gps_model_masks.
 #define GPS_RUNTIME_API_VERSION 3u
 
 /// Magic word ("GPSR" in ASCII) guarding against calling a foreign library.
@@ -273,6 +274,11 @@ GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 //           set's examples `rows` from its bytes (count x dim) and the
 //           value of each byte (Dataset::row), so that the data set can
 //           stay on the GPU.
+//   masks (models with a mask only): the masks of training update
+//           `stream`, the trainer's own (Masks.h): MCAR from
+//           PhiloxStream(key, stream << 32), `corners` unused; MAR from the
+//           top and left of each example's square in `corners` [batch, 2],
+//           which the trainer draws (a sequential rejection sampler).
 
 extern "C" {
 const char *gps_model_manifest(void);
@@ -318,6 +324,9 @@ void _mlir_ciface_gps_model_gather(gps_memref<uint8_t, 2> *bytes,
                                    gps_memref<float, 1> *values,
                                    gps_memref<int64_t, 1> *rows,
                                    gps_memref<float, 2> *out);
+void _mlir_ciface_gps_model_masks(gps_memref<float, 2> *out,
+                                  gps_memref<int64_t, 2> *corners, uint64_t key,
+                                  uint64_t stream);
 void _mlir_ciface_gps_model_sample_steps(gps_memref<float, 2> *x,
                                          gps_memref<float, 2> *mask,
                                          gps_memref<float, 1> *params,

@@ -37,6 +37,13 @@ Error sampleMcarMasks(PhiloxStream &rng, double dropProbability,
 Error sampleMarMasks(PhiloxStream &rng, int64_t size, int64_t height,
                      int64_t width, int64_t batch, float *masks);
 
+/// The squares sampleMarMasks would draw from `rng`, without the masks:
+/// `corners[2b]` and `corners[2b + 1]` are the top row and left column of
+/// example b's (the model's compiled masks entry writes the masks from
+/// them). The same checks.
+Error drawMarCorners(PhiloxStream &rng, int64_t size, int64_t height,
+                     int64_t width, int64_t batch, int64_t *corners);
+
 } // namespace gps::rt
 
 #endif // GPS_RUNTIME_MASKS_H

@@ -265,7 +265,10 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
     computed from grad_sumsq's sums, and the old values kept when those
     sums or the terms are not finite); and `@gps_model_gather`, which
     writes a batch of the data set's examples from its bytes and the value
-    of each byte (one linalg op on the buffers).
+    of each byte (one linalg op on the buffers); and, for a model with a
+    mask, `@gps_model_masks`, which writes a training batch's masks, the
+    trainer's own (MCAR: from its Philox stream, element by element; MAR:
+    from the squares the trainer places).
 
     The manifest, a JSON description of the model (data, mask, parameters
     and their offsets, terms), becomes the string returned by
@@ -540,7 +543,7 @@ def CaptureEntriesPass : Pass<"gps-capture-entries", "::mlir::ModuleOp"> {
                 "CUDA Graph";
   let description = [{
     After `gps-device-buffers`: a model entry point (train, eval,
-    eval_primary, log_weights, sample, sample_steps) whose host code only
+    eval_primary, log_weights, sample, sample_steps, masks) whose host code only
     passes its last argument, `stream`, to kernels and calls no runtime
     function but the sgemm can have its GPU work recorded once in a CUDA
     Graph and replayed by later calls. Such an entry first calls
@@ -553,8 +556,8 @@ def CaptureEntriesPass : Pass<"gps-capture-entries", "::mlir::ModuleOp"> {
     refreshes it before each replay). The entry is marked `gps.graph`.
 
     The entries without `stream` (grad_sumsq, adam, gather) get the same
-    call, with 0 for it; the trainer records them with the train entry as
-    one training step (`gps_rt_cuda_step_begin`).
+    call, with 0 for it; the trainer records them, and masks, with the
+    train entry as one training step (`gps_rt_cuda_step_begin`).
 
     The runtime (runtime/cuda/) runs the entry's first call with a
     signature as usual, records the second, and replays the graph for the

@@ -56,6 +56,10 @@ using ModelGatherFn = void (*)(gps_memref<uint8_t, 2> *bytes,
                                gps_memref<int64_t, 1> *rows,
                                gps_memref<float, 2> *out);
 
+using ModelMasksFn = void (*)(gps_memref<float, 2> *out,
+                              gps_memref<int64_t, 2> *corners, uint64_t key,
+                              uint64_t stream);
+
 /// The entry points of a compiled model (Interface.h). `evalPrimary`,
 /// `sample`, `sampleSteps` and `logWeights` are optional (null when the
 /// model does not define them). `logWeights` writes one value per example
@@ -75,6 +79,9 @@ struct ModelEntryPoints {
   /// The batch's gather from the data set's bytes (`train --gather
   /// compiled`); null in a model compiled before it existed.
   ModelGatherFn gather = nullptr;
+  /// The masks of a training batch (`train --masks compiled`); null in a
+  /// model without a mask or compiled before it existed.
+  ModelMasksFn masks = nullptr;
   /// Where the parameter-sized buffers go when these entry points run (the
   /// GPU half: memory it shares with the host); null: the heap.
   const SharedMemory *sharedMemory = nullptr;
