@@ -357,6 +357,48 @@ static bool copyToFill(memref::CopyOp copy, DominanceInfo &dom) {
   return true;
 }
 
+/// A zero fill whose buffer the runtime's sgemm next accumulates onto
+/// (beta = 1: a gradient's first contribution), nothing else touching it in
+/// between and neither factor reaching it: the sgemm overwrites the buffer
+/// instead (beta = 0) and the fill goes. The numbers are the same but for
+/// the sign of a zero (x + 0 makes -0 into +0).
+static bool foldFillIntoProduct(linalg::FillOp fill) {
+  if (!fill.hasPureBufferSemantics() ||
+      !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+    return false;
+  Value target = fill.getOutputs()[0];
+  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
+                  gps::rt::contract::kSgemmFn.size());
+  // _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
+  func::CallOp product;
+  for (Operation *user : target.getUsers()) {
+    auto cast = llvm::dyn_cast<memref::CastOp>(user);
+    if (!cast)
+      continue;
+    for (OpOperand &use : cast->getUses()) {
+      auto call = llvm::dyn_cast<func::CallOp>(use.getOwner());
+      if (!call || call.getCallee() != sgemm || use.getOperandNumber() != 6 ||
+          call->getBlock() != fill->getBlock() || !fill->isBeforeInBlock(call))
+        continue;
+      if (!product || call->isBeforeInBlock(product))
+        product = call;
+    }
+  }
+  if (!product || !matchPattern(product.getOperand(5), m_OneFloat()))
+    return false;
+  Value root = rootOf(target);
+  if (touchedBetween(fill, product, target, root) ||
+      mayOverlap(product.getOperand(3), target, root) ||
+      mayOverlap(product.getOperand(4), target, root))
+    return false;
+  OpBuilder b(product);
+  Value zero = arith::ConstantOp::create(
+      b, product.getLoc(), b.getZeroAttr(product.getOperand(5).getType()));
+  product->setOperand(5, zero);
+  fill.erase();
+  return true;
+}
+
 void FoldCopiesPass::runOnOperation() {
   DominanceInfo dom(getOperation());
   SmallVector<memref::CopyOp> copies;
@@ -367,4 +409,8 @@ void FoldCopiesPass::runOnOperation() {
   getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
   for (memref::CopyOp copy : copies)
     fold(copy, dom);
+  SmallVector<linalg::FillOp> fills;
+  getOperation().walk([&](linalg::FillOp fill) { fills.push_back(fill); });
+  for (linalg::FillOp fill : fills)
+    foldFillIntoProduct(fill);
 }

@@ -349,3 +349,76 @@ func.func @written_after_copy(%x: memref<4x3xf32>, %tape: memref<2x4x3xf32>, %ou
   }
   return
 }
+
+// -----
+
+// A gradient's slice zeroed and then accumulated onto by the runtime's
+// sgemm (beta = 1), with an op on another slice of the same vector in
+// between: the sgemm overwrites the slice (beta = 0) and the fill goes.
+// CHECK-LABEL: func.func @fill_then_product(
+// CHECK-NOT:     linalg.fill
+// CHECK:         linalg.generic
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:    call @gps_rt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]], %{{.*}})
+// CHECK-NOT:     linalg.fill
+// CHECK:         return
+func.func private @gps_rt_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+func.func @fill_then_product(%a: memref<4x3xf32>, %b: memref<3x2xf32>, %g: memref<?xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %i0 = arith.constant 0 : i32
+  %w = memref.reinterpret_cast %g to offset: [0], sizes: [4, 2], strides: [2, 1] : memref<?xf32> to memref<4x2xf32, strided<[2, 1]>>
+  %bias = memref.reinterpret_cast %g to offset: [8], sizes: [2], strides: [1] : memref<?xf32> to memref<2xf32, strided<[1], offset: 8>>
+  linalg.fill ins(%zero : f32) outs(%w : memref<4x2xf32, strided<[2, 1]>>)
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%bias : memref<2xf32, strided<[1], offset: 8>>) {
+  ^bb0(%o: f32):
+    linalg.yield %one : f32
+  }
+  %ca = memref.cast %a : memref<4x3xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %cb = memref.cast %b : memref<3x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %cw = memref.cast %w : memref<4x2xf32, strided<[2, 1]>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  call @gps_rt_sgemm(%i0, %i0, %one, %ca, %cb, %one, %cw) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  return
+}
+
+// -----
+
+// Not folded: an op in between touches the zeroed slice (it overlaps), a
+// factor is the zeroed buffer itself, the fill is not of zero, and the
+// product does not accumulate (beta = 0.5).
+// CHECK-LABEL: func.func @fill_kept(
+// CHECK-COUNT-4: linalg.fill
+// CHECK-NOT:     linalg.fill
+// CHECK:         return
+func.func private @gps_rt_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
+func.func @fill_kept(%a: memref<2x2xf32>, %g: memref<?xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %half = arith.constant 0.5 : f32
+  %i0 = arith.constant 0 : i32
+  %c0 = arith.constant 0 : index
+  %ca = memref.cast %a : memref<2x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  // Touched in between (a store into its span).
+  %w1 = memref.reinterpret_cast %g to offset: [0], sizes: [2, 2], strides: [2, 1] : memref<?xf32> to memref<2x2xf32, strided<[2, 1]>>
+  linalg.fill ins(%zero : f32) outs(%w1 : memref<2x2xf32, strided<[2, 1]>>)
+  %over = memref.reinterpret_cast %g to offset: [3], sizes: [1], strides: [1] : memref<?xf32> to memref<1xf32, strided<[1], offset: 3>>
+  memref.store %one, %over[%c0] : memref<1xf32, strided<[1], offset: 3>>
+  %c1 = memref.cast %w1 : memref<2x2xf32, strided<[2, 1]>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  call @gps_rt_sgemm(%i0, %i0, %one, %ca, %ca, %one, %c1) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  // A factor is the zeroed buffer.
+  %w2 = memref.reinterpret_cast %g to offset: [4], sizes: [2, 2], strides: [2, 1] : memref<?xf32> to memref<2x2xf32, strided<[2, 1], offset: 4>>
+  linalg.fill ins(%zero : f32) outs(%w2 : memref<2x2xf32, strided<[2, 1], offset: 4>>)
+  %c2 = memref.cast %w2 : memref<2x2xf32, strided<[2, 1], offset: 4>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  call @gps_rt_sgemm(%i0, %i0, %one, %c2, %ca, %one, %c2) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  // Not a zero fill.
+  %w3 = memref.reinterpret_cast %g to offset: [8], sizes: [2, 2], strides: [2, 1] : memref<?xf32> to memref<2x2xf32, strided<[2, 1], offset: 8>>
+  linalg.fill ins(%one : f32) outs(%w3 : memref<2x2xf32, strided<[2, 1], offset: 8>>)
+  %c3 = memref.cast %w3 : memref<2x2xf32, strided<[2, 1], offset: 8>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  call @gps_rt_sgemm(%i0, %i0, %one, %ca, %ca, %one, %c3) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  // Not accumulated onto.
+  %w4 = memref.reinterpret_cast %g to offset: [12], sizes: [2, 2], strides: [2, 1] : memref<?xf32> to memref<2x2xf32, strided<[2, 1], offset: 12>>
+  linalg.fill ins(%zero : f32) outs(%w4 : memref<2x2xf32, strided<[2, 1], offset: 12>>)
+  %c4 = memref.cast %w4 : memref<2x2xf32, strided<[2, 1], offset: 12>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  call @gps_rt_sgemm(%i0, %i0, %one, %ca, %ca, %half, %c4) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  return
+}

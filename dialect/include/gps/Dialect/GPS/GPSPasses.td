@@ -610,6 +610,13 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     everywhere else, never viewed) becomes that fill of the target. The
     values computed are the same, bit for bit.
 
+    Last, a `linalg.fill` of zero whose buffer the runtime's sgemm then
+    accumulates onto (beta = 1: a gradient's first contribution), nothing
+    touching that memory in between (the same aliasing rules) and neither
+    factor reaching it, goes, and the sgemm overwrites instead (beta = 0).
+    The numbers are the same but for the sign of a zero (x + 0 turns -0
+    into +0).
+
     #### Input invariant
 
     Bufferized code (after `one-shot-bufferize`), before the buffer
@@ -617,9 +624,11 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
 
     #### Output IR
 
-    The same, with fewer `memref.copy` and `memref.alloc` ops.
+    The same, with fewer `memref.copy`, `memref.alloc` and `linalg.fill`
+    ops.
   }];
-  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def ElideHostWaitsPass : Pass<"gps-elide-host-waits", "::mlir::func::FuncOp"> {
