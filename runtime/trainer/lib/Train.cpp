@@ -374,12 +374,11 @@ static std::string firstNonFinite(const Manifest &manifest,
 /// of the train call. bench/peers/ reads it to check that a PyTorch peer
 /// computes the same objective and gradient (bench/run). Not a user
 /// feature: the file's layout may change with the benchmark.
-static Error dumpUpdate(const std::string &path, const Manifest &manifest,
-                        int64_t batch, const SharedVector<float> &x,
-                        const SharedVector<float> &masks,
-                        const ParamVector &params, const ParamVector &grads,
-                        const SharedVector<float> &terms, uint64_t seed,
-                        uint64_t stream) {
+static Error
+dumpUpdate(const std::string &path, const Manifest &manifest, int64_t batch,
+           const SharedVector<float> &x, const SharedVector<float> &masks,
+           const std::vector<float> &params, const ParamVector &grads,
+           const SharedVector<float> &terms, uint64_t seed, uint64_t stream) {
   int64_t dim = manifest.data.dim;
   std::vector<TensorRef> tensors = {{"x", DType::F32, {batch, dim}, x.data()}};
   if (manifest.mask)
@@ -955,6 +954,14 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
   // update) once and replay them: the host reads nothing until the step
   // has ended.
   bool recordable = compiledAdam && model.stepBegin && model.stepEnd;
+  // GPS_TRAINER_DUMP_UPDATE=FILE: the first update's inputs, gradient and
+  // terms, with the parameters before the update (which the compiled
+  // update applies within the step).
+  const char *dumpPath = std::getenv("GPS_TRAINER_DUMP_UPDATE");
+  bool dumpThis = dumpPath && *dumpPath && !dumped;
+  std::vector<float> paramsBefore;
+  if (dumpThis)
+    paramsBefore.assign(state.params.begin(), state.params.end());
   if (recordable)
     model.stepBegin(stepSignature());
   if (compiledGather) {
@@ -991,11 +998,10 @@ std::optional<int> TrainRun::runUpdate(uint64_t update) {
     compiledUpdate();
   if (recordable)
     model.stepEnd();
-  if (const char *dumpPath = std::getenv("GPS_TRAINER_DUMP_UPDATE");
-      dumpPath && *dumpPath && !dumped) {
+  if (dumpThis) {
     dumped = true;
     if (Error err = dumpUpdate(dumpPath, manifest, batchSize, x, masks,
-                               state.params, grads, terms, config.seed, update))
+                               paramsBefore, grads, terms, config.seed, update))
       return fail(err);
   }
   // Frozen parameters: their gradient is dropped, so it neither stops the
