@@ -27,7 +27,11 @@
 #      step (the gradient and the Adam update) replayed from one CUDA
 #      Graph (the default: 18 of the 20 steps replayed,
 #      GPS_CUDA_GRAPH_STATS) against the same runs enqueued launch by
-#      launch (GPS_CUDA_GRAPHS=0): the same checkpoint, bit for bit.
+#      launch (GPS_CUDA_GRAPHS=0): the same checkpoint, bit for bit;
+#   7. 20 updates of the parity model (MCAR masks) and of gpsi_add (MAR)
+#      with the batches gathered and the masks drawn on the GPU (the
+#      default) against the host's (--gather host --masks host): the same
+#      checkpoint, bit for bit.
 #
 # It prints one line per check (PASS/FAIL), writes them to JSON (with the
 # GPU and the date) and exits 1 when one fails. `bench` measures updates
@@ -236,6 +240,18 @@ run() {
         >> "$out/graphs.log" 2>&1
     report "graphs-vs-launches-$m" $? \
       "$(tail -1 "$out/graphs.log") $(head -1 "$out/$m.stats" 2>/dev/null) $(grep '^step' "$out/$m.stats" 2>/dev/null)"
+  done
+  # 7. Batches and masks made on the GPU are the host's.
+  for m in parity gpsi_add; do
+    local batch_flags=(--data "$data" --updates 20 --batch 50 --lr 1e-3
+      --eval-every 0 --checkpoint-every 0)
+    "$dir/bin/$m-cuda" train "${batch_flags[@]}" --out "$out/$m-device" \
+      > "$out/batches.log" 2>&1 &&
+      "$dir/bin/$m-cuda" train "${batch_flags[@]}" --gather host \
+        --masks host --out "$out/$m-host" >> "$out/batches.log" 2>&1 &&
+      cmp "$out/$m-device/last.safetensors" "$out/$m-host/last.safetensors" \
+        >> "$out/batches.log" 2>&1
+    report "batches-device-vs-host-$m" $? "$(tail -1 "$out/batches.log")"
   done
   rm -rf "$out"
   [ -z "$json" ] || write_checks "$json"
