@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/StringMap.h"
@@ -553,7 +554,9 @@ static void buildMasksEntry(OpBuilder &b, Location loc, MaskOp mask,
 /// (grad_sumsq, one per range), whose total gives the norm the gradient is
 /// clipped to `clip` by (none for `clip` <= 0). When that total or one of
 /// `terms` is not finite, the update leaves everything as it is: the
-/// trainer skips it or stops.
+/// trainer skips it or stops. One elementwise op on the buffers themselves
+/// (one kernel): each element computes the few scalars it needs (the
+/// total, in order from 0 as the host sums it, the scale, the check).
 static void buildAdamEntry(OpBuilder &b, Location loc) {
   OpBuilder::InsertionGuard guard(b);
   Type f32 = b.getF32Type(), f64 = b.getF64Type();
@@ -567,114 +570,76 @@ static void buildAdamEntry(OpBuilder &b, Location loc) {
   inputs.push_back(f64);
   func::FuncOp func =
       buildFunction(b, loc, str(contract::kAdamEntry), inputs);
-  auto tensorOf = [&](unsigned i, bool writable) -> Value {
-    auto type = llvm::cast<MemRefType>(func.getArgument(i).getType());
-    return bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
-        func.getArgument(i), /*restrict=*/true, writable);
-  };
-  Value params = tensorOf(0, true), grads = tensorOf(1, false),
-        m = tensorOf(2, true), v = tensorOf(3, true),
-        coefficients = tensorOf(4, false), sums = tensorOf(5, false),
-        terms = tensorOf(6, false);
-  Value clip = func.getArgument(7);
+  Value params = func.getArgument(0), grads = func.getArgument(1),
+        m = func.getArgument(2), v = func.getArgument(3),
+        coefficients = func.getArgument(4), sums = func.getArgument(5),
+        terms = func.getArgument(6), clip = func.getArgument(7);
+  Value zeroIndex = arith::ConstantIndexOp::create(b, loc, 0);
+  Value oneIndex = arith::ConstantIndexOp::create(b, loc, 1);
+  Value numSums = memref::DimOp::create(b, loc, sums, zeroIndex);
+  Value numTerms = memref::DimOp::create(b, loc, terms, zeroIndex);
   AffineMap id = b.getDimIdentityMap();
-  auto at = [&](int64_t k) {
-    return AffineMap::get(1, 0, b.getAffineConstantExpr(k));
-  };
-  SmallVector<utils::IteratorType> reduction{utils::IteratorType::reduction};
   SmallVector<utils::IteratorType> parallel{utils::IteratorType::parallel};
-
-  // The total of the sums of squares, in their order from 0 (the host's).
-  auto scalarType = [&](Type element) {
-    return RankedTensorType::get({1}, element);
-  };
-  Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
-  Value init = tensor::EmptyOp::create(b, loc, scalarType(f64), ValueRange{});
-  Value acc = linalg::FillOp::create(b, loc, zero, init).getResult(0);
-  Value total = linalg::GenericOp::create(
-                    b, loc, acc.getType(), ValueRange{sums}, ValueRange{acc},
-                    ArrayRef<AffineMap>{id, at(0)}, reduction,
-                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                      Value sum =
-                          arith::AddFOp::create(nb, nloc, args[1], args[0]);
-                      linalg::YieldOp::create(nb, nloc, sum);
-                    })
-                    .getResult(0);
-
-  // The gradient's scale: clip / norm when the norm exceeds `clip` > 0
-  // (clipGradNorm's), else 1; NaN, which the update reads as "leave
-  // everything", when the total is not finite.
-  Value scaleInit =
-      tensor::EmptyOp::create(b, loc, scalarType(f32), ValueRange{});
-  Value scale =
-      linalg::GenericOp::create(
-          b, loc, scaleInit.getType(), ValueRange{total}, ValueRange{scaleInit},
-          ArrayRef<AffineMap>{id, id}, parallel,
-          [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value sum = args[0];
-            Value inf = arith::ConstantOp::create(nb, nloc,
-                                                  nb.getF64FloatAttr(INFINITY));
-            Value zero64 =
-                arith::ConstantOp::create(nb, nloc, nb.getF64FloatAttr(0.0));
-            Value finite =
-                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OLT,
-                                      math::AbsFOp::create(nb, nloc, sum), inf);
-            Value norm = math::SqrtOp::create(nb, nloc, sum);
-            Value clipping = arith::AndIOp::create(
-                nb, nloc,
-                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, clip,
-                                      zero64),
-                arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, norm,
-                                      clip));
-            Value clipped = arith::TruncFOp::create(
-                nb, nloc, nb.getF32Type(),
-                arith::DivFOp::create(nb, nloc, clip, norm));
-            Value one =
-                arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(1.0f));
-            Value nan =
-                arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(NAN));
-            Value result = arith::SelectOp::create(
-                nb, nloc, finite,
-                arith::SelectOp::create(nb, nloc, clipping, clipped, one), nan);
-            linalg::YieldOp::create(nb, nloc, result);
-          })
-          .getResult(0);
-
-  // NaN too when a term is not finite, in order on one thread.
-  scale = linalg::GenericOp::create(
-              b, loc, scale.getType(), ValueRange{terms}, ValueRange{scale},
-              ArrayRef<AffineMap>{id, at(0)}, reduction,
-              [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                Value inf = arith::ConstantOp::create(
-                    nb, nloc, nb.getF32FloatAttr(INFINITY));
-                Value finite = arith::CmpFOp::create(
-                    nb, nloc, arith::CmpFPredicate::OLT,
-                    math::AbsFOp::create(nb, nloc, args[0]), inf);
-                Value nan = arith::ConstantOp::create(nb, nloc,
-                                                      nb.getF32FloatAttr(NAN));
-                Value result =
-                    arith::SelectOp::create(nb, nloc, finite, args[1], nan);
-                linalg::YieldOp::create(nb, nloc, result);
-              })
-              .getResult(0);
-
-  // The update, reading each coefficient and the scale from memory.
-  using contract::AdamCoefficient;
-  SmallVector<Value> ins{grads, scale};
-  SmallVector<AffineMap> maps{id, at(0)};
-  for (int64_t k = 0; k < numCoefficients; ++k) {
-    ins.push_back(coefficients);
-    maps.push_back(at(k));
-  }
-  maps.append(3, id);
-  auto tensorType = llvm::cast<RankedTensorType>(params.getType());
-  auto update = linalg::GenericOp::create(
-      b, loc, TypeRange{tensorType, tensorType, tensorType}, ins,
-      ValueRange{params, m, v}, maps, parallel,
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{grads}, ValueRange{params, m, v},
+      ArrayRef<AffineMap>{id, id, id, id}, parallel,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        auto constant = [&](double value, Type type) {
+          return arith::ConstantOp::create(nb, nloc,
+                                           nb.getFloatAttr(type, value))
+              .getResult();
+        };
+        auto finite = [&](Value x) {
+          return arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OLT,
+                                       math::AbsFOp::create(nb, nloc, x),
+                                       constant(INFINITY, x.getType()))
+              .getResult();
+        };
+        // The total of the sums, in their order from 0 (the host's).
+        auto sumLoop = scf::ForOp::create(
+            nb, nloc, zeroIndex, numSums, oneIndex,
+            ValueRange{constant(0.0, f64)},
+            [&](OpBuilder &lb, Location lloc, Value i, ValueRange acc) {
+              Value sum = memref::LoadOp::create(lb, lloc, sums, i);
+              scf::YieldOp::create(
+                  lb, lloc,
+                  ValueRange{arith::AddFOp::create(lb, lloc, acc[0], sum)});
+            });
+        Value total = sumLoop.getResult(0);
+        // Applied when the total and every term are finite.
+        auto termLoop = scf::ForOp::create(
+            nb, nloc, zeroIndex, numTerms, oneIndex, ValueRange{finite(total)},
+            [&](OpBuilder &lb, Location lloc, Value i, ValueRange ok) {
+              Value term = memref::LoadOp::create(lb, lloc, terms, i);
+              Value termFinite = arith::CmpFOp::create(
+                  lb, lloc, arith::CmpFPredicate::OLT,
+                  math::AbsFOp::create(lb, lloc, term),
+                  arith::ConstantOp::create(lb, lloc,
+                                            lb.getF32FloatAttr(INFINITY)));
+              scf::YieldOp::create(lb, lloc,
+                                   ValueRange{arith::AndIOp::create(
+                                       lb, lloc, ok[0], termFinite)});
+            });
+        Value apply = termLoop.getResult(0);
+        // clipGradNorm's scale: clip / norm when the norm exceeds
+        // `clip` > 0, else 1.
+        Value norm = math::SqrtOp::create(nb, nloc, total);
+        Value clipping = arith::AndIOp::create(
+            nb, nloc,
+            arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, clip,
+                                  constant(0.0, f64)),
+            arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, norm,
+                                  clip));
+        Value scale = arith::SelectOp::create(
+            nb, nloc, clipping,
+            arith::TruncFOp::create(
+                nb, nloc, f32, arith::DivFOp::create(nb, nloc, clip, norm)),
+            constant(1.0, f32));
+        using contract::AdamCoefficient;
         auto coefficient = [&](AdamCoefficient which) {
-          return args[2 + static_cast<int64_t>(which)];
+          Value at = arith::ConstantIndexOp::create(
+              nb, nloc, static_cast<int64_t>(which));
+          return memref::LoadOp::create(nb, nloc, coefficients, at).getResult();
         };
         Value lr = coefficient(AdamCoefficient::LearningRate),
               beta1 = coefficient(AdamCoefficient::Beta1),
@@ -682,9 +647,7 @@ static void buildAdamEntry(OpBuilder &b, Location loc) {
               eps = coefficient(AdamCoefficient::Epsilon),
               c1 = coefficient(AdamCoefficient::Correction1),
               c2 = coefficient(AdamCoefficient::Correction2);
-        Value oldParam = args[2 + numCoefficients],
-              oldM = args[3 + numCoefficients],
-              oldV = args[4 + numCoefficients];
+        Value oldParam = args[1], oldM = args[2], oldV = args[3];
         auto mul = [&](Value x, Value y) {
           return arith::MulFOp::create(nb, nloc, x, y).getResult();
         };
@@ -694,19 +657,16 @@ static void buildAdamEntry(OpBuilder &b, Location loc) {
         auto div = [&](Value x, Value y) {
           return arith::DivFOp::create(nb, nloc, x, y).getResult();
         };
-        Value one = arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(1));
+        Value one = constant(1.0, f32);
         auto oneMinus = [&](Value x) {
           return arith::SubFOp::create(nb, nloc, one, x).getResult();
         };
-        Value scaleValue = args[1];
-        Value g = mul(args[0], scaleValue);
+        Value g = mul(args[0], scale);
         Value m1 = add(mul(beta1, oldM), mul(oneMinus(beta1), g));
         Value v1 = add(mul(beta2, oldV), mul(mul(oneMinus(beta2), g), g));
         Value root = math::SqrtOp::create(nb, nloc, div(v1, c2));
         Value step = div(mul(lr, div(m1, c1)), add(root, eps));
         Value p1 = arith::SubFOp::create(nb, nloc, oldParam, step);
-        Value apply = arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::ORD,
-                                            scaleValue, scaleValue);
         auto pick = [&](Value updated, Value old) {
           return arith::SelectOp::create(nb, nloc, apply, updated, old)
               .getResult();
@@ -715,11 +675,6 @@ static void buildAdamEntry(OpBuilder &b, Location loc) {
             nb, nloc,
             ValueRange{pick(p1, oldParam), pick(m1, oldM), pick(v1, oldV)});
       });
-  for (unsigned k = 0; k < 3; ++k)
-    bufferization::MaterializeInDestinationOp::create(
-        b, loc, TypeRange{}, update.getResult(k),
-        func.getArgument(k == 0 ? 0 : k + 1), /*restrict=*/true,
-        /*writable=*/true);
   func::ReturnOp::create(b, loc);
 }
 

@@ -302,7 +302,8 @@ def BuildEntriesPass : Pass<"gps-build-entries", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::linalg::LinalgDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {
