@@ -357,14 +357,17 @@ for (model, batch), kinds in table.items():
     g, p = best.get("gps"), best.get("gps-nograph")
     row["gps_vs_gps-nograph"] = round(g / p, 3) if g and p else None
     summary.append(row)
-# What one gps training step launches (gpsc --report=launches, at prepare).
+# What one gps training step launches (gpsc --report=launches, at prepare:
+# its last row sums the step's entries, the gather, masks, train, the sum
+# of squares and adam).
 for row in summary:
     try:
         for line in open("%s/launches-%s.txt" % (sys.argv[4], row["model"])):
-            fields = line.split()
-            if fields and fields[0] == "gps_model_train":
-                row["gps_kernels_per_update"] = int(fields[1])
-                row["gps_sgemm_per_update"] = int(fields[2])
+            if line.startswith("(training step)"):
+                fields = line[len("(training step)"):].split()
+                row["gps_kernels_per_update"] = int(fields[0])
+                row["gps_sgemm_per_update"] = int(fields[1])
+                row["gps_step_graph"] = fields[4] == "yes"
     except OSError:
         pass
 result["rows"] = summary

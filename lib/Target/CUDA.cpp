@@ -88,9 +88,25 @@ static LogicalResult countBlock(Block &block, uint64_t times,
   return success();
 }
 
+/// One row of the launch report.
+static void printRow(llvm::raw_ostream &os, llvm::StringRef name,
+                     const LaunchCounts &counts, bool graph) {
+  os << llvm::format("%-26s %8llu %8llu %8llu %8llu %6s\n", name.str().c_str(),
+                     static_cast<unsigned long long>(counts.kernels),
+                     static_cast<unsigned long long>(counts.sgemms),
+                     static_cast<unsigned long long>(counts.normals),
+                     static_cast<unsigned long long>(counts.copies),
+                     graph ? "yes" : "-");
+}
+
 LogicalResult gps::printLaunchCounts(ModuleOp module, llvm::raw_ostream &os) {
+  namespace contract = gps::rt::contract;
   os << llvm::format("%-26s %8s %8s %8s %8s %6s\n", "entry", "kernels", "sgemm",
                      "normal", "copies", "graph");
+  // A training step of the trainer on the GPU: these entries, once each
+  // (one trainable range), recorded as one graph when each may be.
+  LaunchCounts step;
+  bool stepGraph = true;
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isDeclaration() || fn.isPrivate())
       continue;
@@ -99,16 +115,20 @@ LogicalResult gps::printLaunchCounts(ModuleOp module, llvm::raw_ostream &os) {
       return failure();
     // Whether the runtime may replay the entry's work from a CUDA Graph
     // (gps-capture-entries).
-    const char *graph =
-        fn->hasAttr(gps::GPSDialect::GraphAttrHelper::getNameStr()) ? "yes"
-                                                                    : "-";
-    os << llvm::format("%-26s %8llu %8llu %8llu %8llu %6s\n",
-                       fn.getName().str().c_str(),
-                       static_cast<unsigned long long>(counts.kernels),
-                       static_cast<unsigned long long>(counts.sgemms),
-                       static_cast<unsigned long long>(counts.normals),
-                       static_cast<unsigned long long>(counts.copies), graph);
+    bool graph = fn->hasAttr(gps::GPSDialect::GraphAttrHelper::getNameStr());
+    printRow(os, fn.getName(), counts, graph);
+    for (std::string_view entry :
+         {contract::kGatherEntry, contract::kMasksEntry, contract::kTrainEntry,
+          contract::kGradSumsqEntry, contract::kAdamEntry})
+      if (fn.getName() == llvm::StringRef(entry.data(), entry.size())) {
+        step.kernels += counts.kernels;
+        step.sgemms += counts.sgemms;
+        step.normals += counts.normals;
+        step.copies += counts.copies;
+        stepGraph = stepGraph && graph;
+      }
   }
+  printRow(os, "(training step)", step, stepGraph);
   return success();
 }
 
