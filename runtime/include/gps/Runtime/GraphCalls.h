@@ -10,8 +10,8 @@
 // that whether the call's work runs as usual, is recorded in a CUDA Graph,
 // or is replayed from the graph recorded before; runtime/cuda/ does the
 // recording and replaying. The trainer may also bracket several calls (a
-// training step: the gradient, its sums of squares, the Adam update) as a
-// group, which is recorded and replayed as one graph. Plain C++, so that
+// training step: its batch, masks, gradient, sums of squares and Adam
+// update) as a group, which is recorded and replayed as one graph. Plain C++, so that
 // the policy is tested where there is no GPU.
 //
 //===----------------------------------------------------------------------===//
