@@ -446,15 +446,11 @@ static void buildGatherEntry(OpBuilder &b, Location loc) {
 }
 
 /// The [height, width] the trainer takes a mask's data for (Manifest.cpp):
-/// the mask's image, else the square whose side is the root of `dim`, else
-/// one row.
+/// the mask's image, else contract::defaultImageShape.
 static std::pair<int64_t, int64_t> maskImage(MaskOp mask, int64_t dim) {
   if (auto image = mask.getImage(); image && image->size() == 2)
     return {(*image)[0], (*image)[1]};
-  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(dim))));
-  if (side * side == dim)
-    return {side, side};
-  return {1, dim};
+  return contract::defaultImageShape(dim);
 }
 
 /// `masks(out, corners, key, stream)`: the masks of a training batch, the

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 using namespace gps::rt;
 namespace key = gps::rt::contract::key;
@@ -111,13 +112,7 @@ static Error parseMask(const json &root, const DataSpec &data,
                   std::to_string(spec.width) + " does not have data dim " +
                   std::to_string(data.dim) + " pixels");
   } else {
-    auto side = static_cast<int64_t>(std::llround(std::sqrt(double(data.dim))));
-    if (side * side == data.dim) {
-      spec.height = spec.width = side;
-    } else {
-      spec.height = 1;
-      spec.width = data.dim;
-    }
+    std::tie(spec.height, spec.width) = contract::defaultImageShape(data.dim);
   }
   if (spec.kind == MaskKind::Mcar) {
     if (!(spec.amount >= 0.0 && spec.amount <= 1.0))
@@ -360,13 +355,7 @@ void Manifest::imageShape(int64_t &height, int64_t &width) const {
     width = mask->width;
     return;
   }
-  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(data.dim))));
-  if (side * side == data.dim) {
-    height = width = side;
-  } else {
-    height = 1;
-    width = data.dim;
-  }
+  std::tie(height, width) = contract::defaultImageShape(data.dim);
 }
 
 uint64_t gps::rt::deriveKey(uint64_t seed, uint64_t tag) {

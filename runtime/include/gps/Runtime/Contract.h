@@ -18,10 +18,12 @@
 
 #include "gps/Runtime/Interface.h"
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace gps::rt::contract {
 
@@ -261,6 +263,16 @@ enum class Mask : int32_t { Mar = 0, Mcar = 1 };
 inline constexpr int32_t kNumMasks = 2;
 constexpr std::string_view spelling(Mask mask) {
   return mask == Mask::Mar ? "mar" : "mcar";
+}
+
+/// The [height, width] of `dim` data values taken as an image when no
+/// image is given (a mask without one, the samples' pictures): the square
+/// whose side is the root of `dim`, else one row.
+inline std::pair<int64_t, int64_t> defaultImageShape(int64_t dim) {
+  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(dim))));
+  if (side * side == dim)
+    return {side, side};
+  return {1, dim};
 }
 
 /// Element domains of the data; values as the gps dialect's DataKind.
