@@ -622,43 +622,37 @@ std::optional<int> TrainRun::readSettings(const std::vector<std::string> &args) 
     return console.usage("train", err.message());
   if (Error err = applyDeviceFlag(flags, model))
     return console.usage("train", err.message());
-  // On the GPU the parameter-sized buffers stay in the memory it shares
-  // with the host, which the runtime's loops would pull back every update.
-  std::string adamCode =
-      model.sharedMemory && model.adam && model.gradSumsq ? "compiled"
-                                                          : "runtime";
-  if (Error err = flags.getChoice("adam", {"runtime", "compiled"}, adamCode))
-    return console.usage("train", err.message());
-  compiledAdam = adamCode == "compiled";
-  if (compiledAdam && (!model.adam || !model.gradSumsq))
-    return console.usage("train", "flag '--adam compiled': model '" +
-                                      manifest.model +
-                                      "' has no compiled Adam update "
-                                      "(compile it with this gpsc)");
-  // On the GPU the data set is copied there once, and a batch costs the
-  // host only its rows.
-  std::string gatherCode =
-      model.sharedMemory && model.gather ? "compiled" : "host";
-  if (Error err = flags.getChoice("gather", {"host", "compiled"}, gatherCode))
-    return console.usage("train", err.message());
-  compiledGather = gatherCode == "compiled";
-  if (manifest.mask) {
-    std::string masksCode =
-        model.sharedMemory && model.masks ? "compiled" : "host";
-    if (Error err = flags.getChoice("masks", {"host", "compiled"}, masksCode))
+  // `--FLAG OTHER|compiled`: whether the model's compiled entry points do
+  // the work, by default where the GPU half runs (with `available`); a
+  // usage error names `what` the model lacks.
+  auto chooseCompiled = [&](const std::string &flag, const std::string &other,
+                            bool available, const std::string &what,
+                            bool &compiled) -> std::optional<int> {
+    std::string code = model.sharedMemory && available ? "compiled" : other;
+    if (Error err = flags.getChoice(flag, {other, "compiled"}, code))
       return console.usage("train", err.message());
-    compiledMasks = masksCode == "compiled";
-    if (compiledMasks && !model.masks)
-      return console.usage("train", "flag '--masks compiled': model '" +
-                                        manifest.model +
-                                        "' has no compiled masks "
-                                        "(compile it with this gpsc)");
-  }
-  if (compiledGather && !model.gather)
-    return console.usage("train", "flag '--gather compiled': model '" +
-                                      manifest.model +
-                                      "' has no compiled gather "
-                                      "(compile it with this gpsc)");
+    compiled = code == "compiled";
+    if (compiled && !available)
+      return console.usage("train", "flag '--" + flag + " compiled': model '" +
+                                        manifest.model + "' has no compiled " +
+                                        what + " (compile it with this gpsc)");
+    return std::nullopt;
+  };
+  // On the GPU the parameter-sized buffers stay in the memory it shares
+  // with the host, which the runtime's loops would pull back every update;
+  // the data set is copied there once, and a batch costs the host only its
+  // rows; the masks are drawn there.
+  if (std::optional<int> status =
+          chooseCompiled("adam", "runtime", model.adam && model.gradSumsq,
+                         "Adam update", compiledAdam))
+    return status;
+  if (std::optional<int> status = chooseCompiled(
+          "gather", "host", model.gather != nullptr, "gather", compiledGather))
+    return status;
+  if (manifest.mask)
+    if (std::optional<int> status = chooseCompiled(
+            "masks", "host", model.masks != nullptr, "masks", compiledMasks))
+      return status;
   if (Error err = checkDevice(model))
     return console.fail(err.message());
   dir = flags.has("out") ? flags.value("out") : defaultRunDir(manifest);

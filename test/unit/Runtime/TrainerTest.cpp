@@ -389,6 +389,31 @@ TEST_F(TrainerTest, TheGpuHalfRunsEachTrainingStepAsOneRecording) {
   EXPECT_EQ(gpuRecords[1]["skipped"], 1);
 }
 
+TEST_F(TrainerTest, CompiledWorkTheModelLacksIsAUsageError) {
+  // The fake model has no optimizer, gather or masks entry points: asking
+  // for them names what is missing, before anything is written; without
+  // the flags the host does the work.
+  std::string manifest = fakeManifest(
+      "masked", 16, "real", R"({"name": "m", "kind": "mcar", "amount": 0.5})");
+  ModelEntryPoints model = fakeModel(manifest);
+  for (auto [flag, what] : std::vector<std::pair<std::string, std::string>>{
+           {"adam", "Adam update"}, {"gather", "gather"}, {"masks", "masks"}}) {
+    std::vector<std::string> args = trainArgs(flag, "2");
+    args.insert(args.end(), {"--" + flag, "compiled"});
+    Result result = run(model, args);
+    EXPECT_EQ(result.status, 2) << flag;
+    EXPECT_NE(result.err.find("flag '--" + flag +
+                              " compiled': model 'masked' has no compiled " +
+                              what + " (compile it with this gpsc)"),
+              std::string::npos)
+        << result.err;
+    struct stat info;
+    EXPECT_NE(::stat(dir.file(flag).c_str(), &info), 0) << flag;
+  }
+  Result plain = run(model, trainArgs("plain", "2"));
+  EXPECT_EQ(plain.status, 0) << plain.err;
+}
+
 TEST_F(TrainerTest, ResumeRepeatsTheUninterruptedRun) {
   ModelEntryPoints model = fakeModel();
   // Records every 3 updates, so the window spans the checkpoint at 10.
