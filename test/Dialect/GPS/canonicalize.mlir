@@ -100,3 +100,120 @@ gps.model @dead steps = 4 {
   }
   gps.objective { %0 = gps.nll : f32  gps.return %0 : f32 }
 }
+
+// -----
+
+// The gradient of a value read in four pieces (an LSTM's gates): the sum of
+// the pieces' padded gradients is one concat of the pieces.
+// CHECK-LABEL: func.func @gates
+// CHECK-SAME:  (%[[A:.*]]: tensor<?x2xf32>, %[[B:.*]]: tensor<?x2xf32>, %[[C:.*]]: tensor<?x2xf32>, %[[D:.*]]: tensor<?x2xf32>)
+// CHECK-NEXT:  %[[R:.*]] = gps.concat %[[A]], %[[B]], %[[C]], %[[D]] : (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<?x8xf32>
+// CHECK-NEXT:  return %[[R]]
+func.func @gates(%a: tensor<?x2xf32>, %b: tensor<?x2xf32>, %c: tensor<?x2xf32>, %d: tensor<?x2xf32>) -> tensor<?x8xf32> {
+  %z2 = gps.zeros : tensor<?x2xf32>
+  %z4 = gps.zeros : tensor<?x4xf32>
+  %z6 = gps.zeros : tensor<?x6xf32>
+  %pd = gps.concat %z6, %d : (tensor<?x6xf32>, tensor<?x2xf32>) -> tensor<?x8xf32>
+  %pc = gps.concat %z4, %c, %z2 : (tensor<?x4xf32>, tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<?x8xf32>
+  %s1 = gps.add %pd, %pc : tensor<?x8xf32>
+  %pb = gps.concat %z2, %b, %z4 : (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
+  %s2 = gps.add %s1, %pb : tensor<?x8xf32>
+  %pa = gps.concat %a, %z6 : (tensor<?x2xf32>, tensor<?x6xf32>) -> tensor<?x8xf32>
+  %s3 = gps.add %s2, %pa : tensor<?x8xf32>
+  return %s3 : tensor<?x8xf32>
+}
+
+// -----
+
+// Pieces that overlap are added; zeros next to each other are one piece.
+// CHECK-LABEL: func.func @overlap
+// CHECK-SAME:  (%[[A:.*]]: tensor<?x2xf32>, %[[B:.*]]: tensor<?x2xf32>)
+// CHECK-DAG:   %[[Z:.*]] = gps.zeros : tensor<?x4xf32>
+// CHECK-DAG:   %[[S:.*]] = gps.add %[[A]], %[[B]] : tensor<?x2xf32>
+// CHECK:       %[[R:.*]] = gps.concat %[[Z]], %[[S]] : (tensor<?x4xf32>, tensor<?x2xf32>) -> tensor<?x6xf32>
+func.func @overlap(%a: tensor<?x2xf32>, %b: tensor<?x2xf32>) -> tensor<?x6xf32> {
+  %z1 = gps.zeros : tensor<?x1xf32>
+  %z3 = gps.zeros : tensor<?x3xf32>
+  %z4 = gps.zeros : tensor<?x4xf32>
+  %pa = gps.concat %z4, %a : (tensor<?x4xf32>, tensor<?x2xf32>) -> tensor<?x6xf32>
+  %pb = gps.concat %z1, %z3, %b : (tensor<?x1xf32>, tensor<?x3xf32>, tensor<?x2xf32>) -> tensor<?x6xf32>
+  %s = gps.add %pa, %pb : tensor<?x6xf32>
+  return %s : tensor<?x6xf32>
+}
+
+// -----
+
+// A piece that is not zeros is never split: a cut of the other side inside
+// it leaves the sum as it is.
+// CHECK-LABEL: func.func @split
+// CHECK:       %[[S:.*]] = gps.add %{{.*}}, %{{.*}} : tensor<?x6xf32>
+// CHECK-NEXT:  return %[[S]]
+func.func @split(%a: tensor<?x4xf32>, %b: tensor<?x2xf32>, %c: tensor<?x3xf32>) -> tensor<?x6xf32> {
+  %z2 = gps.zeros : tensor<?x2xf32>
+  %z3 = gps.zeros : tensor<?x3xf32>
+  %pa = gps.concat %a, %z2 : (tensor<?x4xf32>, tensor<?x2xf32>) -> tensor<?x6xf32>
+  %pc = gps.concat %z3, %c : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x6xf32>
+  %s = gps.add %pa, %pc : tensor<?x6xf32>
+  return %s : tensor<?x6xf32>
+}
+
+// -----
+
+// x + 0, 0 + x and x - 0 are x, for batches and for parameter-shaped
+// tensors; 0 - x stays.
+// CHECK-LABEL: func.func @zeros
+// CHECK-SAME:  (%[[X:.*]]: tensor<?x3xf32>, %[[W:.*]]: tensor<2x3xf32>)
+// CHECK-NEXT:  %[[Z:.*]] = gps.zeros : tensor<?x3xf32>
+// CHECK-NEXT:  %[[N:.*]] = gps.sub %[[Z]], %[[X]] : tensor<?x3xf32>
+// CHECK-NEXT:  return %[[X]], %[[X]], %[[N]], %[[W]]
+func.func @zeros(%x: tensor<?x3xf32>, %w: tensor<2x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>, tensor<2x3xf32>) {
+  %z = gps.zeros : tensor<?x3xf32>
+  %zw = gps.zeros : tensor<2x3xf32>
+  %a = gps.add %x, %z : tensor<?x3xf32>
+  %b = gps.add %z, %x : tensor<?x3xf32>
+  %c = gps.sub %a, %z : tensor<?x3xf32>
+  %n = gps.sub %z, %x : tensor<?x3xf32>
+  %d = gps.add %zw, %w : tensor<2x3xf32>
+  return %c, %b, %n, %d : tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// A concat of concats is one; one of zeros is zeros; one of one input is
+// that input.
+// CHECK-LABEL: func.func @flatten
+// CHECK-SAME:  (%[[A:.*]]: tensor<?x2xf32>, %[[B:.*]]: tensor<?x3xf32>)
+// CHECK:       %[[Z3:.*]] = gps.zeros : tensor<?x3xf32>
+// CHECK:       %[[F:.*]] = gps.concat %[[A]], %[[B]], %[[Z3]], %[[A]] : (tensor<?x2xf32>, tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x2xf32>) -> tensor<?x10xf32>
+// CHECK:       %[[Z5:.*]] = gps.zeros : tensor<?x5xf32>
+// CHECK:       return %[[F]], %[[Z5]], %[[B]]
+func.func @flatten(%a: tensor<?x2xf32>, %b: tensor<?x3xf32>) -> (tensor<?x10xf32>, tensor<?x5xf32>, tensor<?x3xf32>) {
+  %z1 = gps.zeros : tensor<?x1xf32>
+  %z2 = gps.zeros : tensor<?x2xf32>
+  %z3 = gps.zeros : tensor<?x3xf32>
+  %ab = gps.concat %a, %b : (tensor<?x2xf32>, tensor<?x3xf32>) -> tensor<?x5xf32>
+  %za = gps.concat %z1, %z2, %a : (tensor<?x1xf32>, tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<?x5xf32>
+  %f = gps.concat %ab, %za : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<?x10xf32>
+  %zz = gps.concat %z2, %z3 : (tensor<?x2xf32>, tensor<?x3xf32>) -> tensor<?x5xf32>
+  %one = gps.concat %b : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %f, %zz, %one : tensor<?x10xf32>, tensor<?x5xf32>, tensor<?x3xf32>
+}
+
+// -----
+
+// A slice of a concat that is one of its pieces is the piece; one within a
+// zero piece is zeros; one across pieces stays.
+// CHECK-LABEL: func.func @slices
+// CHECK-SAME:  (%[[A:.*]]: tensor<?x2xf32>, %[[B:.*]]: tensor<?x3xf32>)
+// CHECK-DAG:   %[[Z:.*]] = gps.zeros : tensor<?x2xf32>
+// CHECK-DAG:   %[[C:.*]] = gps.concat %[[A]], %{{.*}}, %[[B]]
+// CHECK-DAG:   %[[X:.*]] = gps.slice %[[C]][1, 3]
+// CHECK:       return %[[B]], %[[Z]], %[[X]]
+func.func @slices(%a: tensor<?x2xf32>, %b: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x2xf32>, tensor<?x3xf32>) {
+  %z4 = gps.zeros : tensor<?x4xf32>
+  %c = gps.concat %a, %z4, %b : (tensor<?x2xf32>, tensor<?x4xf32>, tensor<?x3xf32>) -> tensor<?x9xf32>
+  %sb = gps.slice %c[6, 3] : tensor<?x9xf32> -> tensor<?x3xf32>
+  %sz = gps.slice %c[3, 2] : tensor<?x9xf32> -> tensor<?x2xf32>
+  %sx = gps.slice %c[1, 3] : tensor<?x9xf32> -> tensor<?x3xf32>
+  return %sb, %sz, %sx : tensor<?x3xf32>, tensor<?x2xf32>, tensor<?x3xf32>
+}

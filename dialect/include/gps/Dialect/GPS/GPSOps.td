@@ -520,8 +520,12 @@ class GPS_BinaryOp<string mnemonic, string expr> : GPS_Op<mnemonic,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def GPS_AddOp : GPS_BinaryOp<"add", "lhs + rhs">;
-def GPS_SubOp : GPS_BinaryOp<"sub", "lhs - rhs">;
+def GPS_AddOp : GPS_BinaryOp<"add", "lhs + rhs"> {
+  let hasCanonicalizer = 1;
+}
+def GPS_SubOp : GPS_BinaryOp<"sub", "lhs - rhs"> {
+  let hasCanonicalizer = 1;
+}
 def GPS_MulOp : GPS_BinaryOp<"mul", "lhs * rhs">;
 def GPS_DivOp : GPS_BinaryOp<"div", "lhs / rhs">;
 
@@ -571,6 +575,7 @@ def GPS_ConcatOp : GPS_Op<"concat", [Pure, GPS_Differentiable]> {
   let results = (outs GPS_BatchTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result)";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def GPS_SliceOp : GPS_Op<"slice", [Pure, GPS_Differentiable]> {
@@ -588,6 +593,7 @@ def GPS_SliceOp : GPS_Op<"slice", [Pure, GPS_Differentiable]> {
     $input `[` $offset `,` $size `]` attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def GPS_LSTMCellOp : GPS_Op<"lstm_cell", [Pure]> {
