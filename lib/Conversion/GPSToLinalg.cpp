@@ -375,18 +375,32 @@ struct RowPattern : GPSPattern<RowOp> {
   }
 };
 
-struct PutRowPattern : GPSPattern<PutRowOp> {
+/// One elementwise generic over the matrix: each element is its row's input
+/// or zero. No fill and no copy, and it fuses with the sum it feeds (a
+/// parameter's gradient).
+struct PutRowsPattern : GPSPattern<PutRowsOp> {
   using GPSPattern::GPSPattern;
   LogicalResult
-  matchAndRewrite(PutRowOp op, OpAdaptor adaptor,
+  matchAndRewrite(PutRowsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value zeros = filled(rewriter, loc, op.getType(), Value(),
-                         constantF32(rewriter, loc, 0.0f));
-    MatrixRow row(rewriter, op.getIndex(), op.getType().getDimSize(1));
-    rewriter.replaceOp(op, tensor::InsertSliceOp::create(
-                               rewriter, loc, adaptor.getInput(), zeros,
-                               row.offsets, row.sizes, row.strides));
+    ArrayRef<int64_t> indices = op.getIndices();
+    // Input k is a row vector, read at column j of every row.
+    AffineMap column = AffineMap::get(2, 0, rewriter.getAffineDimExpr(1));
+    SmallVector<AffineMap> maps(indices.size(), column);
+    rewriter.replaceOp(
+        op, generic(rewriter, op.getLoc(), op.getType(), Value(),
+                    adaptor.getInputs(), maps,
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      Value row = linalg::IndexOp::create(b, l, 0);
+                      Value value = constantF32(b, l, 0.0f);
+                      for (auto [arg, index] : llvm::zip_equal(args, indices)) {
+                        Value here = arith::CmpIOp::create(
+                            b, l, arith::CmpIPredicate::eq, row,
+                            arith::ConstantIndexOp::create(b, l, index));
+                        value = arith::SelectOp::create(b, l, here, arg, value);
+                      }
+                      return value;
+                    }));
     return success();
   }
 };
@@ -596,10 +610,9 @@ void gps::populateGPSToLinalgConversionPatterns(
                ElementwisePattern<ReluGradOp>, ZerosPattern, SplatPattern,
                BroadcastPattern, ExpandPattern, SumPattern, ColSumPattern,
                MeanPattern, BatchSizePattern, GemmPattern, ConcatPattern,
-               SlicePattern, RowPattern, PutRowPattern, NoisePattern, TapeNewPattern, TapePushPattern,
-               TapeGetPattern, ForPattern, YieldPattern>(converter, patterns.getContext(),
-                                                  state);
-
+               SlicePattern, RowPattern, PutRowsPattern, NoisePattern,
+               TapeNewPattern, TapePushPattern, TapeGetPattern, ForPattern,
+               YieldPattern>(converter, patterns.getContext(), state);
 }
 
 void ConvertGPSToLinalgPass::runOnOperation() {

@@ -106,10 +106,19 @@ func.func @gemm(%x: tensor<?x3xf32>, %w: tensor<3x2xf32>, %dy: tensor<?x2xf32>) 
 // CHECK-NEXT:    %[[BS:.*]] = arith.sitofp %[[NI2]] : i64 to f32
 // CHECK-NEXT:    %[[SE:.*]] = tensor.empty(%[[N]]) : tensor<?x2xf32>
 // CHECK-NEXT:    %[[SP:.*]] = linalg.fill ins(%[[BS]] : f32) outs(%[[SE]] : tensor<?x2xf32>)
-// A row of a parameter and a zero matrix with one row set.
+// A row of a parameter, and a zero matrix with one row set: one
+// elementwise generic, each element its row's input or zero.
 // CHECK-NEXT:    %[[ROW2:.*]] = tensor.extract_slice %[[P]][2, 0] [1, 2] [1, 1] : tensor<3x2xf32> to tensor<2xf32>
-// CHECK:         %[[PF:.*]] = linalg.fill {{.*}} -> tensor<3x2xf32>
-// CHECK-NEXT:    %[[PR:.*]] = tensor.insert_slice %[[ROW2]] into %[[PF]][1, 0] [1, 2] [1, 1] : tensor<2xf32> into tensor<3x2xf32>
+// CHECK-NEXT:    %[[PE:.*]] = tensor.empty() : tensor<3x2xf32>
+// CHECK-NEXT:    %[[PR:.*]] = linalg.generic {indexing_maps = [#[[$ROW]], #[[$ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[ROW2]] : tensor<2xf32>) outs(%[[PE]] : tensor<3x2xf32>)
+// CHECK-NEXT:    ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[I:.*]] = linalg.index 0 : index
+// CHECK-NEXT:      %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[C1:.*]] = arith.constant 1 : index
+// CHECK-NEXT:      %[[HERE:.*]] = arith.cmpi eq, %[[I]], %[[C1]] : index
+// CHECK-NEXT:      %[[PV:.*]] = arith.select %[[HERE]], %[[IN]], %[[Z]] : f32
+// CHECK-NEXT:      linalg.yield %[[PV]] : f32
+// CHECK-NEXT:    } -> tensor<3x2xf32>
 // CHECK-NEXT:    return %[[C2]], %[[SUM]], %[[EXP]], %[[CS]], %[[SP]], %[[MEAN]], %[[BS]], %[[PR]]
 func.func @structural(%x: tensor<?x2xf32>, %v: tensor<2xf32>, %p: tensor<3x2xf32>) -> (tensor<?x4xf32>, tensor<?x1xf32>, tensor<?x2xf32>, tensor<2xf32>, tensor<?x2xf32>, f32, f32, tensor<3x2xf32>) attributes {gps.batch_arg = 0 : i64} {
   %c = gps.concat %x, %x : (tensor<?x2xf32>, tensor<?x2xf32>) -> tensor<?x4xf32>
@@ -122,7 +131,7 @@ func.func @structural(%x: tensor<?x2xf32>, %v: tensor<2xf32>, %p: tensor<3x2xf32
   %n = gps.batch_size : f32
   %sp = gps.splat %n : tensor<?x2xf32>
   %r = gps.row %p[2] : tensor<3x2xf32> -> tensor<2xf32>
-  %pr = gps.put_row %r[1] : tensor<2xf32> -> tensor<3x2xf32>
+  %pr = gps.put_rows %r at [1] : tensor<2xf32> -> tensor<3x2xf32>
   return %c, %sum, %e, %cs, %sp, %m, %n, %pr : tensor<?x4xf32>, tensor<?x1xf32>, tensor<?x2xf32>, tensor<2xf32>, tensor<?x2xf32>, f32, f32, tensor<3x2xf32>
 }
 

@@ -123,14 +123,14 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // A reversed loop is differentiated by a forward one. The broadcast of the
 // parameter is recomputed in the reversed body rather than taped; the
 // parameter it reads is carried as an adjoint. gps.row's adjoint is
-// gps.put_row, and a parameter the loss does not use gets zeros.
+// gps.put_rows, and a parameter the loss does not use gets zeros.
 // CHECK-LABEL: func.func @rev_grad(
 // CHECK-SAME:    %[[V:[^:]*]]: tensor<2xf32> {gps.param = "v"}, %[[P:.*]]: tensor<3x2xf32> {gps.param = "p"}, %{{.*}}: tensor<2xf32> {gps.param = "u"}) -> (f32, tensor<2xf32>, tensor<3x2xf32>, tensor<2xf32>) {
 // CHECK-COUNT-2: gps.tape_new
 // CHECK-NOT:     gps.tape_new
 // CHECK:         gps.for 1 to 2 reverse iter_args(
 // CHECK:         %[[DR:.*]] = gps.col_sum %{{.*}} : tensor<?x2xf32> -> tensor<2xf32>
-// CHECK-NEXT:    %[[DP:.*]] = gps.put_row %[[DR]][1] : tensor<2xf32> -> tensor<3x2xf32>
+// CHECK-NEXT:    %[[DP:.*]] = gps.put_rows %[[DR]] at [1] : tensor<2xf32> -> tensor<3x2xf32>
 // CHECK-NEXT:    %[[DV0:.*]] = gps.zeros : tensor<2xf32>
 // CHECK-NEXT:    %[[R:.*]]:2 = gps.for 1 to 2 iter_args(%{{.*}}, %[[DV0]] : tensor<?x2xf32>, tensor<2xf32>)
 // CHECK-NEXT:    ^bb0(%{{.*}}: index, %[[DH:.*]]: tensor<?x2xf32>, %[[DVI:.*]]: tensor<2xf32>):

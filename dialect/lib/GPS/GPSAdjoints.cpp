@@ -194,16 +194,18 @@ LogicalResult ColSumOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
 LogicalResult RowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
                                   function_ref<Value(Value)>,
                                   SmallVectorImpl<Value> &out) {
-  setAdjoints(out, {PutRowOp::create(b, getLoc(), getInput().getType(), g[0],
-                                     getIndex())});
+  setAdjoints(out, {PutRowsOp::create(b, getLoc(), getInput().getType(),
+                                      ValueRange{g[0]},
+                                      ArrayRef<int64_t>{getIndex()})});
   return success();
 }
 
-LogicalResult PutRowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
-                                     function_ref<Value(Value)>,
-                                     SmallVectorImpl<Value> &out) {
-  setAdjoints(out, {RowOp::create(b, getLoc(), getInput().getType(), g[0],
-                                  getIndex())});
+LogicalResult PutRowsOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
+                                      function_ref<Value(Value)>,
+                                      SmallVectorImpl<Value> &out) {
+  out.clear();
+  for (auto [input, index] : llvm::zip_equal(getInputs(), getIndices()))
+    out.push_back(RowOp::create(b, getLoc(), input.getType(), g[0], index));
   return success();
 }
 

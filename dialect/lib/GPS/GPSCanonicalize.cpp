@@ -11,7 +11,8 @@
 // gets a sum of padded pieces as its gradient: every addition but the
 // non-zero parts is work on zeros, and each padded piece is one more buffer
 // filled and copied. These patterns add only the parts that are not zeros
-// and assemble the pieces once.
+// and assemble the pieces once. A parameter matrix read by rows (gps.row)
+// gets gps.put_rows the same way.
 //
 // x + 0 is x for every x but -0, whose sum with +0 is +0: the rewritten
 // program can differ from the written one only in the sign of a zero.
@@ -21,6 +22,8 @@
 #include "gps/Dialect/GPS/GPSOps.h"
 
 #include "mlir/IR/PatternMatch.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace gps;
@@ -225,11 +228,65 @@ struct SliceOfPieces : public OpRewritePattern<SliceOp> {
   }
 };
 
+/// put_rows(a..., I) + put_rows(b..., J) = put_rows over the rows of both,
+/// a row that both set being the sum of the two. The gradient of a
+/// parameter matrix read by rows (an LSTM's peephole weights) is then one
+/// matrix, not a sum of matrices that are mostly zeros.
+struct AddPutRows : public OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lhs = op.getLhs().getDefiningOp<PutRowsOp>();
+    auto rhs = op.getRhs().getDefiningOp<PutRowsOp>();
+    if (!lhs || !rhs)
+      return rewriter.notifyMatchFailure(op, "not a sum of two put_rows");
+    std::map<int64_t, Value> rows;
+    for (auto [input, index] :
+         llvm::zip_equal(lhs.getInputs(), lhs.getIndices()))
+      rows[index] = input;
+    for (auto [input, index] :
+         llvm::zip_equal(rhs.getInputs(), rhs.getIndices())) {
+      Value &row = rows[index];
+      row = row ? AddOp::create(rewriter, op.getLoc(), row, input).getResult()
+                : input;
+    }
+    SmallVector<Value> inputs;
+    SmallVector<int64_t> indices;
+    for (auto [index, input] : rows) {
+      indices.push_back(index);
+      inputs.push_back(input);
+    }
+    rewriter.replaceOpWithNewOp<PutRowsOp>(op, op.getType(), inputs, indices);
+    return success();
+  }
+};
+
+/// A row of put_rows is the input put there, or zeros.
+struct RowOfPutRows : public OpRewritePattern<RowOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RowOp op,
+                                PatternRewriter &rewriter) const override {
+    auto rows = op.getInput().getDefiningOp<PutRowsOp>();
+    if (!rows)
+      return rewriter.notifyMatchFailure(op, "not a row of put_rows");
+    for (auto [input, index] :
+         llvm::zip_equal(rows.getInputs(), rows.getIndices()))
+      if (index == static_cast<int64_t>(op.getIndex())) {
+        rewriter.replaceOp(op, input);
+        return success();
+      }
+    rewriter.replaceOpWithNewOp<ZerosOp>(op, op.getType());
+    return success();
+  }
+};
+
 } // namespace
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
-  results.add<AddZeros, AddConcats>(context);
+  results.add<AddZeros, AddConcats, AddPutRows>(context);
 }
 
 void SubOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -245,4 +302,9 @@ void ConcatOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void SliceOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                           MLIRContext *context) {
   results.add<SliceOfPieces>(context);
+}
+
+void RowOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<RowOfPutRows>(context);
 }

@@ -927,8 +927,20 @@ LogicalResult RowOp::verify() {
   return verifyRow(*this, getInput(), getResult(), getIndex());
 }
 
-LogicalResult PutRowOp::verify() {
-  return verifyRow(*this, getResult(), getInput(), getIndex());
+LogicalResult PutRowsOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one row");
+  if (getInputs().size() != getIndices().size())
+    return emitOpError() << "has " << getInputs().size() << " rows but "
+                         << getIndices().size() << " indices";
+  llvm::SmallDenseSet<int64_t> seen;
+  for (auto [input, index] : llvm::zip_equal(getInputs(), getIndices())) {
+    if (failed(verifyRow(*this, getResult(), input, index)))
+      return failure();
+    if (!seen.insert(index).second)
+      return emitOpError() << "sets row " << index << " twice";
+  }
+  return success();
 }
 
 LogicalResult TapePushOp::verify() {

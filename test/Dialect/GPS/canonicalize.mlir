@@ -217,3 +217,36 @@ func.func @slices(%a: tensor<?x2xf32>, %b: tensor<?x3xf32>) -> (tensor<?x3xf32>,
   %sx = gps.slice %c[1, 3] : tensor<?x9xf32> -> tensor<?x3xf32>
   return %sb, %sz, %sx : tensor<?x3xf32>, tensor<?x2xf32>, tensor<?x3xf32>
 }
+
+// -----
+
+// The gradient of a matrix read by rows (an LSTM's peephole weights): the
+// sum of put_rows is one put_rows, a row that both set being the sum of
+// the two.
+// CHECK-LABEL: func.func @rows
+// CHECK-SAME:  (%[[A:.*]]: tensor<2xf32>, %[[B:.*]]: tensor<2xf32>, %[[C:.*]]: tensor<2xf32>)
+// CHECK-NEXT:  %[[S:.*]] = gps.add %[[B]], %[[C]] : tensor<2xf32>
+// CHECK-NEXT:  %[[R:.*]] = gps.put_rows %[[A]], %[[S]] at [0, 2] : tensor<2xf32>, tensor<2xf32> -> tensor<3x2xf32>
+// CHECK-NEXT:  return %[[R]]
+func.func @rows(%a: tensor<2xf32>, %b: tensor<2xf32>, %c: tensor<2xf32>) -> tensor<3x2xf32> {
+  %pb = gps.put_rows %b at [2] : tensor<2xf32> -> tensor<3x2xf32>
+  %pa = gps.put_rows %a at [0] : tensor<2xf32> -> tensor<3x2xf32>
+  %s = gps.add %pb, %pa : tensor<3x2xf32>
+  %pc = gps.put_rows %c at [2] : tensor<2xf32> -> tensor<3x2xf32>
+  %t = gps.add %s, %pc : tensor<3x2xf32>
+  return %t : tensor<3x2xf32>
+}
+
+// -----
+
+// A row of put_rows is the row put there, or zeros.
+// CHECK-LABEL: func.func @row_of_rows
+// CHECK-SAME:  (%[[A:.*]]: tensor<2xf32>)
+// CHECK-NEXT:  %[[Z:.*]] = gps.zeros : tensor<2xf32>
+// CHECK-NEXT:  return %[[A]], %[[Z]]
+func.func @row_of_rows(%a: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
+  %p = gps.put_rows %a at [1] : tensor<2xf32> -> tensor<3x2xf32>
+  %r1 = gps.row %p[1] : tensor<3x2xf32> -> tensor<2xf32>
+  %r0 = gps.row %p[0] : tensor<3x2xf32> -> tensor<2xf32>
+  return %r1, %r0 : tensor<2xf32>, tensor<2xf32>
+}

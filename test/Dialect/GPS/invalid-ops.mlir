@@ -597,15 +597,33 @@ func.func @row_negative(%p: tensor<2x3xf32>) -> tensor<3xf32> {
   return %r : tensor<3xf32>
 }
 // -----
-func.func @put_row_shape(%v: tensor<3xf32>) -> tensor<3xf32> {
-  // expected-error @below {{'gps.put_row' op needs a matrix and a vector of its row length}}
-  %p = gps.put_row %v[0] : tensor<3xf32> -> tensor<3xf32>
+func.func @put_rows_shape(%v: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @below {{'gps.put_rows' op needs a matrix and a vector of its row length}}
+  %p = gps.put_rows %v at [0] : tensor<3xf32> -> tensor<3xf32>
   return %p : tensor<3xf32>
 }
 // -----
-func.func @put_row_index(%v: tensor<3xf32>) -> tensor<2x3xf32> {
-  // expected-error @below {{'gps.put_row' op row 3 is out of range for 2 rows}}
-  %p = gps.put_row %v[3] : tensor<3xf32> -> tensor<2x3xf32>
+func.func @put_rows_index(%v: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @below {{'gps.put_rows' op row 3 is out of range for 2 rows}}
+  %p = gps.put_rows %v at [3] : tensor<3xf32> -> tensor<2x3xf32>
+  return %p : tensor<2x3xf32>
+}
+// -----
+func.func @put_rows_twice(%v: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @below {{'gps.put_rows' op sets row 1 twice}}
+  %p = gps.put_rows %v, %v at [1, 1] : tensor<3xf32>, tensor<3xf32> -> tensor<2x3xf32>
+  return %p : tensor<2x3xf32>
+}
+// -----
+func.func @put_rows_count(%v: tensor<3xf32>) -> tensor<2x3xf32> {
+  // expected-error @below {{'gps.put_rows' op has 1 rows but 2 indices}}
+  %p = gps.put_rows %v at [0, 1] : tensor<3xf32> -> tensor<2x3xf32>
+  return %p : tensor<2x3xf32>
+}
+// -----
+func.func @put_rows_none() -> tensor<2x3xf32> {
+  // expected-error @below {{'gps.put_rows' op needs at least one row}}
+  %p = "gps.put_rows"() <{indices = array<i64>}> : () -> tensor<2x3xf32>
   return %p : tensor<2x3xf32>
 }
 // -----

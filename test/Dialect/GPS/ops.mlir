@@ -362,8 +362,10 @@ func.func @primitives(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %p: tensor<2x3xf
   %n = gps.batch_size : f32
   // CHECK-NEXT: %[[R:.*]] = gps.row %[[P]][1] : tensor<2x3xf32> -> tensor<3xf32>
   %r = gps.row %p[1] : tensor<2x3xf32> -> tensor<3xf32>
-  // CHECK-NEXT: %[[PR:.*]] = gps.put_row %[[R]][0] : tensor<3xf32> -> tensor<2x3xf32>
-  %pr = gps.put_row %r[0] : tensor<3xf32> -> tensor<2x3xf32>
+  // CHECK-NEXT: %[[PR:.*]] = gps.put_rows %[[R]] at [0] : tensor<3xf32> -> tensor<2x3xf32>
+  %pr = gps.put_rows %r at [0] : tensor<3xf32> -> tensor<2x3xf32>
+  // CHECK-NEXT: %[[PRS:.*]] = gps.put_rows %[[R]], %[[R]] at [1, 0] : tensor<3xf32>, tensor<3xf32> -> tensor<2x3xf32>
+  %prs = gps.put_rows %r, %r at [1, 0] : tensor<3xf32>, tensor<3xf32> -> tensor<2x3xf32>
   // Zeros of a parameter's shape start its gradient; arithmetic on
   // parameter shapes accumulates it.
   // CHECK-NEXT: %[[ZP:.*]] = gps.zeros : tensor<2x3xf32>

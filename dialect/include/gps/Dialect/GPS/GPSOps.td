@@ -892,19 +892,26 @@ def GPS_RowOp : GPS_Op<"row", [Pure, GPS_Differentiable]> {
     $input `[` $index `]` attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
-def GPS_PutRowOp : GPS_Op<"put_row", [Pure, GPS_Differentiable]> {
-  let summary = "a zero matrix with one row set: the adjoint of gps.row";
+def GPS_PutRowsOp : GPS_Op<"put_rows", [Pure, GPS_Differentiable]> {
+  let summary = "a zero matrix with some rows set: the adjoint of gps.row";
   let description = [{
+    Row `indices[k]` of the result is `inputs[k]`; the other rows are zero.
+    The adjoint of reading a parameter matrix by rows (an LSTM's peephole
+    weights) is the sum of such matrices, which canonicalization makes one.
+
     ```mlir
-    %dp = gps.put_row %g[0] : tensor<250xf32> -> tensor<3x250xf32>
+    %dp = gps.put_rows %g at [0] : tensor<250xf32> -> tensor<3x250xf32>
+    %dq = gps.put_rows %a, %b at [2, 0] : tensor<250xf32>, tensor<250xf32> -> tensor<3x250xf32>
     ```
   }];
-  let arguments = (ins GPS_ParamTensor:$input, I64Attr:$index);
+  let arguments = (ins Variadic<GPS_ParamTensor>:$inputs,
+                       DenseI64ArrayAttr:$indices);
   let results = (outs GPS_ParamTensor:$result);
   let assemblyFormat = [{
-    $input `[` $index `]` attr-dict `:` type($input) `->` type($result)
+    $inputs `at` $indices attr-dict `:` type($inputs) `->` type($result)
   }];
   let hasVerifier = 1;
 }

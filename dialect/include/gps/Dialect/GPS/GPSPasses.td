@@ -195,7 +195,7 @@ def DecomposePass : Pass<"gps-decompose", "::mlir::func::FuncOp"> {
 
     The same functions on primitives only: `gps.gemm`, elementwise ops,
     `gps.sum` / `gps.expand` / `gps.col_sum`, `gps.concat` / `gps.slice`,
-    `gps.row` / `gps.put_row`, `gps.noise`, `gps.mean`, `gps.for`, and
+    `gps.row` / `gps.put_rows`, `gps.noise`, `gps.mean`, `gps.for`, and
     `arith` on scalars. No `!gps.dist` value is left.
   }];
   let dependentDialects = ["::gps::GPSDialect", "::mlir::arith::ArithDialect"];
