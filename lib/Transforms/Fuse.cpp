@@ -148,20 +148,30 @@ void FusePass::runOnOperation() {
   if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
     return signalPassFailure();
 
-  // A zero fill shared by several products (after CSE) would become one
-  // buffer copied into each product's output; give each product its own
-  // fill, which convert-linalg-to-blas folds into beta = 0.
-  getOperation().walk([](linalg::MatmulOp matmul) {
-    OpOperand &init = matmul.getDpsInitsMutable()[0];
-    auto fill = init.get().getDefiningOp<linalg::FillOp>();
-    if (!fill || fill->hasOneUse() ||
-        !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
-      return;
-    OpBuilder b(matmul);
-    Operation *storage = fill.getDpsInits()[0].getDefiningOp();
-    IRMapping mapping;
-    if (auto empty = llvm::dyn_cast_or_null<tensor::EmptyOp>(storage))
-      mapping.map(empty.getResult(), b.clone(*empty)->getResult(0));
-    init.set(b.clone(*fill, mapping)->getResult(0));
+  // An output that CSE shared between ops (one tensor.empty, or one fill of
+  // it, for every op of its shape in the function) would become one buffer
+  // that bufferization copies from, or one allocated outside the loop the
+  // op runs in, which gps-fold-copies cannot compute in place. Each op gets
+  // its own, next to it: a fresh buffer in its block; a product's zero
+  // fill then folds into beta = 0 (convert-linalg-to-blas).
+  getOperation().walk([](DestinationStyleOpInterface op) {
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      Operation *storage = init.get().getDefiningOp();
+      auto fill = llvm::dyn_cast_or_null<linalg::FillOp>(storage);
+      if (fill && fill.hasPureTensorSemantics())
+        storage = fill.getDpsInits()[0].getDefiningOp();
+      auto empty = llvm::dyn_cast_or_null<tensor::EmptyOp>(storage);
+      Operation *owner = fill ? fill.getOperation() : storage;
+      if (!empty ||
+          (owner->hasOneUse() && owner->getBlock() == op->getBlock() &&
+           (!fill || empty->hasOneUse())))
+        continue;
+      OpBuilder b(op);
+      IRMapping mapping;
+      Operation *copy = b.clone(*empty, mapping);
+      if (fill)
+        copy = b.clone(*fill, mapping);
+      init.set(copy->getResult(0));
+    }
   });
 }

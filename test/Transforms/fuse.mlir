@@ -333,3 +333,62 @@ func.func @accumulate_shared_fill(%g1: tensor<3x2xf32>, %g2: tensor<3x2xf32>, %x
   }
   return %r#0, %r#1 : tensor<3x2xf32>, tensor<3x2xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// Outputs that CSE shared get one each, next to their op: the empty tensor
+// hoisted out of the loop, the one two ops write, and the zero fill two
+// sums start from (the loop's initial state too). In a loop each op then
+// writes a buffer of its step.
+// CHECK-LABEL: func.func @private_outputs(
+// CHECK:         scf.for
+// CHECK-NEXT:      %[[E1:.*]] = tensor.empty(%{{.*}}) : tensor<?x4xf32>
+// CHECK-NEXT:      %[[T:.*]] = linalg.generic {{.*}} outs(%[[E1]] : tensor<?x4xf32>)
+// CHECK:           %[[E2:.*]] = tensor.empty(%{{.*}}) : tensor<?x4xf32>
+// CHECK-NEXT:      %[[U:.*]] = linalg.generic {{.*}} outs(%[[E2]] : tensor<?x4xf32>)
+// CHECK:           %[[E3:.*]] = tensor.empty() : tensor<4xf32>
+// CHECK-NEXT:      %[[F3:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E3]] : tensor<4xf32>)
+// CHECK-NEXT:      linalg.generic {{.*}} outs(%[[F3]] : tensor<4xf32>)
+// CHECK:           %[[E4:.*]] = tensor.empty() : tensor<4xf32>
+// CHECK-NEXT:      %[[F4:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E4]] : tensor<4xf32>)
+// CHECK-NEXT:      linalg.generic {{.*}} outs(%[[F4]] : tensor<4xf32>)
+func.func @private_outputs(%x: tensor<?x4xf32>, %n: index) -> (tensor<4xf32>, tensor<4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
+  %lb = arith.constant 0 : index
+  %ub = arith.constant 3 : index
+  %st = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %ev = tensor.empty() : tensor<4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%ev : tensor<4xf32>) -> tensor<4xf32>
+  %r:4 = scf.for %i = %lb to %ub step %st iter_args(%a = %f, %b = %f, %c = %x, %d = %x) -> (tensor<4xf32>, tensor<4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
+    %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %s = math.exp %u : f32
+      linalg.yield %s : f32
+    } -> tensor<?x4xf32>
+    %u = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %s = math.log %u : f32
+      linalg.yield %s : f32
+    } -> tensor<?x4xf32>
+    %ct = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["reduction", "parallel"]}
+        ins(%t : tensor<?x4xf32>) outs(%f : tensor<4xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      %s = arith.addf %v, %o : f32
+      linalg.yield %s : f32
+    } -> tensor<4xf32>
+    %cu = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["reduction", "parallel"]}
+        ins(%u : tensor<?x4xf32>) outs(%f : tensor<4xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      %s = arith.addf %v, %o : f32
+      linalg.yield %s : f32
+    } -> tensor<4xf32>
+    scf.yield %ct, %cu, %t, %u : tensor<4xf32>, tensor<4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
+  }
+  return %r#0, %r#1, %r#2, %r#3 : tensor<4xf32>, tensor<4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
+}
