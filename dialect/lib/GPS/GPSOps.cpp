@@ -595,18 +595,62 @@ struct MergeEquivalentLoopState : public OpRewritePattern<ForOp> {
   }
 };
 
-/// Drops loop-carried values that nothing reads: neither the body nor any
-/// user of the loop's results.
+/// The ops of `body` that only compute the next value of loop state `i`
+/// from its current one: every use of the state's block argument, and of
+/// their results, is such an op or the yield of state `i`. Null when an
+/// op that uses them has effects or regions, or some value reaches another
+/// state, a nested region or another op.
+static std::optional<SmallVector<Operation *>>
+ownUpdateOf(Block &body, YieldOp yield, unsigned i) {
+  SmallVector<Operation *> update;
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  SmallVector<Value> work{body.getArgument(i + 1)};
+  while (!work.empty()) {
+    Value value = work.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == yield.getOperation()) {
+        if (use.getOperandNumber() != i)
+          return std::nullopt;
+        continue;
+      }
+      if (user->getBlock() != &body || user->getNumRegions() != 0 ||
+          !isMemoryEffectFree(user))
+        return std::nullopt;
+      if (seen.insert(user).second) {
+        update.push_back(user);
+        llvm::append_range(work, user->getResults());
+      }
+    }
+  }
+  return update;
+}
+
+/// Drops loop-carried values that nothing reads: no user of the loop's
+/// results, and in the body nothing but their own update (a tape that
+/// nothing reads back, say: each step would still store into it).
 struct RemoveDeadLoopState : public OpRewritePattern<ForOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(ForOp loop,
                                 PatternRewriter &rewriter) const override {
     Block &body = loop.getBody().front();
+    auto yield = llvm::cast<YieldOp>(body.getTerminator());
     SmallVector<unsigned> keep;
-    for (unsigned i = 0, e = loop.getInits().size(); i < e; ++i)
-      if (!loop.getResult(i).use_empty() || !body.getArgument(i + 1).use_empty())
+    SmallVector<Operation *> deadUpdates;
+    for (unsigned i = 0, e = loop.getInits().size(); i < e; ++i) {
+      if (!loop.getResult(i).use_empty()) {
         keep.push_back(i);
+        continue;
+      }
+      std::optional<SmallVector<Operation *>> update =
+          ownUpdateOf(body, yield, i);
+      if (!update) {
+        keep.push_back(i);
+        continue;
+      }
+      llvm::append_range(deadUpdates, *update);
+    }
     if (keep.size() == loop.getInits().size())
       return rewriter.notifyMatchFailure(loop, "all loop state is live");
 
@@ -620,13 +664,19 @@ struct RemoveDeadLoopState : public OpRewritePattern<ForOp> {
     rewriter.inlineRegionBefore(loop.getBody(), newLoop.getBody(),
                                 newLoop.getBody().end());
     Block &newBody = newLoop.getBody().front();
-    auto yield = llvm::cast<YieldOp>(newBody.getTerminator());
     SmallVector<Value> yielded;
     for (unsigned i : keep)
       yielded.push_back(yield.getValues()[i]);
     rewriter.setInsertionPoint(yield);
     YieldOp::create(rewriter, yield.getLoc(), yielded);
     rewriter.eraseOp(yield);
+    // The dead states' updates, users before the values they use.
+    llvm::sort(deadUpdates, [](Operation *a, Operation *b) {
+      return b->isBeforeInBlock(a);
+    });
+    deadUpdates.erase(llvm::unique(deadUpdates), deadUpdates.end());
+    for (Operation *op : deadUpdates)
+      rewriter.eraseOp(op);
     llvm::BitVector dead(newBody.getNumArguments(), true);
     dead.reset(0);
     for (unsigned i : keep)

@@ -250,3 +250,27 @@ func.func @row_of_rows(%a: tensor<2xf32>) -> (tensor<2xf32>, tensor<2xf32>) {
   %r0 = gps.row %p[0] : tensor<3x2xf32> -> tensor<2xf32>
   return %r1, %r0 : tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// A tape that nothing reads back is dead loop state, though each step
+// stores into it; so is a value that only updates itself. A value whose
+// update feeds another live value stays.
+// CHECK-LABEL: func.func @dead_tape
+// CHECK:       %[[L:.*]]:2 = gps.for 1 to 4 iter_args(%{{.*}}, %{{.*}} : tensor<?x2xf32>, tensor<?x2xf32>)
+// CHECK-NOT:   gps.tape
+// CHECK:       gps.yield
+// CHECK:       return %[[L]]#0
+func.func @dead_tape(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %tape = gps.tape_new : !gps.tape<4 x tensor<?x2xf32>>
+  %r:4 = gps.for 1 to 4 iter_args(%x, %x, %x, %tape : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>>) -> tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>> {
+  ^bb0(%t: index, %h: tensor<?x2xf32>, %feeds: tensor<?x2xf32>, %self: tensor<?x2xf32>, %tp: !gps.tape<4 x tensor<?x2xf32>>):
+    %h1 = gps.add %h, %feeds : tensor<?x2xf32>
+    %f1 = gps.tanh %feeds : tensor<?x2xf32>
+    %s1 = gps.sigmoid %self : tensor<?x2xf32>
+    %s2 = gps.mul %s1, %h : tensor<?x2xf32>
+    %tp1 = gps.tape_push %h into %tp[%t] : tensor<?x2xf32> into !gps.tape<4 x tensor<?x2xf32>>
+    gps.yield %h1, %f1, %s2, %tp1 : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>>
+  }
+  return %r#0 : tensor<?x2xf32>
+}
