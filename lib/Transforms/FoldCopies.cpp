@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -44,8 +45,9 @@ static Value rootOf(Value value) {
 
 /// True when `root` (an allocation or an argument of the function) or a
 /// view of it is only accessed in place: never carried by a loop or a
-/// branch, passed to a call or returned, so that no block argument inside
-/// the function can be it.
+/// branch, passed to a call that returns a buffer, or returned, so that no
+/// block argument inside the function can be it. (The runtime's sgemm,
+/// which returns nothing, may take it.)
 static bool staysPut(Value root) {
   SmallVector<Value> work{root};
   while (!work.empty()) {
@@ -61,8 +63,14 @@ static bool staysPut(Value root) {
       // A linalg op's region sees elements, not the buffer.
       if (llvm::isa<linalg::LinalgOp>(user))
         continue;
+      auto returnsBuffer = [](Operation *call) {
+        return llvm::any_of(call->getResultTypes(), [](Type type) {
+          return llvm::isa<BaseMemRefType>(type);
+        });
+      };
       if (user->hasTrait<OpTrait::IsTerminator>() ||
-          user->getNumRegions() != 0 || llvm::isa<func::CallOp>(user))
+          user->getNumRegions() != 0 ||
+          (llvm::isa<func::CallOp>(user) && returnsBuffer(user)))
         return false;
     }
   }
@@ -195,15 +203,54 @@ static std::optional<std::pair<int64_t, int64_t>> staticSpan(Value view) {
   return std::pair<int64_t, int64_t>{offset, last + 1};
 }
 
+/// True when `a` and `b` (through casts) are memref.subviews of one buffer
+/// of identity layout whose index ranges are apart in some dimension where
+/// both are static: the columns [0, 250) and [750, 1000) of a batch of any
+/// size, say. No element of one is then an element of the other.
+static bool disjointSubviews(Value a, Value b) {
+  auto subview = [](Value v) {
+    while (auto cast = v.getDefiningOp<memref::CastOp>())
+      v = cast.getSource();
+    return v.getDefiningOp<memref::SubViewOp>();
+  };
+  memref::SubViewOp x = subview(a), y = subview(b);
+  if (!x || !y || x.getSource() != y.getSource() ||
+      !x.getSourceType().getLayout().isIdentity())
+    return false;
+  // The static range [first, last] of source indices `view` reaches in
+  // dimension `d`.
+  auto range = [](memref::SubViewOp view,
+                  unsigned d) -> std::optional<std::pair<int64_t, int64_t>> {
+    std::optional<int64_t> offset =
+        getConstantIntValue(view.getMixedOffsets()[d]);
+    std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[d]);
+    std::optional<int64_t> stride =
+        getConstantIntValue(view.getMixedStrides()[d]);
+    if (!offset || !size || !stride || *size <= 0 || *stride <= 0)
+      return std::nullopt;
+    return std::pair<int64_t, int64_t>{*offset,
+                                       *offset + (*size - 1) * *stride};
+  };
+  for (unsigned d = 0, e = x.getSourceType().getRank(); d < e; ++d) {
+    auto p = range(x, d), q = range(y, d);
+    if (p && q && (p->second < q->first || q->second < p->first))
+      return true;
+  }
+  return false;
+}
+
 /// True when `operand` may reach the memory of `target` (whose root is
 /// `root`): its root may be the same buffer, and if it is, their static
-/// spans (staticSpan) are not provably apart.
+/// spans (staticSpan) are not provably apart, nor are they subviews apart
+/// in some dimension (disjointSubviews).
 static bool mayOverlap(Value operand, Value target, Value root) {
   Value other = rootOf(operand);
   if (!mayAlias(other, root))
     return false;
   if (other != root)
     return true;
+  if (disjointSubviews(operand, target))
+    return false;
   auto a = staticSpan(operand), b = staticSpan(target);
   return !a || !b || (a->first < b->second && b->first < a->second);
 }
@@ -232,7 +279,10 @@ static bool touchedBetween(Operation *first, Operation *last, Value target,
 }
 
 /// `target`, or a copy of the views that make it, available right before
-/// `at`; null when a view's other operands are not.
+/// `at`; null when a view's other operands are not. The allocation the
+/// views are of moves up to `at` when it is in `at`'s block and its sizes
+/// are available there (a concat's buffer, allocated after the values
+/// copied into it are computed).
 static Value viewBefore(Value target, Operation *at, DominanceInfo &dom) {
   if (dom.properlyDominates(target, at))
     return target;
@@ -240,6 +290,15 @@ static Value viewBefore(Value target, Operation *at, DominanceInfo &dom) {
   Value value = target;
   while (!dom.properlyDominates(value, at)) {
     Operation *def = value.getDefiningOp();
+    if (auto alloc = llvm::dyn_cast_or_null<memref::AllocOp>(def)) {
+      if (alloc->getBlock() != at->getBlock() ||
+          !llvm::all_of(alloc->getOperands(), [&](Value size) {
+            return dom.properlyDominates(size, at);
+          }))
+        return nullptr;
+      alloc->moveBefore(at);
+      break;
+    }
     auto view = llvm::dyn_cast_or_null<ViewLikeOpInterface>(def);
     if (!view || def->getNumResults() != 1 || def->getNumRegions() != 0)
       return nullptr;
@@ -254,7 +313,7 @@ static Value viewBefore(Value target, Operation *at, DominanceInfo &dom) {
   IRMapping map;
   for (Operation *def : llvm::reverse(chain))
     b.clone(*def, map);
-  return map.lookup(target);
+  return map.lookupOrDefault(target);
 }
 
 /// Folds `copy` (of a fresh buffer into its place) when it is safe.

@@ -422,3 +422,82 @@ func.func @fill_kept(%a: memref<2x2xf32>, %g: memref<?xf32>) attributes {gps.bat
   call @gps_rt_sgemm(%i0, %i0, %one, %ca, %ca, %half, %c4) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A concat in a loop step: the pieces of a batch of any size are computed
+// before the concat's buffer is allocated, from the loop's carried state,
+// and the buffer goes to the runtime's sgemm. The allocation moves up to
+// the first piece it takes in place; column ranges [0, 2) and [2, 4) are
+// apart, so each of those pieces is computed in its columns (the second's
+// are written between the first's computation and its copy); the sgemm
+// returns nothing, so no carried buffer can be the concat's. The piece
+// for columns [1, 3), computed first, keeps its copy: the piece for [0, 2)
+// is written in place after it.
+// CHECK-LABEL: func.func @concat_in_loop(
+// CHECK:         scf.for
+// CHECK-NEXT:      %[[MID:.*]] = memref.alloc(%{{.*}}) : memref<?x2xf32>
+// CHECK-NEXT:      linalg.generic {{.*}} outs(%[[MID]] :
+// CHECK:           %[[CAT:.*]] = memref.alloc(%{{.*}}) : memref<?x4xf32>
+// CHECK-NEXT:      %[[LEFT:.*]] = memref.subview %[[CAT]][0, 0] [%{{.*}}, 2] [1, 1]
+// CHECK-NEXT:      linalg.generic {{.*}} outs(%[[LEFT]] :
+// CHECK:           %[[RIGHT:.*]] = memref.subview %[[CAT]][0, 2] [%{{.*}}, 2] [1, 1]
+// CHECK-NEXT:      linalg.generic {{.*}} outs(%[[RIGHT]] :
+// CHECK:           memref.copy %[[MID]]
+// CHECK-NOT:       memref.copy
+// CHECK:           call @gps_rt_sgemm
+// CHECK:           scf.yield
+func.func private @gps_rt_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>)
+func.func @concat_in_loop(%x: memref<?x2xf32>, %w: memref<4x4xf32>, %init: memref<?x2xf32>, %out: memref<?x4xf32>) -> memref<?x2xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %i0 = arith.constant 0 : i32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x2xf32>
+  %r = scf.for %t = %c0 to %c2 step %c1 iter_args(%s = %init) -> (memref<?x2xf32>) {
+    %m = memref.alloc(%n) : memref<?x2xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<?x2xf32>) outs(%m : memref<?x2xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %e = math.exp %u : f32
+      linalg.yield %e : f32
+    }
+    %a = memref.alloc(%n) : memref<?x2xf32>
+    linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x, %s : memref<?x2xf32>, memref<?x2xf32>) outs(%a : memref<?x2xf32>) {
+    ^bb0(%u: f32, %v: f32, %o: f32):
+      %e = arith.addf %u, %v : f32
+      linalg.yield %e : f32
+    }
+    %b = memref.alloc(%n) : memref<?x2xf32>
+    linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x, %s : memref<?x2xf32>, memref<?x2xf32>) outs(%b : memref<?x2xf32>) {
+    ^bb0(%u: f32, %v: f32, %o: f32):
+      %e = arith.mulf %u, %v : f32
+      linalg.yield %e : f32
+    }
+    %cat = memref.alloc(%n) : memref<?x4xf32>
+    %right = memref.subview %cat[0, 2] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+    memref.copy %b, %right : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+    %left = memref.subview %cat[0, 0] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1]>>
+    memref.copy %a, %left : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1]>>
+    %mid = memref.subview %cat[0, 1] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1], offset: 1>>
+    memref.copy %m, %mid : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1], offset: 1>>
+    %cc = memref.cast %cat : memref<?x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    %cw = memref.cast %w : memref<4x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    %co = memref.cast %out : memref<?x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    func.call @gps_rt_sgemm(%i0, %i0, %one, %cc, %cw, %one, %co) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+    %next = memref.alloc(%n) : memref<?x2xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%s : memref<?x2xf32>) outs(%next : memref<?x2xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %e = math.tanh %u : f32
+      linalg.yield %e : f32
+    }
+    scf.yield %next : memref<?x2xf32>
+  }
+  return %r : memref<?x2xf32>
+}
