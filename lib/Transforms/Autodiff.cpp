@@ -339,11 +339,56 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
   if (tapePlaceholders.empty())
     return success();
 
+  // Loop state taped both before a step (its block argument) and after it
+  // (the value yielded for it) would be stored twice, each tape the other
+  // shifted by a step. It gets one tape of length + 1 slots instead, in the
+  // order the forward loop runs: the initial value in the first slot, and
+  // each step's yielded value in the slot after the step's own, where the
+  // next step's argument reads it.
+  bool backwards = loop.getReverse();
+  llvm::DenseMap<Value, unsigned> sharedState; // yielded value -> state
+  for (unsigned i = 0, e = loop.getInits().size(); i < e; ++i) {
+    Value arg = body.getArgument(i + 1), next = yield.getValues()[i];
+    if (next.getParentBlock() != &body || llvm::isa<BlockArgument>(next) ||
+        !tapePlaceholders.count(arg) || !tapePlaceholders.count(next) ||
+        sharedState.count(next))
+      continue;
+    auto readArg = recomputed.lookup(arg).getDefiningOp<TapeGetOp>();
+    auto readNext = recomputed.lookup(next).getDefiningOp<TapeGetOp>();
+    if (!readArg || !readNext)
+      continue;
+    sharedState[next] = i;
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointAfter(slot.getDefiningOp());
+    Value after = arith::AddIOp::create(
+        b, loc, slot, arith::ConstantIndexOp::create(b, loc, 1));
+    Value shared =
+        UnrealizedConversionCastOp::create(
+            top, loc,
+            TapeType::get(next.getContext(), length + 1, next.getType()),
+            ValueRange{})
+            .getResult(0);
+    readArg.getTapeMutable().assign(shared);
+    readArg.getIndexMutable().assign(backwards ? after : slot);
+    readNext.getTapeMutable().assign(shared);
+    readNext.getIndexMutable().assign(backwards ? slot : after);
+    tapePlaceholders[arg].getDefiningOp()->erase();
+    tapePlaceholders[next].getDefiningOp()->erase();
+    tapePlaceholders.erase(arg);
+    tapePlaceholders[next] = shared;
+  }
+
   // Rebuild the forward loop with one tape per stored value.
   OpBuilder fb(loop);
   SmallVector<Value> newInits(loop.getInits());
-  for (auto &[v, placeholder] : tapePlaceholders)
-    newInits.push_back(TapeNewOp::create(fb, loc, placeholder.getType()));
+  for (auto &[v, placeholder] : tapePlaceholders) {
+    Value tape = TapeNewOp::create(fb, loc, placeholder.getType());
+    if (auto state = sharedState.find(v); state != sharedState.end())
+      tape = TapePushOp::create(
+          fb, loc, loop.getInits()[state->second], tape,
+          arith::ConstantIndexOp::create(fb, loc, backwards ? length : 0));
+    newInits.push_back(tape);
+  }
   auto taped = ForOp::create(fb, loc, ValueRange(newInits).getTypes(),
                              loop.getLowerAttr(), loop.getUpperAttr(),
                              loop.getReverseAttr(), newInits);
@@ -356,9 +401,16 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
   Value fslot = arith::SubIOp::create(
       fb, loc, tbody.getArgument(0),
       arith::ConstantIndexOp::create(fb, loc, lower));
+  Value fnext; // the slot after this step's: a shared state's value
+  if (!backwards && !sharedState.empty())
+    fnext = arith::AddIOp::create(fb, loc, fslot,
+                                  arith::ConstantIndexOp::create(fb, loc, 1));
   SmallVector<Value> newYield(yield.getValues());
-  for (auto [k, entry] : llvm::enumerate(tapePlaceholders))
-    newYield.push_back(TapePushOp::create(fb, loc, entry.first, tapes[k], fslot));
+  for (auto [k, entry] : llvm::enumerate(tapePlaceholders)) {
+    bool shared = sharedState.count(entry.first);
+    newYield.push_back(TapePushOp::create(
+        fb, loc, entry.first, tapes[k], shared && !backwards ? fnext : fslot));
+  }
   YieldOp::create(fb, yield.getLoc(), newYield);
   yield.erase();
   for (auto [k, result] : llvm::enumerate(loop.getResults()))

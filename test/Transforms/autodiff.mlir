@@ -85,20 +85,24 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // A step loop: the forward loop pushes the values the adjoint reads (tanh's
 // result and the loop state) on tapes indexed by t - 1; a loop over the same
 // steps in reverse reads them back and carries the state's adjoint and the
-// gradient of the outer parameter.
+// gradient of the outer parameter. The state before a step and the tanh
+// after it (the next step's state) share one tape of 4 slots: the initial
+// state in slot 0, the state after step t in slot t.
 // CHECK-LABEL: func.func @loop_grad(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x2xf32> {gps.read = "x"}, %[[W:.*]]: tensor<2x2xf32> {gps.param = "w"}) -> (f32, tensor<2x2xf32>) {
-// CHECK-NEXT:    %[[TA:.*]] = gps.tape_new : !gps.tape<3 x tensor<?x2xf32>>
-// CHECK-NEXT:    %[[TB:.*]] = gps.tape_new : !gps.tape<3 x tensor<?x2xf32>>
-// CHECK-NEXT:    %[[F:.*]]:3 = gps.for 1 to 3 iter_args(%[[X]], %[[TA]], %[[TB]] : tensor<?x2xf32>, !gps.tape<3 x tensor<?x2xf32>>, !gps.tape<3 x tensor<?x2xf32>>) -> tensor<?x2xf32>, !gps.tape<3 x tensor<?x2xf32>>, !gps.tape<3 x tensor<?x2xf32>> {
-// CHECK-NEXT:    ^bb0(%[[T:.*]]: index, %[[H:.*]]: tensor<?x2xf32>, %[[A:.*]]: !gps.tape<3 x tensor<?x2xf32>>, %[[B:.*]]: !gps.tape<3 x tensor<?x2xf32>>):
+// CHECK-NEXT:    %[[TA:.*]] = gps.tape_new : !gps.tape<4 x tensor<?x2xf32>>
+// CHECK-NEXT:    %[[C0:.*]] = arith.constant 0 : index
+// CHECK-NEXT:    %[[TA0:.*]] = gps.tape_push %[[X]] into %[[TA]][%[[C0]]] : tensor<?x2xf32> into !gps.tape<4 x tensor<?x2xf32>>
+// CHECK-NEXT:    %[[F:.*]]:2 = gps.for 1 to 3 iter_args(%[[X]], %[[TA0]] : tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>>) -> tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>> {
+// CHECK-NEXT:    ^bb0(%[[T:.*]]: index, %[[H:.*]]: tensor<?x2xf32>, %[[A:.*]]: !gps.tape<4 x tensor<?x2xf32>>):
 // CHECK-NEXT:      %[[Y:.*]] = gps.gemm %[[H]], %[[W]]
 // CHECK-NEXT:      %[[TH:.*]] = gps.tanh %[[Y]]
 // CHECK-NEXT:      %[[C1:.*]] = arith.constant 1 : index
 // CHECK-NEXT:      %[[SLOT:.*]] = arith.subi %[[T]], %[[C1]] : index
-// CHECK-NEXT:      %[[A1:.*]] = gps.tape_push %[[TH]] into %[[A]][%[[SLOT]]] : tensor<?x2xf32> into !gps.tape<3 x tensor<?x2xf32>>
-// CHECK-NEXT:      %[[B1:.*]] = gps.tape_push %[[H]] into %[[B]][%[[SLOT]]] : tensor<?x2xf32> into !gps.tape<3 x tensor<?x2xf32>>
-// CHECK-NEXT:      gps.yield %[[TH]], %[[A1]], %[[B1]] :
+// CHECK-NEXT:      %[[C1B:.*]] = arith.constant 1 : index
+// CHECK-NEXT:      %[[NEXT:.*]] = arith.addi %[[SLOT]], %[[C1B]] : index
+// CHECK-NEXT:      %[[A1:.*]] = gps.tape_push %[[TH]] into %[[A]][%[[NEXT]]] : tensor<?x2xf32> into !gps.tape<4 x tensor<?x2xf32>>
+// CHECK-NEXT:      gps.yield %[[TH]], %[[A1]] :
 // CHECK-NEXT:    }
 // CHECK:         %[[L:.*]] = gps.mean
 // CHECK:         %[[SEED:.*]] = gps.expand
@@ -107,8 +111,10 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // CHECK-NEXT:    ^bb0(%[[RT:.*]]: index, %[[DH:.*]]: tensor<?x2xf32>, %[[DWI:.*]]: tensor<2x2xf32>):
 // CHECK-NEXT:      %[[RC1:.*]] = arith.constant 1 : index
 // CHECK-NEXT:      %[[RSLOT:.*]] = arith.subi %[[RT]], %[[RC1]] : index
-// CHECK-NEXT:      %[[HS:.*]] = gps.tape_get %[[F]]#2[%[[RSLOT]]] : !gps.tape<3 x tensor<?x2xf32>> -> tensor<?x2xf32>
-// CHECK-NEXT:      %[[THS:.*]] = gps.tape_get %[[F]]#1[%[[RSLOT]]] : !gps.tape<3 x tensor<?x2xf32>> -> tensor<?x2xf32>
+// CHECK-NEXT:      %[[RC1B:.*]] = arith.constant 1 : index
+// CHECK-NEXT:      %[[RNEXT:.*]] = arith.addi %[[RSLOT]], %[[RC1B]] : index
+// CHECK-NEXT:      %[[HS:.*]] = gps.tape_get %[[F]]#1[%[[RSLOT]]] : !gps.tape<4 x tensor<?x2xf32>> -> tensor<?x2xf32>
+// CHECK-NEXT:      %[[THS:.*]] = gps.tape_get %[[F]]#1[%[[RNEXT]]] : !gps.tape<4 x tensor<?x2xf32>> -> tensor<?x2xf32>
 // CHECK-NEXT:      arith.constant 1.000000e+00 : f32
 // CHECK-NEXT:      gps.splat
 // CHECK-NEXT:      gps.mul %[[THS]], %[[THS]]
@@ -123,10 +129,14 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // A reversed loop is differentiated by a forward one. The broadcast of the
 // parameter is recomputed in the reversed body rather than taped; the
 // parameter it reads is carried as an adjoint. gps.row's adjoint is
-// gps.put_rows, and a parameter the loss does not use gets zeros.
+// gps.put_rows, and a parameter the loss does not use gets zeros. The
+// state and the sigmoid after it share one tape of 3 slots, the initial
+// state in the last: the forward loop runs from step 2 down.
 // CHECK-LABEL: func.func @rev_grad(
 // CHECK-SAME:    %[[V:[^:]*]]: tensor<2xf32> {gps.param = "v"}, %[[P:.*]]: tensor<3x2xf32> {gps.param = "p"}, %{{.*}}: tensor<2xf32> {gps.param = "u"}) -> (f32, tensor<2xf32>, tensor<3x2xf32>, tensor<2xf32>) {
-// CHECK-COUNT-2: gps.tape_new
+// CHECK:         %[[TAPE:.*]] = gps.tape_new : !gps.tape<3 x tensor<?x2xf32>>
+// CHECK-NEXT:    %[[C2:.*]] = arith.constant 2 : index
+// CHECK-NEXT:    gps.tape_push %{{.*}} into %[[TAPE]][%[[C2]]]
 // CHECK-NOT:     gps.tape_new
 // CHECK:         gps.for 1 to 2 reverse iter_args(
 // CHECK:         %[[DR:.*]] = gps.col_sum %{{.*}} : tensor<?x2xf32> -> tensor<2xf32>
