@@ -194,9 +194,9 @@ LogicalResult ColSumOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
 LogicalResult RowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> g,
                                   function_ref<Value(Value)>,
                                   SmallVectorImpl<Value> &out) {
+  auto index = static_cast<int64_t>(getIndex());
   setAdjoints(out, {PutRowsOp::create(b, getLoc(), getInput().getType(),
-                                      ValueRange{g[0]},
-                                      ArrayRef<int64_t>{getIndex()})});
+                                      ValueRange{g[0]}, ArrayRef(index))});
   return success();
 }
 
