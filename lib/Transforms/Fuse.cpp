@@ -150,10 +150,14 @@ void FusePass::runOnOperation() {
 
   // An output that CSE shared between ops (one tensor.empty, or one fill of
   // it, for every op of its shape in the function) would become one buffer
-  // that bufferization copies from, or one allocated outside the loop the
-  // op runs in, which gps-fold-copies cannot compute in place. Each op gets
-  // its own, next to it: a fresh buffer in its block; a product's zero
-  // fill then folds into beta = 0 (convert-linalg-to-blas).
+  // allocated outside the loop the op runs in, which gps-fold-copies cannot
+  // compute in place, or one filled buffer that bufferization copies from.
+  // Such an op gets its own, next to it: a fresh buffer in its block; a
+  // product's zero fill then folds into beta = 0 (convert-linalg-to-blas).
+  // An empty tensor shared in the op's own block stays shared: buffers are
+  // freed at the end of their block, so reusing a dead value's buffer
+  // there keeps the peak lower (vae's training step, at batch 250: 7.7 MiB
+  // against 9.7 MiB).
   getOperation().walk([](DestinationStyleOpInterface op) {
     for (OpOperand &init : op.getDpsInitsMutable()) {
       Operation *storage = init.get().getDefiningOp();
@@ -162,9 +166,8 @@ void FusePass::runOnOperation() {
         storage = fill.getDpsInits()[0].getDefiningOp();
       auto empty = llvm::dyn_cast_or_null<tensor::EmptyOp>(storage);
       Operation *owner = fill ? fill.getOperation() : storage;
-      if (!empty ||
-          (owner->hasOneUse() && owner->getBlock() == op->getBlock() &&
-           (!fill || empty->hasOneUse())))
+      if (!empty || (owner->getBlock() == op->getBlock() &&
+                     (!fill || (fill->hasOneUse() && empty->hasOneUse()))))
         continue;
       OpBuilder b(op);
       IRMapping mapping;
