@@ -392,3 +392,32 @@ func.func @private_outputs(%x: tensor<?x4xf32>, %n: index) -> (tensor<4xf32>, te
   }
   return %r#0, %r#1, %r#2, %r#3 : tensor<4xf32>, tensor<4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// An empty tensor that ops of one block share stays shared: buffers are
+// freed at the end of their block, and bufferization reuses a dead value's
+// buffer for the next op, which keeps the peak lower.
+// CHECK-LABEL: func.func @shared_in_block(
+// CHECK:         %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x4xf32>
+// CHECK-NOT:     tensor.empty
+// CHECK:         linalg.generic {{.*}} outs(%[[E]] : tensor<?x4xf32>)
+// CHECK:         linalg.generic {{.*}} outs(%[[E]] : tensor<?x4xf32>)
+func.func @shared_in_block(%x: tensor<?x4xf32>, %n: index) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %s = math.exp %u : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %s = math.log %u : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4xf32>
+  return %t, %u : tensor<?x4xf32>, tensor<?x4xf32>
+}
