@@ -373,8 +373,13 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     starting from a zero fill becomes `P` accumulating into `acc`: a
     parameter's gradient summed over the steps of a loop is updated in place
     (BLAS `beta = 1`) rather than copied into a new tensor per step. After
-    fusion, a zero fill shared by several products gets a copy per product,
-    so that each becomes BLAS `beta = 0` rather than a fill and a copy.
+    fusion, an op whose output is a `tensor.empty` (or a fill of one)
+    defined in another block, or a zero fill shared with other ops (as CSE
+    leaves them), gets its own next to it: a buffer of its block, which
+    `gps-fold-copies` can compute in place, and for a product BLAS
+    `beta = 0` rather than a fill and a copy. An empty tensor shared within
+    one block stays shared: buffers are freed at the end of their block,
+    and reusing a dead value's buffer keeps the peak lower.
 
     #### Input invariant
 
@@ -595,8 +600,10 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     strided type it takes, of the runtime's sgemm), and those after it
     only read it (an input of a linalg op, a load, the source of a copy, a
     factor of the sgemm), the uses take `%dst` instead
-    (its views cloned before the first), and the copy and the allocation
-    go. A fresh buffer holds nothing before it is written, so `%dst`'s old
+    (its views cloned before the first, and its allocation moved up to
+    the first when it is in the block and its sizes are available there:
+    a concatenation allocated after its pieces), and the copy and the
+    allocation go. A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
     the last (but the uses through `%src`) may touch the memory `%dst` is
     a view of: the roots of two memrefs are taken to be different buffers only
@@ -604,9 +611,12 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     argument of the function, both are arguments of an entry point
     (`gps.batch_arg`; the buffers an entry writes alias nothing,
     Interface.h), or one of those is never carried by a loop or a branch,
-    passed to a call or returned and the other is a block argument; two
-    views of one such root are apart when their types give static spans
-    that do not overlap (the gradient's slices). First, a copy of an
+    passed to a call that returns a buffer, or returned, and the other is a
+    block argument; two views of one such root are apart when their types
+    give static spans that do not overlap (the gradient's slices), or when
+    both are `memref.subview`s of one buffer of identity layout whose static
+    index ranges are apart in some dimension (a concatenation's columns, for
+    a batch of any size). First, a copy of an
     allocation whose only contents are a `linalg.fill` of a constant (read
     everywhere else, never viewed) becomes that fill of the target. The
     values computed are the same, bit for bit.
