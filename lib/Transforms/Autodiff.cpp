@@ -347,6 +347,7 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
   // next step's argument reads it.
   bool backwards = loop.getReverse();
   llvm::DenseMap<Value, unsigned> sharedState; // yielded value -> state
+  Value after; // slot + 1, built for the first shared state
   for (unsigned i = 0, e = loop.getInits().size(); i < e; ++i) {
     Value arg = body.getArgument(i + 1), next = yield.getValues()[i];
     if (next.getParentBlock() != &body || llvm::isa<BlockArgument>(next) ||
@@ -358,10 +359,12 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
     if (!readArg || !readNext)
       continue;
     sharedState[next] = i;
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointAfter(slot.getDefiningOp());
-    Value after = arith::AddIOp::create(
-        b, loc, slot, arith::ConstantIndexOp::create(b, loc, 1));
+    if (!after) {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointAfter(slot.getDefiningOp());
+      after = arith::AddIOp::create(b, loc, slot,
+                                    arith::ConstantIndexOp::create(b, loc, 1));
+    }
     Value shared =
         UnrealizedConversionCastOp::create(
             top, loc,

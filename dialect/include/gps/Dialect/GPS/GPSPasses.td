@@ -374,7 +374,7 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     parameter's gradient summed over the steps of a loop is updated in place
     (BLAS `beta = 1`) rather than copied into a new tensor per step. After
     fusion, an op whose output is a `tensor.empty` (or a fill of one)
-    defined in another block, or a zero fill shared with other ops (as CSE
+    defined in another block, or a fill of one shared with other ops (as CSE
     leaves them), gets its own next to it: a buffer of its block, which
     `gps-fold-copies` can compute in place, and for a product BLAS
     `beta = 0` rather than a fill and a copy. An empty tensor shared within
