@@ -118,6 +118,71 @@ static bool isCheapToRecompute(Operation *op) {
   });
 }
 
+/// True when the upstream patterns fuse `producer` (see the control function
+/// in runOnOperation): it has one user, or it is cheap and every user is a
+/// linalg.generic that computes it again.
+static bool isFusedUpstream(Operation *producer) {
+  if (producer->hasOneUse())
+    return true;
+  return isCheapToRecompute(producer) &&
+         llvm::all_of(producer->getUsers(), [](Operation *user) {
+           return llvm::isa<linalg::GenericOp>(user);
+         });
+}
+
+/// An elementwise producer with several users, which is too costly to
+/// compute again in each, is fused into its first user, an elementwise
+/// consumer over the same points, as one op with two outputs: the consumer's
+/// and the producer's own, which its other users (a tape slot, a later step
+/// of the chain, a product) read. An LSTM's gates and cell update, each also
+/// kept for the backward pass, so run as one loop nest instead of one per
+/// gate. The users after the first one see the fused op before them, so the
+/// producer's result is replaced everywhere and nothing is computed twice.
+struct FuseIntoFirstUser : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    if (consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+        !consumer.hasPureTensorSemantics())
+      return failure();
+    for (OpOperand *operand : consumer.getDpsInputOperands()) {
+      auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
+      if (!producer || producer->getBlock() != consumer->getBlock() ||
+          isFusedUpstream(producer) ||
+          !linalg::areElementwiseOpsFusable(operand))
+        continue;
+      // The consumer reads every point of the producer's result once, so
+      // the fused op writes all of it.
+      if (!consumer.getMatchingIndexingMap(operand).isPermutation())
+        continue;
+      // Every other use comes after the consumer: the fused op, where the
+      // consumer was, dominates it.
+      Block *block = consumer->getBlock();
+      bool firstUser = llvm::all_of(
+          producer->getUses(), [&](OpOperand &use) {
+            if (use.getOwner() == consumer)
+              return &use == operand;
+            Operation *user = block->findAncestorOpInBlock(*use.getOwner());
+            return user && consumer->isBeforeInBlock(user);
+          });
+      if (!firstUser)
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, operand);
+      if (failed(fused))
+        return failure();
+      for (auto [value, replacement] : fused->replacements)
+        rewriter.replaceUsesWithIf(value, replacement, [&](OpOperand &use) {
+          return use.getOwner() != consumer.getOperation();
+        });
+      rewriter.eraseOp(consumer);
+      rewriter.eraseOp(producer);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FusePass : public gps::impl::FusePassBase<FusePass> {
   void runOnOperation() override;
 };
@@ -135,16 +200,10 @@ void FusePass::runOnOperation() {
   // its own pass over memory goes once every user has taken it in.
   linalg::ControlFusionFn control = [](OpOperand *fused) {
     Operation *producer = fused->get().getDefiningOp();
-    if (!producer)
-      return false;
-    if (producer->hasOneUse())
-      return true;
-    return isCheapToRecompute(producer) &&
-           llvm::all_of(producer->getUsers(), [](Operation *user) {
-             return llvm::isa<linalg::GenericOp>(user);
-           });
+    return producer && isFusedUpstream(producer);
   };
   linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+  patterns.add<FuseIntoFirstUser>(&getContext());
   if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
     return signalPassFailure();
 

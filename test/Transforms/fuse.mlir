@@ -99,21 +99,20 @@ func.func @cheap_shared(%x: tensor<?x4xf32>, %b: tensor<4xf32>, %g: tensor<?x4xf
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
-// exp(x) has two users: it is not cheap enough to compute twice, so it
-// stays, and so do both of its users.
+// exp(x) has two users: it is not cheap enough to compute twice, so it is
+// fused into the first one, whose op also yields it; the second one then
+// fuses with that op. One loop nest computes exp once and yields both sums.
 // CHECK-LABEL: func.func @shared(
-// CHECK:         %[[E:.*]] = linalg.generic
-// CHECK:           math.exp
-// CHECK:         linalg.generic
-// CHECK-SAME:      ins(%[[E]], %{{.*}} :
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<?x4xf32>, %[[Y:[^:]*]]: tensor<?x4xf32>
+// CHECK:         %[[R:.*]]:2 = linalg.generic
+// CHECK-SAME:      ins(%[[X]], %[[Y]] :
+// CHECK-COUNT-1:   math.exp
 // CHECK-NOT:       math.exp
-// CHECK:           arith.addf
-// CHECK:         linalg.generic
-// CHECK-SAME:      ins(%[[E]], %{{.*}} :
-// CHECK-NOT:       math.exp
-// CHECK:           arith.mulf
+// CHECK:           %[[S:.*]] = arith.addf
+// CHECK:           %[[P:.*]] = arith.mulf
+// CHECK:           linalg.yield %[[S]], %[[P]]
 // CHECK-NOT:     linalg.generic
-// CHECK:         return
+// CHECK:         return %[[R]]#0, %[[R]]#1
 func.func @shared(%x: tensor<?x4xf32>, %y: tensor<?x4xf32>, %n: index) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
   %e0 = tensor.empty(%n) : tensor<?x4xf32>
   %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
@@ -420,4 +419,161 @@ func.func @shared_in_block(%x: tensor<?x4xf32>, %n: index) -> (tensor<?x4xf32>, 
     linalg.yield %s : f32
   } -> tensor<?x4xf32>
   return %t, %u : tensor<?x4xf32>, tensor<?x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A gate kept for the backward pass (inserted into a tape) and read by the
+// cell update: the update's op computes the gate and yields it too, and the
+// tape takes that result. The sigmoid is computed once.
+// CHECK-LABEL: func.func @taped_gate(
+// CHECK:         %[[R:.*]]:2 = linalg.generic
+// CHECK-COUNT-1:   math.exp
+// CHECK-NOT:       math.exp
+// CHECK:           linalg.yield
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[T:.*]] = tensor.insert_slice %[[R]]#0 into
+// CHECK:         return %[[R]]#1, %[[T]]
+func.func @taped_gate(%x: tensor<?x4xf32>, %c: tensor<?x4xf32>, %tape: tensor<3x?x4xf32>, %n: index) -> (tensor<?x4xf32>, tensor<3x?x4xf32>) {
+  %one = arith.constant 1.0 : f32
+  %e0 = tensor.empty(%n) : tensor<?x4xf32>
+  %g = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x4xf32>) outs(%e0 : tensor<?x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %m = arith.negf %v : f32
+    %e = math.exp %m : f32
+    %d = arith.addf %one, %e : f32
+    %r = arith.divf %one, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %e1 = tensor.empty(%n) : tensor<?x4xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%g, %c : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e1 : tensor<?x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4xf32>
+  %c0 = arith.constant 0 : index
+  %t = tensor.insert_slice %g into %tape[0, 0, 0] [1, %n, 4] [1, 1, 1] : tensor<?x4xf32> into tensor<3x?x4xf32>
+  return %u, %t : tensor<?x4xf32>, tensor<3x?x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The first user of exp(x) is a matrix product: an elementwise op after it
+// cannot compute exp for it (its op would come after the product), so
+// nothing is fused.
+// CHECK-LABEL: func.func @product_reads_first(
+// CHECK:         %[[E:.*]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         linalg.matmul ins(%[[E]],
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[E]], %{{.*}} :
+// CHECK-NOT:       math.exp
+// CHECK:           arith.addf
+func.func @product_reads_first(%x: tensor<4x4xf32>, %y: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%e0 : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.exp %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %e1 = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %p = linalg.matmul ins(%a, %y : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %e2 = tensor.empty() : tensor<4x4xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %y : tensor<4x4xf32>, tensor<4x4xf32>) outs(%e2 : tensor<4x4xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  return %p, %s : tensor<4x4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+
+// The first user of exp(x) is a column sum. A reduction does not take in a
+// producer that others read too (its op would write each point of exp(x)
+// once per row it sums), and the elementwise user after it is not the
+// first: nothing is fused.
+// CHECK-LABEL: func.func @reduction_first(
+// CHECK:         %[[E:.*]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["reduction", "parallel"]
+// CHECK-SAME:      ins(%[[E]] :
+// CHECK-NOT:       math.exp
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[E]] :
+// CHECK-NOT:       math.exp
+// CHECK:           arith.negf
+func.func @reduction_first(%x: tensor<4x4xf32>, %acc: tensor<4xf32>) -> (tensor<4xf32>, tensor<4x4xf32>) {
+  %e0 = tensor.empty() : tensor<4x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%e0 : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.exp %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %s = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%a : tensor<4x4xf32>) outs(%acc : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.addf %v, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %e1 = tensor.empty() : tensor<4x4xf32>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<4x4xf32>) outs(%e1 : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.negf %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  return %s, %t : tensor<4xf32>, tensor<4x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+
+// The first user reads exp(x) transposed: its op still visits every point
+// once, and yields exp(x) through the transposed map for the later user.
+// CHECK-DAG:   #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG:   #[[$T:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-LABEL: func.func @transposed_first(
+// CHECK:         %[[R:.*]]:2 = linalg.generic {indexing_maps = [#[[$T]], #[[$T]], #[[$ID]]]
+// CHECK-COUNT-1:   math.exp
+// CHECK-NOT:       math.exp
+// CHECK:         linalg.matmul ins(%[[R]]#0,
+func.func @transposed_first(%x: tensor<4x4xf32>, %y: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%e0 : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.exp %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %e1 = tensor.empty() : tensor<4x4xf32>
+  %t = linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<4x4xf32>) outs(%e1 : tensor<4x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.negf %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x4xf32>
+  %e2 = tensor.empty() : tensor<4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %p = linalg.matmul ins(%a, %y : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %t, %p : tensor<4x4xf32>, tensor<4x4xf32>
 }

@@ -365,9 +365,14 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     one `linalg.generic` (one loop nest, no intermediate tensors). A cheap
     producer (a few adds, multiplies, comparisons and selects: a bias add, a
     ReLU) with several `linalg.generic` users is fused into each, computed
-    again there rather than written to memory and read back; anything
-    costlier with several users stays. Matrix products stay `linalg.matmul`
-    for BLAS.
+    again there rather than written to memory and read back. A costlier
+    producer with several users is fused into its first user when that
+    user is elementwise, reads each point of the producer once (a
+    permutation map) and comes before every other user in the block: the
+    fused op also yields the producer's value, which the other users (a
+    tape slot, a product, a later elementwise op) then read, so it is
+    computed once and no loop nest is spent on it alone. Matrix products
+    stay `linalg.matmul` for BLAS.
 
     Before that, `acc + P` where `P` is a `linalg.matmul` or a sum
     starting from a zero fill becomes `P` accumulating into `acc`: a
