@@ -78,8 +78,8 @@ static Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,
 template <typename SourceOp>
 struct GPSPattern : OpConversionPattern<SourceOp> {
   GPSPattern(const TypeConverter &converter, MLIRContext *ctx,
-             const LoweringState &state)
-      : OpConversionPattern<SourceOp>(converter, ctx), state(state) {}
+             const LoweringState &state, PatternBenefit benefit = 1)
+      : OpConversionPattern<SourceOp>(converter, ctx, benefit), state(state) {}
   const LoweringState &state;
 };
 
@@ -405,6 +405,49 @@ struct PutRowsPattern : GPSPattern<PutRowsOp> {
   }
 };
 
+/// `acc + put_rows(r_0, .., r_k at i_0, .., i_k)` (a parameter's gradient
+/// summed over the steps, read by rows) is `acc` with row `i_j` incremented
+/// by `r_j`: per row, an extract_slice of `acc`, an add and an insert_slice
+/// back. gps-fuse then sums each row into its slice of `acc` (a column sum
+/// starting from the slice rather than from a zero fill) and bufferization
+/// updates the rows in place: no fill, no matrix-wide pass.
+struct AddPutRowsPattern : GPSPattern<AddOp> {
+  AddPutRowsPattern(const TypeConverter &converter, MLIRContext *ctx,
+                    const LoweringState &state)
+      : GPSPattern(converter, ctx, state, /*benefit=*/2) {}
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    for (unsigned k = 0; k < 2; ++k) {
+      auto rows = op->getOperand(k).getDefiningOp<PutRowsOp>();
+      if (!rows || !rows->hasOneUse())
+        continue;
+      Location loc = op.getLoc();
+      auto type = llvm::cast<RankedTensorType>(op.getType());
+      auto rowType =
+          RankedTensorType::get({type.getDimSize(1)}, type.getElementType());
+      Value acc = adaptor.getOperands()[1 - k];
+      for (auto [input, index] :
+           llvm::zip_equal(rows.getInputs(), rows.getIndices())) {
+        MatrixRow row(rewriter, index, type.getDimSize(1));
+        Value slice = tensor::ExtractSliceOp::create(
+            rewriter, loc, rowType, acc, row.offsets, row.sizes, row.strides);
+        Value sum =
+            elementwise(rewriter, loc, rowType, Value(),
+                        {slice, rewriter.getRemappedValue(input)},
+                        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+                          return arith::AddFOp::create(b, l, args[0], args[1]);
+                        });
+        acc = tensor::InsertSliceOp::create(
+            rewriter, loc, sum, acc, row.offsets, row.sizes, row.strides);
+      }
+      rewriter.replaceOp(op, acc);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct NoisePattern : GPSPattern<NoiseOp> {
   using GPSPattern::GPSPattern;
   LogicalResult
@@ -610,9 +653,10 @@ void gps::populateGPSToLinalgConversionPatterns(
                ElementwisePattern<ReluGradOp>, ZerosPattern, SplatPattern,
                BroadcastPattern, ExpandPattern, SumPattern, ColSumPattern,
                MeanPattern, BatchSizePattern, GemmPattern, ConcatPattern,
-               SlicePattern, RowPattern, PutRowsPattern, NoisePattern,
-               TapeNewPattern, TapePushPattern, TapeGetPattern, ForPattern,
-               YieldPattern>(converter, patterns.getContext(), state);
+               SlicePattern, RowPattern, PutRowsPattern, AddPutRowsPattern,
+               NoisePattern, TapeNewPattern, TapePushPattern, TapeGetPattern,
+               ForPattern, YieldPattern>(converter, patterns.getContext(),
+                                         state);
 }
 
 void ConvertGPSToLinalgPass::runOnOperation() {

@@ -278,6 +278,53 @@ static bool touchedBetween(Operation *first, Operation *last, Value target,
   return false;
 }
 
+/// True when `use` only reads the memory it names: an input of a linalg
+/// op, a load, the source of a copy, or through a cast a factor of the
+/// runtime's sgemm calls.
+static bool onlyReads(OpOperand &use) {
+  Operation *op = use.getOwner();
+  if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op))
+    return linalgOp.isDpsInput(&use);
+  if (llvm::isa<memref::LoadOp>(op))
+    return true;
+  if (auto copy = llvm::dyn_cast<memref::CopyOp>(op))
+    return copy.getSource() == use.get() && copy.getTarget() != use.get();
+  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
+                  gps::rt::contract::kSgemmFn.size());
+  // _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
+  auto factor = [&](OpOperand &operand) {
+    auto call = llvm::dyn_cast<func::CallOp>(operand.getOwner());
+    return call && call.getCallee() == sgemm &&
+           (operand.getOperandNumber() == 3 || operand.getOperandNumber() == 4);
+  };
+  if (auto cast = llvm::dyn_cast<memref::CastOp>(op))
+    return llvm::all_of(cast->getUses(), factor);
+  return factor(use);
+}
+
+/// True when an op in (`first`, `last`) of one block, or nested in one, may
+/// write the memory of `target` (whose root is `root`): touchedBetween,
+/// except that reads do not count.
+static bool writtenBetween(Operation *first, Operation *last, Value target,
+                           Value root) {
+  for (Operation *op = first->getNextNode(); op && op != last;
+       op = op->getNextNode()) {
+    WalkResult found = op->walk([&](Operation *inner) {
+      if (llvm::isa<ViewLikeOpInterface, memref::DimOp,
+                    memref::ExtractStridedMetadataOp>(inner))
+        return WalkResult::advance();
+      for (OpOperand &operand : inner->getOpOperands())
+        if (llvm::isa<BaseMemRefType>(operand.get().getType()) &&
+            !onlyReads(operand) && mayOverlap(operand.get(), target, root))
+          return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (found.wasInterrupted())
+      return true;
+  }
+  return false;
+}
+
 /// `target`, or a copy of the views that make it, available right before
 /// `at`; null when a view's other operands are not. The allocation the
 /// views are of moves up to `at` when it is in `at`'s block and its sizes
@@ -353,12 +400,13 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   }
   if (first == copy)
     return false;
-  // From the first use to the last, nothing else may touch the target's
-  // memory, which would see the values early or clobber them: neither the
-  // ops between nor the other operands of the uses.
+  // Up to the copy nothing else may touch the target's memory, which would
+  // see the values early or clobber them; after it, up to the last read,
+  // nothing may write it (reading it reads the value that was copied).
+  // Nor may the other operands of the uses reach it.
   Value root = rootOf(target);
   if (mayAlias(root, source) || touchedBetween(first, copy, target, root) ||
-      (last != copy && touchedBetween(copy, last, target, root)))
+      (last != copy && writtenBetween(copy, last, target, root)))
     return false;
   for (Operation *user : users)
     for (Value operand : user->getOperands())

@@ -85,8 +85,17 @@ struct AccumulateIntoInit : OpRewritePattern<linalg::GenericOp> {
         continue;
       // The accumulator must be available where the producer runs (not
       // defined after it, nor the state of a loop the producer is outside).
-      if (!DominanceInfo().properlyDominates(acc, producer))
+      // A producer in the sum's block whose accumulator is a slice taken
+      // after it (a row of a gradient read by rows, sliced where the rows
+      // are summed) moves down to the sum, its only user. Not for any
+      // other accumulator: one computed after the product (a broadcast
+      // bias) is better fused with what reads the sum.
+      bool moveDown = !DominanceInfo().properlyDominates(acc, producer);
+      if (moveDown && (producer->getBlock() != add->getBlock() ||
+                       !acc.getDefiningOp<tensor::ExtractSliceOp>()))
         continue;
+      if (moveDown)
+        rewriter.moveOpBefore(producer, add);
       rewriter.modifyOpInPlace(producer, [&] {
         dps.getDpsInitsMutable()[0].assign(acc);
       });
@@ -158,13 +167,12 @@ struct FuseIntoFirstUser : OpRewritePattern<linalg::GenericOp> {
       // Every other use comes after the consumer: the fused op, where the
       // consumer was, dominates it.
       Block *block = consumer->getBlock();
-      bool firstUser = llvm::all_of(
-          producer->getUses(), [&](OpOperand &use) {
-            if (use.getOwner() == consumer)
-              return &use == operand;
-            Operation *user = block->findAncestorOpInBlock(*use.getOwner());
-            return user && consumer->isBeforeInBlock(user);
-          });
+      bool firstUser = llvm::all_of(producer->getUses(), [&](OpOperand &use) {
+        if (use.getOwner() == consumer)
+          return &use == operand;
+        Operation *user = block->findAncestorOpInBlock(*use.getOwner());
+        return user && consumer->isBeforeInBlock(user);
+      });
       if (!firstUser)
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> fused =

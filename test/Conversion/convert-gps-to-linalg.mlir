@@ -137,6 +137,34 @@ func.func @structural(%x: tensor<?x2xf32>, %v: tensor<2xf32>, %p: tensor<3x2xf32
 
 // -----
 
+// A gradient read by rows, summed: acc + put_rows(a, b at [2, 0]) adds a to
+// row 2 of acc and b to row 0, each an extract_slice, an add and an
+// insert_slice, and leaves row 1 as it is. No matrix-wide op, no zero rows
+// (the put_rows' own lowering, unused, is left to canonicalize).
+// CHECK-LABEL: func.func @add_put_rows(
+// CHECK-SAME:    %[[ACC:[^:]*]]: tensor<3x2xf32>, %[[A:[^:]*]]: tensor<2xf32>, %[[B:[^:]*]]: tensor<2xf32>
+// CHECK:         %[[UNUSED:.*]] = linalg.generic
+// CHECK-SAME:      outs(%{{.*}} : tensor<3x2xf32>)
+// CHECK-NOT:     %[[UNUSED]]{{\b}}
+// CHECK:         %[[R2:.*]] = tensor.extract_slice %[[ACC]][2, 0] [1, 2] [1, 1] : tensor<3x2xf32> to tensor<2xf32>
+// CHECK:         %[[S2:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[R2]], %[[A]] :
+// CHECK:           arith.addf
+// CHECK:         %[[P2:.*]] = tensor.insert_slice %[[S2]] into %[[ACC]][2, 0] [1, 2] [1, 1]
+// CHECK:         %[[R0:.*]] = tensor.extract_slice %[[P2]][0, 0] [1, 2] [1, 1]
+// CHECK:         %[[S0:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[R0]], %[[B]] :
+// CHECK:         %[[P0:.*]] = tensor.insert_slice %[[S0]] into %[[P2]][0, 0] [1, 2] [1, 1]
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[P0]]
+func.func @add_put_rows(%acc: tensor<3x2xf32>, %a: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<?x2xf32>) -> tensor<3x2xf32> attributes {gps.batch_arg = 3 : i64} {
+  %pr = gps.put_rows %a, %b at [2, 0] : tensor<2xf32>, tensor<2xf32> -> tensor<3x2xf32>
+  %s = gps.add %pr, %acc : tensor<3x2xf32>
+  return %s : tensor<3x2xf32>
+}
+
+// -----
+
 // Noise calls the runtime's Philox generator with the run's key, the caller's
 // stream, the site's number (sites numbered by sorted name: "b" is 0, "h0" is
 // 1) and the step (0 outside the loop); the runtime derives the key of the

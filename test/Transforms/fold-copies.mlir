@@ -501,3 +501,66 @@ func.func @concat_in_loop(%x: memref<?x2xf32>, %w: memref<4x4xf32>, %init: memre
   }
   return %r : memref<?x2xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// A gate's gradient both copied into its columns of a concat and read again
+// later (by the sum of its products with a tape slot, the peephole's
+// gradient), with the concat read in between: by the runtime's sgemm and by
+// a column sum. Reads of the target between the copy and the last read of
+// the value see what was copied, so the value is computed in its columns
+// and read there. A write of the target in between keeps the copy
+// (@slot_written_before_read).
+// (The other piece is an argument, copied in.)
+// CHECK-LABEL: func.func @target_read_between(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<?x2xf32>
+// CHECK:         %[[CAT:.*]] = memref.alloc(%{{.*}}) : memref<?x4xf32>
+// CHECK-NEXT:    %[[LEFT:.*]] = memref.subview %[[CAT]][0, 0] [%{{.*}}, 2] [1, 1]
+// CHECK-NEXT:    linalg.generic {{.*}} outs(%[[LEFT]] :
+// CHECK-NOT:     memref.alloc
+// CHECK:         memref.copy %[[X]],
+// CHECK:         call @gps_rt_sgemm
+// CHECK:         linalg.generic {{.*}} ins(%[[CAT]] :
+// CHECK:         linalg.generic {{.*}} ins(%[[LEFT]], %{{.*}} :
+// CHECK-NOT:     memref.copy
+// CHECK:         return
+func.func private @gps_rt_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>)
+func.func @target_read_between(%x: memref<?x2xf32>, %w: memref<4x4xf32>, %out: memref<?x4xf32>, %bias: memref<4xf32>, %slot: memref<?x2xf32>, %peep: memref<2xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %i0 = arith.constant 0 : i32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x2xf32>
+  %cat = memref.alloc(%n) : memref<?x4xf32>
+  %a = memref.alloc(%n) : memref<?x2xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x2xf32>) outs(%a : memref<?x2xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %e = math.exp %u : f32
+    linalg.yield %e : f32
+  }
+  %left = memref.subview %cat[0, 0] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1]>>
+  memref.copy %a, %left : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1]>>
+  %right = memref.subview %cat[0, 2] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+  memref.copy %x, %right : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+  %cc = memref.cast %cat : memref<?x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %cw = memref.cast %w : memref<4x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %co = memref.cast %out : memref<?x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  func.call @gps_rt_sgemm(%i0, %i0, %one, %cc, %cw, %one, %co) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%cat : memref<?x4xf32>) outs(%bias : memref<4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %s = arith.addf %u, %o : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%a, %slot : memref<?x2xf32>, memref<?x2xf32>) outs(%peep : memref<2xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %p = arith.mulf %u, %v : f32
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -577,3 +577,98 @@ func.func @transposed_first(%x: tensor<4x4xf32>, %y: tensor<4x4xf32>) -> (tensor
   %p = linalg.matmul ins(%a, %y : tensor<4x4xf32>, tensor<4x4xf32>) outs(%f : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %t, %p : tensor<4x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#vec = affine_map<(d0) -> (d0)>
+
+// A row of a gradient read by rows: its slice is taken after the column sum
+// that is added to it (where the rows are summed). The sum moves down to
+// the slice and starts from it: no zero fill, and the row is updated in
+// place (insert_slice of what was sliced).
+// CHECK-LABEL: func.func @row_accumulate(
+// CHECK-SAME:    %[[ACC:[^:]*]]: tensor<3x4xf32>, %[[X:[^:]*]]: tensor<5x4xf32>
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[T:.*]] = linalg.generic
+// CHECK:           math.tanh
+// CHECK:         %[[ROW:.*]] = tensor.extract_slice %[[ACC]][1, 0] [1, 4] [1, 1]
+// CHECK:         %[[SUM:.*]] = linalg.generic
+// CHECK-SAME:      iterator_types = ["reduction", "parallel"]
+// CHECK-SAME:      ins(%[[X]] : tensor<5x4xf32>) outs(%[[ROW]] : tensor<4xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[NEW:.*]] = tensor.insert_slice %[[SUM]] into %[[ACC]][1, 0] [1, 4] [1, 1]
+// CHECK:         return %[[NEW]], %[[T]]
+func.func @row_accumulate(%acc: tensor<3x4xf32>, %x: tensor<5x4xf32>) -> (tensor<3x4xf32>, tensor<5x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<4xf32>) -> tensor<4xf32>
+  %cs = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<5x4xf32>) outs(%f : tensor<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.addf %v, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %e1 = tensor.empty() : tensor<5x4xf32>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<5x4xf32>) outs(%e1 : tensor<5x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = math.tanh %v : f32
+    linalg.yield %r : f32
+  } -> tensor<5x4xf32>
+  %row = tensor.extract_slice %acc[1, 0] [1, 4] [1, 1] : tensor<3x4xf32> to tensor<4xf32>
+  %e2 = tensor.empty() : tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#vec, #vec, #vec], iterator_types = ["parallel"]}
+      ins(%row, %cs : tensor<4xf32>, tensor<4xf32>) outs(%e2 : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %new = tensor.insert_slice %sum into %acc[1, 0] [1, 4] [1, 1] : tensor<4xf32> into tensor<3x4xf32>
+  return %new, %t : tensor<3x4xf32>, tensor<5x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// A term computed after the product (a bias broadcast to the batch) is not
+// a slice: the product does not move down to accumulate onto it, and the
+// bias add fuses with the activation that reads the sum instead.
+// CHECK-LABEL: func.func @bias_after_product(
+// CHECK:         %[[F:.*]] = linalg.fill
+// CHECK:         %[[P:.*]] = linalg.matmul
+// CHECK-SAME:      outs(%[[F]] :
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%{{.*}}, %[[P]] :
+// CHECK:           arith.addf
+// CHECK:           arith.maximumf
+func.func @bias_after_product(%x: tensor<4x3xf32>, %w: tensor<3x2xf32>, %b: tensor<2xf32>) -> tensor<4x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<4x3xf32>, tensor<3x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %e1 = tensor.empty() : tensor<4x2xf32>
+  %bb = linalg.generic {indexing_maps = [#col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<2xf32>) outs(%e1 : tensor<4x2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<4x2xf32>
+  %e2 = tensor.empty() : tensor<4x2xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%bb, %p : tensor<4x2xf32>, tensor<4x2xf32>) outs(%e2 : tensor<4x2xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %r = arith.addf %u, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<4x2xf32>
+  %e3 = tensor.empty() : tensor<4x2xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<4x2xf32>) outs(%e3 : tensor<4x2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x2xf32>
+  return %relu : tensor<4x2xf32>
+}

@@ -318,7 +318,10 @@ def ConvertGPSToLinalgPass : Pass<"convert-gps-to-linalg", "::mlir::ModuleOp"> {
       `linalg.fill`), ready for elementwise fusion;
     * `gps.gemm` becomes `linalg.matmul` (transposes as indexing maps);
     * `gps.concat` / `gps.slice` become `tensor.insert_slice` /
-      `tensor.extract_slice`;
+      `tensor.extract_slice`; `gps.row` an extract_slice, `gps.put_rows`
+      one generic selecting by row, and `acc + gps.put_rows(...)` (a
+      gradient read by rows, summed) an extract_slice of each row of
+      `acc`, an add and an insert_slice back, for an update in place;
     * `gps.noise` becomes a call to the runtime's Philox generator
       (`gps_rt_normal(out, key, stream, site, step)`), the site numbered by
       the sorted site names; the runtime derives the key of the pair
@@ -375,7 +378,9 @@ def FusePass : Pass<"gps-fuse", "::mlir::func::FuncOp"> {
     stay `linalg.matmul` for BLAS.
 
     Before that, `acc + P` where `P` is a `linalg.matmul` or a sum
-    starting from a zero fill becomes `P` accumulating into `acc`: a
+    starting from a zero fill becomes `P` accumulating into `acc` (`P`
+    moves down to the add when `acc` is a slice taken after it: a row of
+    a gradient read by rows): a
     parameter's gradient summed over the steps of a loop is updated in place
     (BLAS `beta = 1`) rather than copied into a new tensor per step. After
     fusion, an op whose output is a `tensor.empty` (or a fill of one)
@@ -610,8 +615,9 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     a concatenation allocated after its pieces), and the copy and the
     allocation go. A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
-    the last (but the uses through `%src`) may touch the memory `%dst` is
-    a view of: the roots of two memrefs are taken to be different buffers only
+    the copy (but the uses through `%src`) may touch the memory `%dst` is
+    a view of, and nothing from the copy to the last use may write it
+    (reads of it there see the value copied): the roots of two memrefs are taken to be different buffers only
     when both are allocations, one is an allocation and the other an
     argument of the function, both are arguments of an entry point
     (`gps.batch_arg`; the buffers an entry writes alias nothing,
