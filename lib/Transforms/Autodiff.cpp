@@ -418,6 +418,43 @@ LogicalResult Differentiator::reverseLoop(ForOp loop, AdjointMap &adj) {
   yield.erase();
   for (auto [k, result] : llvm::enumerate(loop.getResults()))
     result.replaceAllUsesWith(taped.getResult(k));
+  // A shared state's tape holds, at the start of each step, the state's
+  // value in the slot the step reads (the initial value in the first
+  // step's), and after the loop its final value in the last slot read
+  // (the first, run backwards). The step reads the state there, and so
+  // does the code after the loop: the state itself is no longer read, and
+  // canonicalization drops it, so that each step computes the next value
+  // in its slot instead of in a buffer of its own copied there.
+  if (!sharedState.empty()) {
+    fb.setInsertionPointToStart(&tbody);
+    Value step =
+        arith::SubIOp::create(fb, loc, tbody.getArgument(0),
+                              arith::ConstantIndexOp::create(fb, loc, lower));
+    Value current =
+        backwards
+            ? arith::AddIOp::create(fb, loc, step,
+                                    arith::ConstantIndexOp::create(fb, loc, 1))
+            : step;
+    OpBuilder after(taped->getContext());
+    after.setInsertionPointAfter(taped);
+    Value last =
+        arith::ConstantIndexOp::create(after, loc, backwards ? 0 : length);
+    for (auto [k, entry] : llvm::enumerate(tapePlaceholders)) {
+      auto state = sharedState.find(entry.first);
+      if (state == sharedState.end())
+        continue;
+      unsigned i = state->second;
+      BlockArgument arg = tbody.getArgument(i + 1);
+      if (!arg.use_empty())
+        arg.replaceAllUsesWith(
+            TapeGetOp::create(fb, loc, arg.getType(), tapes[k], current));
+      Value result = taped.getResult(i);
+      if (!result.use_empty())
+        result.replaceAllUsesWith(
+            TapeGetOp::create(after, loc, result.getType(),
+                              taped.getResult(loop.getNumResults() + k), last));
+    }
+  }
   for (auto [k, entry] : llvm::enumerate(tapePlaceholders)) {
     Value placeholder = entry.second;
     placeholder.replaceAllUsesWith(taped.getResult(loop.getNumResults() + k));

@@ -14,6 +14,7 @@
 #include "gps/Dialect/GPS/GPSPasses.h"
 #include "gps/Runtime/Contract.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -203,10 +204,41 @@ static std::optional<std::pair<int64_t, int64_t>> staticSpan(Value view) {
   return std::pair<int64_t, int64_t>{offset, last + 1};
 }
 
+/// `value` as `base + constant`, through arith.addi and arith.subi of
+/// constants (base null for a constant): the slots t and t + 1 of a tape.
+static std::pair<Value, int64_t> baseAndOffset(Value value) {
+  int64_t offset = 0;
+  while (true) {
+    if (std::optional<int64_t> c = getConstantIntValue(value))
+      return {Value(), offset + *c};
+    if (auto add = value.getDefiningOp<arith::AddIOp>()) {
+      if (std::optional<int64_t> c = getConstantIntValue(add.getRhs())) {
+        offset += *c;
+        value = add.getLhs();
+        continue;
+      }
+      if (std::optional<int64_t> c = getConstantIntValue(add.getLhs())) {
+        offset += *c;
+        value = add.getRhs();
+        continue;
+      }
+    }
+    if (auto sub = value.getDefiningOp<arith::SubIOp>())
+      if (std::optional<int64_t> c = getConstantIntValue(sub.getRhs())) {
+        offset -= *c;
+        value = sub.getLhs();
+        continue;
+      }
+    return {value, offset};
+  }
+}
+
 /// True when `a` and `b` (through casts) are memref.subviews of one buffer
 /// of identity layout whose index ranges are apart in some dimension where
-/// both are static: the columns [0, 250) and [750, 1000) of a batch of any
-/// size, say. No element of one is then an element of the other.
+/// both sizes and strides are static and the offsets differ by a constant:
+/// the columns [0, 250) and [750, 1000) of a batch of any size, or the
+/// slots t and t + 1 of a tape. No element of one is then an element of
+/// the other.
 static bool disjointSubviews(Value a, Value b) {
   auto subview = [](Value v) {
     while (auto cast = v.getDefiningOp<memref::CastOp>())
@@ -217,23 +249,31 @@ static bool disjointSubviews(Value a, Value b) {
   if (!x || !y || x.getSource() != y.getSource() ||
       !x.getSourceType().getLayout().isIdentity())
     return false;
-  // The static range [first, last] of source indices `view` reaches in
-  // dimension `d`.
-  auto range = [](memref::SubViewOp view,
-                  unsigned d) -> std::optional<std::pair<int64_t, int64_t>> {
-    std::optional<int64_t> offset =
-        getConstantIntValue(view.getMixedOffsets()[d]);
+  // The offset of `view` in dimension `d` as base + constant, and the
+  // static distance from its first index there to its last.
+  auto range =
+      [](memref::SubViewOp view,
+         unsigned d) -> std::optional<std::tuple<Value, int64_t, int64_t>> {
     std::optional<int64_t> size = getConstantIntValue(view.getMixedSizes()[d]);
     std::optional<int64_t> stride =
         getConstantIntValue(view.getMixedStrides()[d]);
-    if (!offset || !size || !stride || *size <= 0 || *stride <= 0)
+    if (!size || !stride || *size <= 0 || *stride <= 0)
       return std::nullopt;
-    return std::pair<int64_t, int64_t>{*offset,
-                                       *offset + (*size - 1) * *stride};
+    OpFoldResult offset = view.getMixedOffsets()[d];
+    auto [base, first] =
+        llvm::isa<Value>(offset)
+            ? baseAndOffset(llvm::cast<Value>(offset))
+            : std::pair<Value, int64_t>{Value(), *getConstantIntValue(offset)};
+    return std::tuple<Value, int64_t, int64_t>{base, first,
+                                               (*size - 1) * *stride};
   };
   for (unsigned d = 0, e = x.getSourceType().getRank(); d < e; ++d) {
     auto p = range(x, d), q = range(y, d);
-    if (p && q && (p->second < q->first || q->second < p->first))
+    if (!p || !q || std::get<0>(*p) != std::get<0>(*q))
+      continue;
+    int64_t pFirst = std::get<1>(*p), pLast = pFirst + std::get<2>(*p);
+    int64_t qFirst = std::get<1>(*q), qLast = qFirst + std::get<2>(*q);
+    if (pLast < qFirst || qLast < pFirst)
       return true;
   }
   return false;

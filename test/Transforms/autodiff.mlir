@@ -87,7 +87,9 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // steps in reverse reads them back and carries the state's adjoint and the
 // gradient of the outer parameter. The state before a step and the tanh
 // after it (the next step's state) share one tape of 4 slots: the initial
-// state in slot 0, the state after step t in slot t.
+// state in slot 0, the state after step t in slot t. Each step reads the
+// state from its slot, and the loss reads the final state from the last
+// slot, so the state itself is read no more (canonicalization drops it).
 // CHECK-LABEL: func.func @loop_grad(
 // CHECK-SAME:    %[[X:.*]]: tensor<?x2xf32> {gps.read = "x"}, %[[W:.*]]: tensor<2x2xf32> {gps.param = "w"}) -> (f32, tensor<2x2xf32>) {
 // CHECK-NEXT:    %[[TA:.*]] = gps.tape_new : !gps.tape<4 x tensor<?x2xf32>>
@@ -95,7 +97,10 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // CHECK-NEXT:    %[[TA0:.*]] = gps.tape_push %[[X]] into %[[TA]][%[[C0]]] : tensor<?x2xf32> into !gps.tape<4 x tensor<?x2xf32>>
 // CHECK-NEXT:    %[[F:.*]]:2 = gps.for 1 to 3 iter_args(%[[X]], %[[TA0]] : tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>>) -> tensor<?x2xf32>, !gps.tape<4 x tensor<?x2xf32>> {
 // CHECK-NEXT:    ^bb0(%[[T:.*]]: index, %[[H:.*]]: tensor<?x2xf32>, %[[A:.*]]: !gps.tape<4 x tensor<?x2xf32>>):
-// CHECK-NEXT:      %[[Y:.*]] = gps.gemm %[[H]], %[[W]]
+// CHECK-NEXT:      %[[C1R:.*]] = arith.constant 1 : index
+// CHECK-NEXT:      %[[CUR:.*]] = arith.subi %[[T]], %[[C1R]] : index
+// CHECK-NEXT:      %[[HT:.*]] = gps.tape_get %[[A]][%[[CUR]]] : !gps.tape<4 x tensor<?x2xf32>> -> tensor<?x2xf32>
+// CHECK-NEXT:      %[[Y:.*]] = gps.gemm %[[HT]], %[[W]]
 // CHECK-NEXT:      %[[TH:.*]] = gps.tanh %[[Y]]
 // CHECK-NEXT:      %[[C1:.*]] = arith.constant 1 : index
 // CHECK-NEXT:      %[[SLOT:.*]] = arith.subi %[[T]], %[[C1]] : index
@@ -104,7 +109,10 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // CHECK-NEXT:      %[[A1:.*]] = gps.tape_push %[[TH]] into %[[A]][%[[NEXT]]] : tensor<?x2xf32> into !gps.tape<4 x tensor<?x2xf32>>
 // CHECK-NEXT:      gps.yield %[[TH]], %[[A1]] :
 // CHECK-NEXT:    }
-// CHECK:         %[[L:.*]] = gps.mean
+// CHECK-NEXT:    %[[C3:.*]] = arith.constant 3 : index
+// CHECK-NEXT:    %[[HN:.*]] = gps.tape_get %[[F]]#1[%[[C3]]]
+// CHECK-NEXT:    %[[SUM:.*]] = gps.sum %[[HN]]
+// CHECK-NEXT:    %[[L:.*]] = gps.mean %[[SUM]]
 // CHECK:         %[[SEED:.*]] = gps.expand
 // CHECK-NEXT:    %[[DW0:.*]] = gps.zeros : tensor<2x2xf32>
 // CHECK-NEXT:    %[[R:.*]]:2 = gps.for 1 to 3 reverse iter_args(%[[SEED]], %[[DW0]] : tensor<?x2xf32>, tensor<2x2xf32>) -> tensor<?x2xf32>, tensor<2x2xf32> {
@@ -131,7 +139,8 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // parameter it reads is carried as an adjoint. gps.row's adjoint is
 // gps.put_rows, and a parameter the loss does not use gets zeros. The
 // state and the sigmoid after it share one tape of 3 slots, the initial
-// state in the last: the forward loop runs from step 2 down.
+// state in the last: the forward loop runs from step 2 down, and step t
+// reads the state from slot t.
 // CHECK-LABEL: func.func @rev_grad(
 // CHECK-SAME:    %[[V:[^:]*]]: tensor<2xf32> {gps.param = "v"}, %[[P:.*]]: tensor<3x2xf32> {gps.param = "p"}, %{{.*}}: tensor<2xf32> {gps.param = "u"}) -> (f32, tensor<2xf32>, tensor<3x2xf32>, tensor<2xf32>) {
 // CHECK:         %[[TAPE:.*]] = gps.tape_new : !gps.tape<3 x tensor<?x2xf32>>
@@ -139,6 +148,12 @@ func.func @plain(%w: tensor<2xf32> {gps.param = "w"}) -> f32 {
 // CHECK-NEXT:    gps.tape_push %{{.*}} into %[[TAPE]][%[[C2]]]
 // CHECK-NOT:     gps.tape_new
 // CHECK:         gps.for 1 to 2 reverse iter_args(
+// CHECK-NEXT:    ^bb0(%[[FT:.*]]: index, %{{.*}}: tensor<?x2xf32>, %[[FA:.*]]: !gps.tape<3 x tensor<?x2xf32>>):
+// CHECK-NEXT:      arith.constant 1 : index
+// CHECK-NEXT:      %[[FS:.*]] = arith.subi %[[FT]],
+// CHECK-NEXT:      arith.constant 1 : index
+// CHECK-NEXT:      %[[FCUR:.*]] = arith.addi %[[FS]],
+// CHECK-NEXT:      gps.tape_get %[[FA]][%[[FCUR]]]
 // CHECK:         %[[DR:.*]] = gps.col_sum %{{.*}} : tensor<?x2xf32> -> tensor<2xf32>
 // CHECK-NEXT:    %[[DP:.*]] = gps.put_rows %[[DR]] at [1] : tensor<2xf32> -> tensor<3x2xf32>
 // CHECK-NEXT:    %[[DV0:.*]] = gps.zeros : tensor<2xf32>

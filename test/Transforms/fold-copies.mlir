@@ -564,3 +564,63 @@ func.func @target_read_between(%x: memref<?x2xf32>, %w: memref<4x4xf32>, %out: m
   }
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Loop state kept in its tape (gps-autodiff): a step reads the state from
+// slot t and computes the next one, copied into slot t + 1. The slots'
+// offsets differ by a constant at least the slot's size, so they are
+// apart: the next state is computed in its slot. The same with an
+// unrelated slot u read instead keeps the copy.
+// CHECK-LABEL: func.func @next_slot(
+// CHECK-SAME:    %[[TAPE:[^:]*]]: memref<4x?x3xf32>
+// CHECK:         scf.for %[[T:.*]] = 
+// CHECK:           %[[NEXT:.*]] = arith.addi %[[T]], %{{.*}} : index
+// CHECK:           %[[CUR:.*]] = memref.subview %[[TAPE]][%[[T]], 0, 0]
+// CHECK:           %[[DST:.*]] = memref.subview %[[TAPE]][%[[NEXT]], 0, 0]
+// CHECK-NEXT:      linalg.generic {{.*}} ins(%[[CUR]] : {{.*}}) outs(%[[DST]] :
+// CHECK-NOT:       memref.copy
+// CHECK:         return
+// CHECK-LABEL: func.func @other_slot(
+// CHECK:           memref.alloc
+// CHECK:           memref.copy
+func.func @next_slot(%tape: memref<4x?x3xf32>, %n: index) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  scf.for %t = %c0 to %c3 step %c1 {
+    %next = arith.addi %t, %c1 : index
+    %cur = memref.subview %tape[%t, 0, 0] [1, %n, 3] [1, 1, 1] : memref<4x?x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+    %a = memref.alloc(%n) : memref<?x3xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%cur : memref<?x3xf32, strided<[3, 1], offset: ?>>) outs(%a : memref<?x3xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      %e = math.tanh %in : f32
+      linalg.yield %e : f32
+    }
+    %dst = memref.subview %tape[%next, 0, 0] [1, %n, 3] [1, 1, 1] : memref<4x?x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+    memref.copy %a, %dst : memref<?x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+  }
+  return
+}
+func.func @other_slot(%tape: memref<4x?x3xf32>, %n: index, %u: index) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  scf.for %t = %c0 to %c3 step %c1 {
+    %next = arith.addi %t, %c1 : index
+    %cur = memref.subview %tape[%u, 0, 0] [1, %n, 3] [1, 1, 1] : memref<4x?x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+    %a = memref.alloc(%n) : memref<?x3xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%cur : memref<?x3xf32, strided<[3, 1], offset: ?>>) outs(%a : memref<?x3xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      %e = math.tanh %in : f32
+      linalg.yield %e : f32
+    }
+    %dst = memref.subview %tape[%next, 0, 0] [1, %n, 3] [1, 1, 1] : memref<4x?x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+    memref.copy %a, %dst : memref<?x3xf32> to memref<?x3xf32, strided<[3, 1], offset: ?>>
+  }
+  return
+}

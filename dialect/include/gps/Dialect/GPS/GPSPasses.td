@@ -215,7 +215,10 @@ def AutodiffPass : Pass<"gps-autodiff", "::mlir::ModuleOp"> {
     loop pushes the body values that the adjoint needs on `gps.tape`s, and
     a loop over the same steps in the opposite direction reads them back,
     carrying the adjoints of the loop state and of the outer values the
-    body uses.
+    body uses. Loop state the adjoint reads both before and after a step
+    has one tape of T + 1 slots; the forward body reads the state from it
+    (and the code after the loop its final value), so that the state
+    itself, no longer read, can be dropped by canonicalization.
 
     A reversed loop carries adjoint state only for loop state that reaches
     a result with an adjoint (state such as the per-step KL record, which
@@ -625,9 +628,10 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     passed to a call that returns a buffer, or returned, and the other is a
     block argument; two views of one such root are apart when their types
     give static spans that do not overlap (the gradient's slices), or when
-    both are `memref.subview`s of one buffer of identity layout whose static
-    index ranges are apart in some dimension (a concatenation's columns, for
-    a batch of any size). First, a copy of an
+    both are `memref.subview`s of one buffer of identity layout whose index
+    ranges are apart in some dimension where sizes and strides are static
+    and the offsets differ by a constant (a concatenation's columns, for a
+    batch of any size; a tape's slots t and t + 1). First, a copy of an
     allocation whose only contents are a `linalg.fill` of a constant (read
     everywhere else, never viewed) becomes that fill of the target. The
     values computed are the same, bit for bit.
