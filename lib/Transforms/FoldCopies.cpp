@@ -416,14 +416,32 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   // `first` and `last` are the earliest and the latest. A fresh buffer
   // holds nothing before it is written, so the target's old values may
   // stand in for that.
+  // A piece of the buffer (a memref.subview of it: a concatenation's
+  // columns, written in place before the copy) counts as the buffer: the
+  // piece is then taken of the target instead.
   Operation *first = copy, *last = copy;
   SmallVector<Operation *> users;
+  SmallVector<memref::SubViewOp> pieces;
   for (OpOperand &use : source.getUses()) {
     Operation *user = use.getOwner();
     if (user == copy)
       continue;
     if (user->getBlock() != block)
       return false;
+    if (auto piece = llvm::dyn_cast<memref::SubViewOp>(user)) {
+      if (!piece->isBeforeInBlock(copy))
+        return false;
+      for (OpOperand &pieceUse : piece->getUses()) {
+        Operation *pieceUser = pieceUse.getOwner();
+        if (pieceUser->getBlock() != block ||
+            !pieceUser->isBeforeInBlock(copy) || !inPlace(pieceUse, copy))
+          return false;
+        users.push_back(pieceUser);
+      }
+      pieces.push_back(piece);
+      users.push_back(piece);
+      continue;
+    }
     if (copy->isBeforeInBlock(user)) {
       if (!readsAfter(use, copy, users))
         return false;
@@ -456,6 +474,17 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   Value place = viewBefore(target, first, dom);
   if (!place)
     return false;
+  // The pieces, of the target now: their layouts change, which the uses
+  // in place take (linalg ops, loads, stores, copies, and casts to the
+  // fully strided type of the runtime's sgemm).
+  for (memref::SubViewOp piece : pieces) {
+    OpBuilder b(piece);
+    Value moved = memref::SubViewOp::create(
+        b, piece.getLoc(), place, piece.getMixedOffsets(),
+        piece.getMixedSizes(), piece.getMixedStrides());
+    piece.getResult().replaceAllUsesWith(moved);
+    piece.erase();
+  }
   source.replaceAllUsesExcept(place, copy);
   copy.erase();
   alloc.erase();

@@ -624,3 +624,69 @@ func.func @other_slot(%tape: memref<4x?x3xf32>, %n: index, %u: index) attributes
   }
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A concat built in a fresh buffer, piece by piece through subviews, read
+// whole by the runtime's sgemm, then copied into its tape slot: built in
+// the slot instead. Its pieces are taken of the slot (their layouts
+// change), and the sgemm reads the slot. A piece used after the copy keeps
+// it (@piece_after_copy).
+// CHECK-LABEL: func.func @pieces_into_slot(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<?x2xf32>, %{{[^:]*}}: memref<4x4xf32>, %{{[^:]*}}: memref<?x4xf32>, %[[TAPE:[^:]*]]: memref<3x?x4xf32>, %[[T:[^:]*]]: index)
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[SLOT:.*]] = memref.subview %[[TAPE]][%[[T]], 0, 0]
+// CHECK:         %[[LEFT:.*]] = memref.subview %[[SLOT]][0, 0] [%{{.*}}, 2] [1, 1] : memref<?x4xf32, strided<[4, 1], offset: ?>> to memref<?x2xf32, strided<[4, 1], offset: ?>>
+// CHECK-NEXT:    linalg.generic {{.*}} outs(%[[LEFT]] :
+// CHECK:         %[[RIGHT:.*]] = memref.subview %[[SLOT]][0, 2] [%{{.*}}, 2] [1, 1]
+// CHECK-NEXT:    memref.copy %[[X]], %[[RIGHT]]
+// CHECK:         memref.cast %[[SLOT]] : memref<?x4xf32, strided<[4, 1], offset: ?>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK:         call @gps_rt_sgemm
+// CHECK-NOT:     memref.copy
+// CHECK:         return
+// CHECK-LABEL: func.func @piece_after_copy(
+// CHECK:         memref.alloc
+// CHECK:         memref.copy %{{.*}}, %{{.*}} : memref<?x4xf32> to
+func.func private @gps_rt_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>)
+func.func @pieces_into_slot(%x: memref<?x2xf32>, %w: memref<4x4xf32>, %out: memref<?x4xf32>, %tape: memref<3x?x4xf32>, %t: index) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %i0 = arith.constant 0 : i32
+  %one = arith.constant 1.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x2xf32>
+  %cat = memref.alloc(%n) : memref<?x4xf32>
+  %left = memref.subview %cat[0, 0] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1]>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x2xf32>) outs(%left : memref<?x2xf32, strided<[4, 1]>>) {
+  ^bb0(%u: f32, %o: f32):
+    %e = math.exp %u : f32
+    linalg.yield %e : f32
+  }
+  %right = memref.subview %cat[0, 2] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+  memref.copy %x, %right : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+  %cc = memref.cast %cat : memref<?x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %cw = memref.cast %w : memref<4x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  %co = memref.cast %out : memref<?x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+  func.call @gps_rt_sgemm(%i0, %i0, %one, %cc, %cw, %one, %co) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+  %slot = memref.subview %tape[%t, 0, 0] [1, %n, 4] [1, 1, 1] : memref<3x?x4xf32> to memref<?x4xf32, strided<[4, 1], offset: ?>>
+  memref.copy %cat, %slot : memref<?x4xf32> to memref<?x4xf32, strided<[4, 1], offset: ?>>
+  return
+}
+func.func @piece_after_copy(%x: memref<?x2xf32>, %out: memref<?x2xf32>, %tape: memref<3x?x4xf32>, %t: index) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?x2xf32>
+  %cat = memref.alloc(%n) : memref<?x4xf32>
+  %left = memref.subview %cat[0, 0] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1]>>
+  memref.copy %x, %left : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1]>>
+  %right = memref.subview %cat[0, 2] [%n, 2] [1, 1] : memref<?x4xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+  memref.copy %x, %right : memref<?x2xf32> to memref<?x2xf32, strided<[4, 1], offset: 2>>
+  %slot = memref.subview %tape[%t, 0, 0] [1, %n, 4] [1, 1, 1] : memref<3x?x4xf32> to memref<?x4xf32, strided<[4, 1], offset: ?>>
+  memref.copy %cat, %slot : memref<?x4xf32> to memref<?x4xf32, strided<[4, 1], offset: ?>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%left : memref<?x2xf32, strided<[4, 1]>>) outs(%out : memref<?x2xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    linalg.yield %u : f32
+  }
+  return
+}

@@ -616,7 +616,9 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     (its views cloned before the first, and its allocation moved up to
     the first when it is in the block and its sizes are available there:
     a concatenation allocated after its pieces), and the copy and the
-    allocation go. A fresh buffer holds nothing before it is written, so `%dst`'s old
+    allocation go. A `memref.subview` of `%src` whose uses all come before
+    the copy and access it in place is a piece of it: it is taken of
+    `%dst` instead (a concatenation built in its tape slot). A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
     the copy (but the uses through `%src`) may touch the memory `%dst` is
     a view of, and nothing from the copy to the last use may write it
