@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
@@ -279,6 +280,46 @@ static bool disjointSubviews(Value a, Value b) {
   return false;
 }
 
+/// The allocations and function arguments whose memory `value` may name:
+/// through views, and through the results and iteration arguments of
+/// scf.for (their initial and yielded values: the buffer of a loop's state,
+/// such as an adjoint carried by the backward loop). None when another
+/// value may stand behind it (the result of a call, say).
+static std::optional<SmallVector<Value>> possibleRoots(Value value) {
+  SmallVector<Value> roots, work{value};
+  llvm::SmallPtrSet<Value, 8> seen;
+  while (!work.empty()) {
+    Value v = rootOf(work.pop_back_val());
+    if (!seen.insert(v).second)
+      continue;
+    if (v.getDefiningOp<memref::AllocOp>()) {
+      roots.push_back(v);
+      continue;
+    }
+    unsigned i;
+    scf::ForOp loop;
+    if (auto arg = llvm::dyn_cast<BlockArgument>(v)) {
+      Operation *owner = arg.getOwner()->getParentOp();
+      if (llvm::isa<func::FuncOp>(owner)) {
+        roots.push_back(v);
+        continue;
+      }
+      loop = llvm::dyn_cast<scf::ForOp>(owner);
+      if (!loop || arg.getArgNumber() == 0)
+        return std::nullopt;
+      i = arg.getArgNumber() - 1;
+    } else {
+      loop = v.getDefiningOp<scf::ForOp>();
+      if (!loop)
+        return std::nullopt;
+      i = llvm::cast<OpResult>(v).getResultNumber();
+    }
+    work.push_back(loop.getInitArgs()[i]);
+    work.push_back(loop.getYieldedValues()[i]);
+  }
+  return roots;
+}
+
 /// True when `operand` may reach the memory of `target` (whose root is
 /// `root`): its root may be the same buffer, and if it is, their static
 /// spans (staticSpan) are not provably apart, nor are they subviews apart
@@ -287,8 +328,12 @@ static bool mayOverlap(Value operand, Value target, Value root) {
   Value other = rootOf(operand);
   if (!mayAlias(other, root))
     return false;
-  if (other != root)
-    return true;
+  if (other != root) {
+    std::optional<SmallVector<Value>> roots = possibleRoots(other);
+    return !roots || llvm::any_of(*roots, [&](Value candidate) {
+      return mayAlias(candidate, root);
+    });
+  }
   if (disjointSubviews(operand, target))
     return false;
   auto a = staticSpan(operand), b = staticSpan(target);
@@ -419,15 +464,31 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   // A piece of the buffer (a memref.subview of it: a concatenation's
   // columns, written in place before the copy) counts as the buffer: the
   // piece is then taken of the target instead.
+  // A use nested in an op of the block before the copy (a gradient
+  // accumulated in place by the steps of a loop) counts as that op's, when
+  // it accesses the buffer in place.
   Operation *first = copy, *last = copy;
-  SmallVector<Operation *> users;
+  SmallVector<Operation *> users, nested;
   SmallVector<memref::SubViewOp> pieces;
   for (OpOperand &use : source.getUses()) {
     Operation *user = use.getOwner();
     if (user == copy)
       continue;
-    if (user->getBlock() != block)
-      return false;
+    if (user->getBlock() != block) {
+      Operation *outer = block->findAncestorOpInBlock(*user);
+      auto cast = llvm::dyn_cast<memref::CastOp>(user);
+      bool inPlaceThere =
+          cast ? onlyToSgemm(cast, user->getBlock()->getTerminator())
+               : llvm::isa<linalg::LinalgOp, memref::LoadOp, memref::StoreOp,
+                           memref::CopyOp>(user);
+      if (!outer || !outer->isBeforeInBlock(copy) || !inPlaceThere)
+        return false;
+      users.push_back(outer);
+      nested.push_back(user);
+      if (cast)
+        llvm::append_range(nested, cast->getUsers());
+      continue;
+    }
     if (auto piece = llvm::dyn_cast<memref::SubViewOp>(user)) {
       if (!piece->isBeforeInBlock(copy))
         return false;
@@ -466,11 +527,12 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
   if (mayAlias(root, source) || touchedBetween(first, copy, target, root) ||
       (last != copy && writtenBetween(copy, last, target, root)))
     return false;
-  for (Operation *user : users)
-    for (Value operand : user->getOperands())
-      if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
-          rootOf(operand) != source && mayOverlap(operand, target, root))
-        return false;
+  for (ArrayRef<Operation *> ops : {ArrayRef(users), ArrayRef(nested)})
+    for (Operation *user : ops)
+      for (Value operand : user->getOperands())
+        if (operand != source && llvm::isa<BaseMemRefType>(operand.getType()) &&
+            rootOf(operand) != source && mayOverlap(operand, target, root))
+          return false;
   Value place = viewBefore(target, first, dom);
   if (!place)
     return false;

@@ -690,3 +690,100 @@ func.func @piece_after_copy(%x: memref<?x2xf32>, %out: memref<?x2xf32>, %tape: m
   }
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// A parameter's gradient, zeroed, accumulated in place by the steps of the
+// backward loop (a column sum, and the runtime's sgemm through a cast), then
+// copied into its slice of the entry's gradient: accumulated in the slice.
+// The loop's carried adjoint, read after the loop, is one of the loop's own
+// buffers (its initial one or one a step allocates), never the gradient.
+// CHECK-LABEL: func.func @accumulated_in_loop(
+// CHECK-SAME:    %[[GRAD:[^:]*]]: memref<10xf32>
+// CHECK-NOT:     memref.alloc() : memref<2x2xf32>
+// CHECK:         %[[SLICE:.*]] = memref.reinterpret_cast %[[GRAD]] to offset: [2], sizes: [2, 2], strides: [2, 1]
+// CHECK-NEXT:    linalg.fill ins(%{{.*}} : f32) outs(%[[SLICE]] :
+// CHECK:         scf.for
+// CHECK:           memref.cast %[[SLICE]]
+// CHECK:           linalg.generic {{.*}} outs(%[[SLICE]] :
+// CHECK:         }
+// CHECK-NOT:     memref.copy
+// CHECK:         return
+func.func private @gps_rt_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>)
+func.func @accumulated_in_loop(%x: memref<2x2xf32>, %grad: memref<10xf32>, %out: memref<2x2xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %i0 = arith.constant 0 : i32
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %acc = memref.alloc() : memref<2x2xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<2x2xf32>)
+  %adj0 = memref.alloc() : memref<2x2xf32>
+  %adj = scf.for %t = %c0 to %c3 step %c1 iter_args(%a = %adj0) -> (memref<2x2xf32>) {
+    %ca = memref.cast %a : memref<2x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    %cx = memref.cast %x : memref<2x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    %cacc = memref.cast %acc : memref<2x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+    func.call @gps_rt_sgemm(%i0, %i0, %one, %ca, %cx, %one, %cacc) : (i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) -> ()
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<2x2xf32>) outs(%acc : memref<2x2xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %s = arith.addf %u, %o : f32
+      linalg.yield %s : f32
+    }
+    %next = memref.alloc() : memref<2x2xf32>
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%a : memref<2x2xf32>) outs(%next : memref<2x2xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %e = math.tanh %u : f32
+      linalg.yield %e : f32
+    }
+    scf.yield %next : memref<2x2xf32>
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%adj : memref<2x2xf32>) outs(%out : memref<2x2xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    linalg.yield %u : f32
+  }
+  %slice = memref.reinterpret_cast %grad to offset: [2], sizes: [2, 2], strides: [2, 1] : memref<10xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
+  memref.copy %acc, %slice : memref<2x2xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// The same, but the loop's carried buffer starts as the gradient's slice
+// itself: what the loop writes may be the target, so the copy stays.
+// CHECK-LABEL: func.func @loop_carries_target(
+// CHECK:         memref.alloc() : memref<2x2xf32>
+// CHECK:         memref.copy
+func.func @loop_carries_target(%x: memref<2x2xf32>, %grad: memref<10xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<2x2xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<2x2xf32>)
+  %slice = memref.reinterpret_cast %grad to offset: [2], sizes: [2, 2], strides: [2, 1] : memref<10xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
+  %r = scf.for %t = %c0 to %c3 step %c1 iter_args(%a = %slice) -> (memref<2x2xf32, strided<[2, 1], offset: 2>>) {
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<2x2xf32>) outs(%acc : memref<2x2xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %s = arith.addf %u, %o : f32
+      linalg.yield %s : f32
+    }
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<2x2xf32>) outs(%a : memref<2x2xf32, strided<[2, 1], offset: 2>>) {
+    ^bb0(%u: f32, %o: f32):
+      linalg.yield %u : f32
+    }
+    scf.yield %a : memref<2x2xf32, strided<[2, 1], offset: 2>>
+  }
+  memref.copy %acc, %slice : memref<2x2xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
+  return
+}
