@@ -618,7 +618,10 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     a concatenation allocated after its pieces), and the copy and the
     allocation go. A `memref.subview` of `%src` whose uses all come before
     the copy and access it in place is a piece of it: it is taken of
-    `%dst` instead (a concatenation built in its tape slot). A fresh buffer holds nothing before it is written, so `%dst`'s old
+    `%dst` instead (a concatenation built in its tape slot). A use nested
+    in an op of the block before the copy (an scf.for whose steps
+    accumulate a gradient in place: a linalg op, a load or store, a copy,
+    the sgemm through a cast) counts as that op's. A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
     the copy (but the uses through `%src`) may touch the memory `%dst` is
     a view of, and nothing from the copy to the last use may write it
@@ -628,7 +631,8 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     (`gps.batch_arg`; the buffers an entry writes alias nothing,
     Interface.h), or one of those is never carried by a loop or a branch,
     passed to a call that returns a buffer, or returned, and the other is a
-    block argument; two views of one such root are apart when their types
+    block argument; a result or iteration argument of an scf.for may only
+    be its initial or yielded buffers; two views of one such root are apart when their types
     give static spans that do not overlap (the gradient's slices), or when
     both are `memref.subview`s of one buffer of identity layout whose index
     ranges are apart in some dimension where sizes and strides are static
