@@ -637,12 +637,111 @@ static bool foldFillIntoProduct(linalg::FillOp fill) {
   return true;
 }
 
+/// Fills of one constant, run one after the other (nothing between them
+/// but ops without memory effects), of contiguous views of one buffer
+/// whose spans (staticSpan) adjoin, become one fill of the span they make:
+/// the zeroed gradients of the parameters, slices of one vector, in one
+/// kernel instead of one each.
+static void mergeFills(Block &block) {
+  // The span of a fill's target, when the target's elements are all of it.
+  auto contiguousSpan =
+      [](linalg::FillOp fill) -> std::optional<std::pair<int64_t, int64_t>> {
+    if (!fill.hasPureBufferSemantics())
+      return std::nullopt;
+    Value target = fill.getOutputs()[0];
+    auto type = llvm::dyn_cast<MemRefType>(target.getType());
+    std::optional<std::pair<int64_t, int64_t>> span = staticSpan(target);
+    if (!type || !span || type.getNumElements() != span->second - span->first)
+      return std::nullopt;
+    return span;
+  };
+  SmallVector<linalg::FillOp> run;
+  auto flush = [&] {
+    // Fills grouped by buffer and value, then by adjoining spans.
+    llvm::sort(run, [&](linalg::FillOp a, linalg::FillOp b) {
+      return contiguousSpan(a)->first < contiguousSpan(b)->first;
+    });
+    llvm::SmallPtrSet<Operation *, 8> merged;
+    for (unsigned i = 0; i < run.size(); ++i) {
+      if (merged.count(run[i]))
+        continue;
+      Value root = rootOf(run[i].getOutputs()[0]);
+      Attribute value;
+      matchPattern(run[i].getInputs()[0], m_Constant(&value));
+      auto [begin, end] = *contiguousSpan(run[i]);
+      SmallVector<linalg::FillOp> group{run[i]};
+      for (unsigned j = i + 1; j < run.size(); ++j) {
+        Attribute other;
+        auto span = *contiguousSpan(run[j]);
+        if (merged.count(run[j]) || rootOf(run[j].getOutputs()[0]) != root ||
+            !matchPattern(run[j].getInputs()[0], m_Constant(&other)) ||
+            other != value || span.first != end)
+          continue;
+        end = span.second;
+        group.push_back(run[j]);
+      }
+      if (group.size() < 2)
+        continue;
+      // At the first fill of the group in the block, which the root and
+      // the value dominate (they are operands of it).
+      linalg::FillOp at = group.front();
+      for (linalg::FillOp fill : group)
+        if (fill->isBeforeInBlock(at))
+          at = fill;
+      OpBuilder b(at);
+      auto type = MemRefType::get(
+          {end - begin},
+          llvm::cast<MemRefType>(root.getType()).getElementType(),
+          StridedLayoutAttr::get(b.getContext(), begin, {1}));
+      Value whole = memref::ReinterpretCastOp::create(
+          b, at.getLoc(), type, root, begin, {end - begin}, {1});
+      linalg::FillOp::create(b, at.getLoc(), at.getInputs()[0], whole);
+      for (linalg::FillOp fill : group) {
+        merged.insert(fill);
+        fill.erase();
+      }
+    }
+    run.clear();
+  };
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (auto fill = llvm::dyn_cast<linalg::FillOp>(op)) {
+      if (contiguousSpan(fill) &&
+          matchPattern(fill.getInputs()[0], m_Constant())) {
+        run.push_back(fill);
+        continue;
+      }
+    } else if (isMemoryEffectFree(&op) && op.getNumRegions() == 0) {
+      continue;
+    }
+    flush();
+  }
+  flush();
+}
+
+/// Erases an allocation that is only ever filled (its copies became fills
+/// of their targets, copyToFill): nothing reads what the fills write.
+static void eraseIfOnlyFilled(memref::AllocOp alloc) {
+  if (!llvm::all_of(alloc->getUsers(), [&](Operation *user) {
+        auto fill = llvm::dyn_cast<linalg::FillOp>(user);
+        return fill && fill.hasPureBufferSemantics() &&
+               fill.getOutputs()[0] == alloc.getResult();
+      }))
+    return;
+  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+    user->erase();
+  alloc.erase();
+}
+
 void FoldCopiesPass::runOnOperation() {
   DominanceInfo dom(getOperation());
   SmallVector<memref::CopyOp> copies;
   getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
   for (memref::CopyOp copy : copies)
     copyToFill(copy, dom);
+  SmallVector<memref::AllocOp> allocs;
+  getOperation().walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+  for (memref::AllocOp alloc : allocs)
+    eraseIfOnlyFilled(alloc);
   copies.clear();
   getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
   for (memref::CopyOp copy : copies)
@@ -651,4 +750,8 @@ void FoldCopiesPass::runOnOperation() {
   getOperation().walk([&](linalg::FillOp fill) { fills.push_back(fill); });
   for (linalg::FillOp fill : fills)
     foldFillIntoProduct(fill);
+  SmallVector<Block *> blocks;
+  getOperation().walk([&](Block *block) { blocks.push_back(block); });
+  for (Block *block : blocks)
+    mergeFills(*block);
 }

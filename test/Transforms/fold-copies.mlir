@@ -787,3 +787,36 @@ func.func @loop_carries_target(%x: memref<2x2xf32>, %grad: memref<10xf32>) attri
   memref.copy %acc, %slice : memref<2x2xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
   return
 }
+
+// -----
+
+// Zero fills, one after the other, of adjoining slices of one gradient
+// vector (elements [0, 6) and [6, 10), in either order) become one fill of
+// elements [0, 10). A fill of another value, or of a slice with a gap
+// before it ([12, 14)), stays. A buffer that is only filled (its copies
+// became fills of their targets) goes with its fill.
+// CHECK-LABEL: func.func @merge_fills(
+// CHECK-SAME:    %[[G:[^:]*]]: memref<16xf32>
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[ALL:.*]] = memref.reinterpret_cast %[[G]] to offset: [0], sizes: [10], strides: [1] : memref<16xf32> to memref<10xf32, strided<[1]>>
+// CHECK-NEXT:    linalg.fill ins(%{{.*}} : f32) outs(%[[ALL]] :
+// CHECK-NOT:     linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<2x3xf32
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<2xf32, strided<[1], offset: 12>>)
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<2xf32, strided<[1], offset: 14>>)
+// CHECK-NOT:     linalg.fill
+// CHECK:         return
+func.func @merge_fills(%g: memref<16xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %dead = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%dead : memref<4xf32>)
+  %b = memref.reinterpret_cast %g to offset: [6], sizes: [4], strides: [1] : memref<16xf32> to memref<4xf32, strided<[1], offset: 6>>
+  linalg.fill ins(%zero : f32) outs(%b : memref<4xf32, strided<[1], offset: 6>>)
+  %a = memref.reinterpret_cast %g to offset: [0], sizes: [2, 3], strides: [3, 1] : memref<16xf32> to memref<2x3xf32, strided<[3, 1]>>
+  linalg.fill ins(%zero : f32) outs(%a : memref<2x3xf32, strided<[3, 1]>>)
+  %c = memref.reinterpret_cast %g to offset: [12], sizes: [2], strides: [1] : memref<16xf32> to memref<2xf32, strided<[1], offset: 12>>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2xf32, strided<[1], offset: 12>>)
+  %d = memref.reinterpret_cast %g to offset: [14], sizes: [2], strides: [1] : memref<16xf32> to memref<2xf32, strided<[1], offset: 14>>
+  linalg.fill ins(%one : f32) outs(%d : memref<2xf32, strided<[1], offset: 14>>)
+  return
+}

@@ -621,7 +621,11 @@ def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
     `%dst` instead (a concatenation built in its tape slot). A use nested
     in an op of the block before the copy (an scf.for whose steps
     accumulate a gradient in place: a linalg op, a load or store, a copy,
-    the sgemm through a cast) counts as that op's. A fresh buffer holds nothing before it is written, so `%dst`'s old
+    the sgemm through a cast) counts as that op's. Last, fills of one
+    constant that run one after another (nothing between them but ops
+    without memory effects), of contiguous views of one buffer whose
+    static spans adjoin, become one fill of a `memref.reinterpret_cast` of
+    the span; an allocation that is only ever filled goes with its fills. A fresh buffer holds nothing before it is written, so `%dst`'s old
     values may stand in for that. Only when nothing from the first use to
     the copy (but the uses through `%src`) may touch the memory `%dst` is
     a view of, and nothing from the copy to the last use may write it
