@@ -345,21 +345,30 @@ static bool mayOverlap(Value operand, Value target, Value root) {
 /// only name memory.
 static bool touchedBetween(Operation *first, Operation *last, Value target,
                            Value root) {
+  auto touches = [&](Operation *op) {
+    return op
+        ->walk([&](Operation *inner) {
+          if (llvm::isa<ViewLikeOpInterface, memref::DimOp,
+                        memref::ExtractStridedMetadataOp>(inner))
+            return WalkResult::advance();
+          for (Value operand : inner->getOperands())
+            if (llvm::isa<BaseMemRefType>(operand.getType()) &&
+                mayOverlap(operand, target, root))
+              return WalkResult::interrupt();
+          return WalkResult::advance();
+        })
+        .wasInterrupted();
+  };
+  // The ops nested in `first` (a loop whose steps use the buffer) run in
+  // the span too.
+  for (Region &region : first->getRegions())
+    for (Operation &op : region.getOps())
+      if (touches(&op))
+        return true;
   for (Operation *op = first->getNextNode(); op && op != last;
-       op = op->getNextNode()) {
-    WalkResult found = op->walk([&](Operation *inner) {
-      if (llvm::isa<ViewLikeOpInterface, memref::DimOp,
-                    memref::ExtractStridedMetadataOp>(inner))
-        return WalkResult::advance();
-      for (Value operand : inner->getOperands())
-        if (llvm::isa<BaseMemRefType>(operand.getType()) &&
-            mayOverlap(operand, target, root))
-          return WalkResult::interrupt();
-      return WalkResult::advance();
-    });
-    if (found.wasInterrupted())
+       op = op->getNextNode())
+    if (touches(op))
       return true;
-  }
   return false;
 }
 

@@ -820,3 +820,36 @@ func.func @merge_fills(%g: memref<16xf32>) attributes {gps.batch_arg = 0 : i64} 
   linalg.fill ins(%one : f32) outs(%d : memref<2xf32, strided<[1], offset: 14>>)
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// No fill first: the buffer's first use is in the loop, and another op of
+// the loop writes the target. The loop's own ops are in the span too, so
+// the copy stays.
+// CHECK-LABEL: func.func @loop_writes_target(
+// CHECK:         memref.alloc() : memref<2x2xf32>
+// CHECK:         memref.copy
+func.func @loop_writes_target(%x: memref<2x2xf32>, %grad: memref<10xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %acc = memref.alloc() : memref<2x2xf32>
+  %slice = memref.reinterpret_cast %grad to offset: [2], sizes: [2, 2], strides: [2, 1] : memref<10xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
+  scf.for %t = %c0 to %c3 step %c1 {
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<2x2xf32>) outs(%acc : memref<2x2xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      linalg.yield %u : f32
+    }
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<2x2xf32>) outs(%slice : memref<2x2xf32, strided<[2, 1], offset: 2>>) {
+    ^bb0(%u: f32, %o: f32):
+      %s = arith.addf %u, %o : f32
+      linalg.yield %s : f32
+    }
+  }
+  memref.copy %acc, %slice : memref<2x2xf32> to memref<2x2xf32, strided<[2, 1], offset: 2>>
+  return
+}
