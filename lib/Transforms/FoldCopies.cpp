@@ -300,7 +300,7 @@ static std::optional<SmallVector<Value>> possibleRoots(Value value) {
     scf::ForOp loop;
     if (auto arg = llvm::dyn_cast<BlockArgument>(v)) {
       Operation *owner = arg.getOwner()->getParentOp();
-      if (llvm::isa<func::FuncOp>(owner)) {
+      if (llvm::isa<func::FuncOp>(owner) && arg.getOwner()->isEntryBlock()) {
         roots.push_back(v);
         continue;
       }
@@ -499,7 +499,10 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
       continue;
     }
     if (auto piece = llvm::dyn_cast<memref::SubViewOp>(user)) {
-      if (!piece->isBeforeInBlock(copy))
+      // Taken again of the target with the same offsets, sizes and
+      // strides, a rank-reducing piece would not keep its rank.
+      if (!piece->isBeforeInBlock(copy) ||
+          piece.getType().getRank() != piece.getSourceType().getRank())
         return false;
       for (OpOperand &pieceUse : piece->getUses()) {
         Operation *pieceUser = pieceUse.getOwner();
@@ -691,6 +694,19 @@ static void mergeFills(Block &block) {
       }
       if (group.size() < 2)
         continue;
+      // The merged fill writes its span where the group's first fill was:
+      // no other fill of the run (which writes in between) may reach it.
+      auto reaches = [&](linalg::FillOp fill) {
+        if (llvm::is_contained(group, fill))
+          return false;
+        Value other = rootOf(fill.getOutputs()[0]);
+        if (other != root)
+          return mayAlias(other, root);
+        auto span = *contiguousSpan(fill);
+        return span.first < end && begin < span.second;
+      };
+      if (llvm::any_of(run, reaches))
+        continue;
       // At the first fill of the group in the block, which the root and
       // the value dominate (they are operands of it).
       linalg::FillOp at = group.front();
@@ -698,10 +714,11 @@ static void mergeFills(Block &block) {
         if (fill->isBeforeInBlock(at))
           at = fill;
       OpBuilder b(at);
-      auto type = MemRefType::get(
-          {end - begin},
-          llvm::cast<MemRefType>(root.getType()).getElementType(),
-          StridedLayoutAttr::get(b.getContext(), begin, {1}));
+      auto rootType = llvm::cast<MemRefType>(root.getType());
+      auto type =
+          MemRefType::get({end - begin}, rootType.getElementType(),
+                          StridedLayoutAttr::get(b.getContext(), begin, {1}),
+                          rootType.getMemorySpace());
       Value whole = memref::ReinterpretCastOp::create(
           b, at.getLoc(), type, root, begin, {end - begin}, {1});
       linalg::FillOp::create(b, at.getLoc(), at.getInputs()[0], whole);
