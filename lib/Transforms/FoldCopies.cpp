@@ -722,11 +722,14 @@ static void mergeFills(Block &block) {
       Value whole = memref::ReinterpretCastOp::create(
           b, at.getLoc(), type, root, begin, {end - begin}, {1});
       linalg::FillOp::create(b, at.getLoc(), at.getInputs()[0], whole);
-      for (linalg::FillOp fill : group) {
+      for (linalg::FillOp fill : group)
         merged.insert(fill);
-        fill.erase();
-      }
     }
+    // Erased once the run is done: the checks of the later groups read
+    // the merged fills' spans.
+    for (linalg::FillOp fill : run)
+      if (merged.count(fill))
+        fill.erase();
     run.clear();
   };
   for (Operation &op : llvm::make_early_inc_range(block)) {

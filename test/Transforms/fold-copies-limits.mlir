@@ -79,3 +79,27 @@ func.func @memory_space(%g: memref<8xf32, 1>) attributes {gps.batch_arg = 0 : i6
   linalg.fill ins(%zero : f32) outs(%c : memref<4xf32, strided<[1], offset: 4>, 1>)
   return
 }
+
+// -----
+
+// Two groups in one run, their fills interleaved: [0, 2) and [2, 4) become
+// one fill, [10, 12) and [12, 14) another (the second group's check reads
+// the first group's fills, which go only once the run is done).
+// CHECK-LABEL: func.func @two_groups(
+// CHECK:         memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [4], strides: [1]
+// CHECK-NEXT:    linalg.fill
+// CHECK:         memref.reinterpret_cast %{{.*}} to offset: [10], sizes: [4], strides: [1]
+// CHECK-NEXT:    linalg.fill
+// CHECK-NOT:     linalg.fill
+func.func @two_groups(%g: memref<16xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %zero = arith.constant 0.0 : f32
+  %a = memref.reinterpret_cast %g to offset: [0], sizes: [2], strides: [1] : memref<16xf32> to memref<2xf32, strided<[1]>>
+  linalg.fill ins(%zero : f32) outs(%a : memref<2xf32, strided<[1]>>)
+  %b = memref.reinterpret_cast %g to offset: [10], sizes: [2], strides: [1] : memref<16xf32> to memref<2xf32, strided<[1], offset: 10>>
+  linalg.fill ins(%zero : f32) outs(%b : memref<2xf32, strided<[1], offset: 10>>)
+  %c = memref.reinterpret_cast %g to offset: [2], sizes: [2], strides: [1] : memref<16xf32> to memref<2xf32, strided<[1], offset: 2>>
+  linalg.fill ins(%zero : f32) outs(%c : memref<2xf32, strided<[1], offset: 2>>)
+  %d = memref.reinterpret_cast %g to offset: [12], sizes: [2], strides: [1] : memref<16xf32> to memref<2xf32, strided<[1], offset: 12>>
+  linalg.fill ins(%zero : f32) outs(%d : memref<2xf32, strided<[1], offset: 12>>)
+  return
+}
