@@ -114,6 +114,16 @@ static bool mayAlias(Value a, Value b) {
   return true;
 }
 
+/// `op` when it is a call of the runtime's sgemm,
+/// _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c); null
+/// otherwise.
+static func::CallOp sgemmCall(Operation *op) {
+  auto call = llvm::dyn_cast<func::CallOp>(op);
+  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
+                  gps::rt::contract::kSgemmFn.size());
+  return call && call.getCallee() == sgemm ? call : func::CallOp();
+}
+
 /// True when `cast` passes its buffer to the runtime's sgemm calls only,
 /// as the fully strided type they take (so that a view of any layout may
 /// stand in), all of them in its block before `before`.
@@ -124,13 +134,9 @@ static bool onlyToSgemm(memref::CastOp cast, Operation *before) {
   if (!layout || !ShapedType::isDynamic(layout.getOffset()) ||
       !llvm::all_of(layout.getStrides(), ShapedType::isDynamic))
     return false;
-  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
-                  gps::rt::contract::kSgemmFn.size());
   return llvm::all_of(cast->getUsers(), [&](Operation *user) {
-    auto call = llvm::dyn_cast<func::CallOp>(user);
-    return call && call.getCallee() == sgemm &&
-           call->getBlock() == before->getBlock() &&
-           call->isBeforeInBlock(before);
+    return sgemmCall(user) && user->getBlock() == before->getBlock() &&
+           user->isBeforeInBlock(before);
   });
 }
 
@@ -146,6 +152,26 @@ static bool inPlace(OpOperand &use, Operation *copy) {
                    memref::CopyOp>(op);
 }
 
+/// True when `use` only reads the memory it names: an input of a linalg
+/// op, a load, the source of a copy, or through a cast a factor of the
+/// runtime's sgemm calls.
+static bool onlyReads(OpOperand &use) {
+  Operation *op = use.getOwner();
+  if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op))
+    return linalgOp.isDpsInput(&use);
+  if (llvm::isa<memref::LoadOp>(op))
+    return true;
+  if (auto copy = llvm::dyn_cast<memref::CopyOp>(op))
+    return copy.getSource() == use.get() && copy.getTarget() != use.get();
+  auto factor = [](OpOperand &operand) {
+    return sgemmCall(operand.getOwner()) &&
+           (operand.getOperandNumber() == 3 || operand.getOperandNumber() == 4);
+  };
+  if (auto cast = llvm::dyn_cast<memref::CastOp>(op))
+    return llvm::all_of(cast->getUses(), factor);
+  return factor(use);
+}
+
 /// True when `use`, after `copy` in its block, only reads the buffer in
 /// place: an input of a linalg op, a load, the source of a copy, or, through
 /// a cast to the fully strided type, a factor of the runtime's sgemm calls
@@ -157,21 +183,16 @@ static bool readsAfter(OpOperand &use, Operation *copy,
   if (op->getBlock() != copy->getBlock() || !copy->isBeforeInBlock(op))
     return false;
   readers.push_back(op);
-  if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op))
-    return linalgOp.isDpsInput(&use);
-  if (llvm::isa<memref::LoadOp>(op))
-    return true;
-  if (auto other = llvm::dyn_cast<memref::CopyOp>(op))
-    return other.getSource() == use.get() && other.getTarget() != use.get();
-  auto cast = llvm::dyn_cast<memref::CastOp>(op);
-  if (!cast || !onlyToSgemm(cast, op->getBlock()->getTerminator()))
+  // The sgemm takes its factors through casts to the fully strided type
+  // (onlyToSgemm), never directly.
+  if (sgemmCall(op) || !onlyReads(use))
     return false;
-  // _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
-  for (OpOperand &factor : cast->getUses()) {
-    if (factor.getOperandNumber() != 3 && factor.getOperandNumber() != 4)
-      return false;
-    readers.push_back(factor.getOwner());
-  }
+  auto cast = llvm::dyn_cast<memref::CastOp>(op);
+  if (!cast)
+    return true;
+  if (!onlyToSgemm(cast, op->getBlock()->getTerminator()))
+    return false;
+  llvm::append_range(readers, cast->getUsers());
   return true;
 }
 
@@ -372,30 +393,6 @@ static bool touchedBetween(Operation *first, Operation *last, Value target,
   return false;
 }
 
-/// True when `use` only reads the memory it names: an input of a linalg
-/// op, a load, the source of a copy, or through a cast a factor of the
-/// runtime's sgemm calls.
-static bool onlyReads(OpOperand &use) {
-  Operation *op = use.getOwner();
-  if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op))
-    return linalgOp.isDpsInput(&use);
-  if (llvm::isa<memref::LoadOp>(op))
-    return true;
-  if (auto copy = llvm::dyn_cast<memref::CopyOp>(op))
-    return copy.getSource() == use.get() && copy.getTarget() != use.get();
-  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
-                  gps::rt::contract::kSgemmFn.size());
-  // _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
-  auto factor = [&](OpOperand &operand) {
-    auto call = llvm::dyn_cast<func::CallOp>(operand.getOwner());
-    return call && call.getCallee() == sgemm &&
-           (operand.getOperandNumber() == 3 || operand.getOperandNumber() == 4);
-  };
-  if (auto cast = llvm::dyn_cast<memref::CastOp>(op))
-    return llvm::all_of(cast->getUses(), factor);
-  return factor(use);
-}
-
 /// True when an op in (`first`, `last`) of one block, or nested in one, may
 /// write the memory of `target` (whose root is `root`): touchedBetween,
 /// except that reads do not count.
@@ -485,17 +482,13 @@ static bool fold(memref::CopyOp copy, DominanceInfo &dom) {
       continue;
     if (user->getBlock() != block) {
       Operation *outer = block->findAncestorOpInBlock(*user);
-      auto cast = llvm::dyn_cast<memref::CastOp>(user);
-      bool inPlaceThere =
-          cast ? onlyToSgemm(cast, user->getBlock()->getTerminator())
-               : llvm::isa<linalg::LinalgOp, memref::LoadOp, memref::StoreOp,
-                           memref::CopyOp>(user);
-      if (!outer || !outer->isBeforeInBlock(copy) || !inPlaceThere)
+      if (!outer || !outer->isBeforeInBlock(copy) ||
+          !inPlace(use, user->getBlock()->getTerminator()))
         return false;
       users.push_back(outer);
       nested.push_back(user);
-      if (cast)
-        llvm::append_range(nested, cast->getUsers());
+      if (llvm::isa<memref::CastOp>(user))
+        llvm::append_range(nested, user->getUsers());
       continue;
     }
     if (auto piece = llvm::dyn_cast<memref::SubViewOp>(user)) {
@@ -617,17 +610,14 @@ static bool foldFillIntoProduct(linalg::FillOp fill) {
       !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
     return false;
   Value target = fill.getOutputs()[0];
-  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
-                  gps::rt::contract::kSgemmFn.size());
-  // _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
   func::CallOp product;
   for (Operation *user : target.getUsers()) {
     auto cast = llvm::dyn_cast<memref::CastOp>(user);
     if (!cast)
       continue;
     for (OpOperand &use : cast->getUses()) {
-      auto call = llvm::dyn_cast<func::CallOp>(use.getOwner());
-      if (!call || call.getCallee() != sgemm || use.getOperandNumber() != 6 ||
+      func::CallOp call = sgemmCall(use.getOwner());
+      if (!call || use.getOperandNumber() != 6 ||
           call->getBlock() != fill->getBlock() || !fill->isBeforeInBlock(call))
         continue;
       if (!product || call->isBeforeInBlock(product))
