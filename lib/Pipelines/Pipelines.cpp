@@ -34,6 +34,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/RuntimeOpVerification.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -160,6 +161,14 @@ void gps::buildGPUKernelPipeline(OpPassManager &pm, const GPUOptions &options) {
   pm.addPass(createCSEPass());
 }
 
+void gps::buildGPUEmulationPipeline(OpPassManager &pm) {
+  // Every access of a kernel checks its indices against the buffer's
+  // sizes: on a GPU, one out of bounds is silent.
+  pm.addNestedPass<gpu::GPUModuleOp>(createGenerateRuntimeVerificationPass());
+  pm.addPass(createEmulateGPUPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
 /// Makes libdevice's sqrtf the correctly rounded square root
 /// (__CUDA_PREC_SQRT, which NVVMReflect otherwise reads as 0: the
 /// approximation), as the CPU's is, so that the compiled Adam update (and
@@ -202,6 +211,8 @@ void gps::registerDialects(DialectRegistry &registry) {
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  // The GPU emulation's bounds checks.
+  memref::registerRuntimeVerifiableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

@@ -22,6 +22,8 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   // What gps-stream-ordered-calls follows, for its tests.
   mlir::registerGpuAsyncRegionPass();
+  // The bounds checks the GPU emulation adds to the kernels, for its tests.
+  mlir::registerGenerateRuntimeVerification();
   gps::registerGPSPasses();
   gps::registerPipelines();
 

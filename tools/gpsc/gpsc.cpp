@@ -167,6 +167,14 @@ static cl::opt<bool> cudaGraphs(
              "on; GPS_CUDA_GRAPHS=0 turns it off when the trainer runs)"),
     cl::init(true), cl::cat(gpscCategory));
 
+static cl::opt<bool> emulateGPU(
+    "emulate-gpu",
+    cl::desc("With --target=cuda, build a CPU trainer that runs the GPU "
+             "kernels as host loops, checking each access's bounds and "
+             "each launch for data races (gps-emulate-gpu): a check of the "
+             "GPU lowering where there is no GPU"),
+    cl::init(false), cl::Hidden, cl::cat(gpscCategory));
+
 static cl::opt<std::string>
     gpuArch("gpu-arch",
             cl::desc("The GPU the kernels are compiled for (--target=cuda)"),
@@ -321,6 +329,14 @@ static int run() {
         << "--tf32 is for --target=cuda (the CPU computes in FP32)\n";
     return 1;
   }
+  bool emulate = emulateGPU;
+  if (emulate && (target != Target::CUDA || report != Report::None ||
+                  emitAction == Emit::PTX)) {
+    llvm::WithColor::error(llvm::errs(), "gpsc")
+        << "--emulate-gpu builds a CPU trainer from --target=cuda's kernels: "
+           "it takes neither --report nor --emit=ptx\n";
+    return 1;
+  }
   if (report == Report::Memory && cuda) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
         << "--report=memory is for the CPU target (the runtime's arena)\n";
@@ -343,7 +359,7 @@ static int run() {
     return 1;
   } else if (emitAction == Emit::Default)
     emitAction = outputFilename == "-" ? Emit::MLIR : Emit::Exe;
-  if (cuda && emitAction == Emit::Exe && !gps::hasCUDATrainer()) {
+  if (cuda && !emulate && emitAction == Emit::Exe && !gps::hasCUDATrainer()) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
         << "this gpsc was built without the CUDA runtime (runtime/cuda/ needs "
            "the CUDA toolkit when gps is configured); --target=cuda can emit "
@@ -405,8 +421,14 @@ static int run() {
   if (cuda && emit >= Emit::MLIRGPU) {
     gps::GPUOptions kernels;
     kernels.tf32 = tf32;
-    kernels.graphs = cudaGraphs;
+    // The emulation's host code has no graphs to record.
+    kernels.graphs = cudaGraphs && !emulate;
     gps::buildGPUKernelPipeline(pm, kernels);
+    if (emulate) {
+      gps::buildGPUEmulationPipeline(pm);
+      // From here on, a CPU trainer.
+      cuda = false;
+    }
   }
   if (!cuda && emit >= Emit::LLVM)
     gps::buildCPUCodegenPipeline(pm);

@@ -93,6 +93,14 @@ void buildNVVMCodegenPipeline(mlir::OpPassManager &pm,
 /// the PTX is embedded, loaded by a constructor.
 void buildCUDAHostCodegenPipeline(mlir::OpPassManager &pm);
 
+/// From kernels back to host code (gpsc --target=cuda --emulate-gpu), a
+/// test harness for machines without a GPU: each launch becomes loops over
+/// its blocks and threads, every kernel access checked against its
+/// buffer's bounds and reported to the runtime's race check, and device
+/// buffers host buffers; buildCPUCodegenPipeline takes it from there. Needs
+/// buildGPUKernelPipeline without graphs.
+void buildGPUEmulationPipeline(mlir::OpPassManager &pm);
+
 /// Every dialect and external interface model the gps pipelines use.
 void registerDialects(mlir::DialectRegistry &registry);
 

@@ -54,6 +54,11 @@ inline constexpr std::string_view kCudaNormalFn = "gps_rt_cuda_normal";
 /// stream) -> the device buffer holding `stream`, which its kernels read.
 inline constexpr std::string_view kCudaGraphBeginFn = "gps_rt_cuda_graph_begin";
 
+/// The GPU emulation's race check (Interface.h).
+inline constexpr std::string_view kEmuLaunchFn = "gps_rt_emu_launch";
+inline constexpr std::string_view kEmuAccessFn = "gps_rt_emu_access";
+inline constexpr std::string_view kEmuFailFn = "gps_rt_emu_fail";
+
 /// The noise: Philox4x32-10's round multipliers and Weyl key increments
 /// (Salmon et al. 2011, as in Random123's philox.h), and the multiplier of
 /// gps_rt_noise_key. The runtime's generator (Philox.cpp) and the noise

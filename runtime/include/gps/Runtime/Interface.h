@@ -204,6 +204,22 @@ GPS_RT_EXPORT void gps_rt_arena_reset(void);
 GPS_RT_EXPORT size_t gps_rt_arena_used(void);
 GPS_RT_EXPORT size_t gps_rt_arena_peak(void);
 
+/// The GPU emulation's checks (gpsc --target=cuda --emulate-gpu, a test
+/// harness, EmulatedGPU.cpp). Generated code calls gps_rt_emu_launch before
+/// the threads of each launch run, numbered `launch` in the module, and
+/// gps_rt_emu_access before each of their accesses to a buffer element at
+/// `address` by thread `thread` (global in the launch), `write` non-zero for
+/// a store. An element one thread writes and another reads or writes in one
+/// launch is a race: the run stops with one line naming the launch, the two
+/// threads and the address.
+GPS_RT_EXPORT void gps_rt_emu_launch(int64_t launch);
+GPS_RT_EXPORT void gps_rt_emu_access(int64_t address, int64_t thread,
+                                     int32_t write);
+/// A failed bounds check of an emulated kernel in launch `launch`: prints
+/// the check's message (`length` bytes at address `message`) and stops.
+GPS_RT_EXPORT void gps_rt_emu_fail(int64_t launch, int64_t message,
+                                   int64_t length);
+
 } // extern "C"
 
 //===----------------------------------------------------------------------===//

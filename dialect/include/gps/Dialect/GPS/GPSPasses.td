@@ -600,6 +600,54 @@ def CaptureEntriesPass : Pass<"gps-capture-entries", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def EmulateGPUPass : Pass<"gps-emulate-gpu", "::mlir::ModuleOp"> {
+  let summary = "Run the GPU kernels as host loops, to check the GPU "
+                "lowering on a machine without a GPU";
+  let description = [{
+    A test harness, not a target: it checks what `convert-linalg-to-gpu`
+    and `gps-device-buffers` made of a model against the CPU's numbers on
+    a machine with no GPU (`gpsc --target=cuda --emulate-gpu`). Each
+    `gpu.launch_func` becomes loops over its blocks and their threads
+    around a copy of the kernel's body, `gpu.block_id` and `gpu.thread_id`
+    the loops' indices. A kernel whose body holds one `gpu.all_reduce add`
+    (a block-wide sum) runs in two phases per block: every thread
+    computes its operand into a buffer of the block's size, the buffer is
+    summed in thread order, and every thread runs the rest of the body
+    with that sum. Device allocations, deallocations and copies become
+    their host counterparts and the runtime's device functions its host
+    ones (`gps_rt_cuda_sgemm` and its TF32 form become `gps_rt_sgemm`,
+    `gps_rt_cuda_normal` `gps_rt_normal`). The `gpu.module` goes.
+
+    Run one after another, a kernel's threads compute some answer even
+    when they conflict, where a GPU would give whichever answer its
+    scheduling gives, and an access out of bounds corrupts host memory
+    silently. So the runtime checks both (Interface.h): each launch first
+    calls `gps_rt_emu_launch` with its number in the module, each load and
+    store of a kernel reports the element's address and the thread to
+    `gps_rt_emu_access`, which stops the run when two threads of one
+    launch touch an element and one of them writes it, and each failed
+    `cf.assert` of a kernel (the bounds checks
+    `generate-runtime-verification` adds before this pass) calls
+    `gps_rt_emu_fail` with the launch's number and the check's message.
+
+    #### Input invariant
+
+    The output of `gps-device-buffers` without `gps-capture-entries`:
+    one-dimensional launches without async tokens, kernels of one block
+    whose only GPU operations are the indices, `gpu.all_reduce add` (at
+    most one, at the top of the body, with nothing written before it) and
+    `gpu.return`. Anything else is an error.
+
+    #### Output IR
+
+    Host code only: no `gpu` operation and no `gpu.container_module`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
   let summary = "Compute a value in the buffer it is copied to";
   let description = [{
