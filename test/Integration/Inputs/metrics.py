@@ -12,12 +12,17 @@
       The guided TERM of two `eval`s differs, but by at most RTOL of the
       first: a Monte Carlo estimate against its closed form.
   metrics.py agree A.json B.json RTOL
-      Every guided term of two `eval`s (of one checkpoint, by two builds)
-      agrees to RTOL relative (absolute below 1).
+      Every term of two `eval`s (of one checkpoint, by two builds), of each
+      section (guided, unguided, imputation), agrees to RTOL relative
+      (absolute below 1).
   metrics.py track A.jsonl B.jsonl RTOL
       Two runs log the same updates, and at each the objective and every
       term agree to RTOL relative (absolute below 1).
+  metrics.py objective A.txt B.txt RTOL
+      The objectives two `gradcheck`s print (of one model, by two builds)
+      agree to RTOL relative.
 """
+import re
 import json
 import sys
 
@@ -77,8 +82,14 @@ def main(argv):
         return 0
     if argv[1] in ("agree", "track"):
         if argv[1] == "agree":
-            pairs = [(json.load(open(argv[2]))["guided"],
-                      json.load(open(argv[3]))["guided"])]
+            a, b = json.load(open(argv[2])), json.load(open(argv[3]))
+            sections = [k for k in ("guided", "unguided", "imputation")
+                        if k in a]
+            for k in sections:
+                if k not in b:
+                    print(f"'{k}' is missing from the second")
+                    return 1
+            pairs = [(a[k], b[k]) for k in sections]
         else:
             a, b = records(argv[2]), records(argv[3])
             if [r.get("step") for r in a] != [r.get("step") for r in b]:
@@ -107,10 +118,25 @@ def main(argv):
                     error = abs(v - o) / max(1.0, abs(v))
                     if error > worst:
                         worst, where = error, (i, key, v, o)
-        print(f"{len(pairs)} records, largest relative difference {worst:.2e}")
+        what = "sections" if argv[1] == "agree" else "records"
+        print(f"{len(pairs)} {what}, largest relative difference {worst:.2e}")
         if worst > rtol:
             i, key, value, other = where
             print(f"record {i} '{key}': {value} vs {other}, above {rtol}")
+            return 1
+        return 0
+    if argv[1] == "objective":
+        def objective(path):
+            found = re.search(r"objective (\S+),", open(path).read())
+            if not found:
+                raise SystemExit(f"{path}: no gradcheck summary")
+            return float(found.group(1))
+
+        a, b = objective(argv[2]), objective(argv[3])
+        error = abs(a - b) / max(1.0, abs(a))
+        print(f"objective {a} vs {b}, relative difference {error:.2e}")
+        if error > float(argv[4]):
+            print(f"above {argv[4]}")
             return 1
         return 0
     print(__doc__)

@@ -1,0 +1,23 @@
+#!/bin/sh
+# emulate-gpu.sh GPSC MODEL.gps TMP PYTHON
+#
+# Checks what --target=cuda makes of MODEL against the CPU, on a machine
+# without a GPU: the CPU trainer and one whose GPU kernels run on the host
+# (gpsc --emulate-gpu, every kernel access checked for bounds and data
+# races) evaluate one checkpoint to 1e-5, log the same two updates to 1e-4,
+# and the emulated trainer draws samples. Prints what metrics.py prints.
+set -e
+gpsc=$1 model=$2 t=$3 python=$4
+metrics=$(dirname "$0")/metrics.py
+data="--data fashion-mnist --batch 20 --lr 1e-3 --test-fraction 0.005"
+"$gpsc" "$model" -o "$t.cpu"
+"$gpsc" "$model" --target=cuda --emulate-gpu -o "$t.emu"
+rm -rf "$t.cpu.run" "$t.emu.run"
+"$t.cpu" train $data --updates 2 --log-every 1 --eval-every 0 --out "$t.cpu.run" > /dev/null 2>&1
+"$t.emu" train $data --updates 2 --log-every 1 --eval-every 0 --out "$t.emu.run" > /dev/null 2>&1
+"$python" "$metrics" track "$t.cpu.run/metrics.jsonl" "$t.emu.run/metrics.jsonl" 1e-4
+"$t.cpu" eval --out "$t.cpu.run" --batch 100 --json "$t.cpu.json" > /dev/null
+"$t.emu" eval --out "$t.cpu.run" --batch 100 --json "$t.emu.json" > /dev/null
+"$python" "$metrics" agree "$t.cpu.json" "$t.emu.json" 1e-5
+"$t.emu" sample --out "$t.cpu.run" --png "$t.emu.png" > /dev/null
+echo "sampled"
