@@ -20,6 +20,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
@@ -50,6 +51,9 @@ struct RuntimeChecks {
   RuntimeChecks(ModuleOp module, SymbolTable &symbols);
   /// A global holding `text`, one per text.
   memref::GlobalOp message(StringRef text);
+  /// Makes the failed checks (cf.assert) in `op` stop the run through the
+  /// runtime, which names launch `launch` (-1: host code).
+  void reportFailures(Operation *op, int64_t launch);
 
   ModuleOp module;
   SymbolTable &symbols;
@@ -120,6 +124,30 @@ static bool writesNothing(Operation *op) {
   return !writes;
 }
 
+/// Checks that the race check sees every access `op` makes: it is a load
+/// or a store of a scalar element, or it reads and writes no memory itself.
+static LogicalResult checkAccess(Operation *op) {
+  if (isa<memref::LoadOp, memref::StoreOp>(op)) {
+    auto type = cast<MemRefType>(
+        op->getOperand(isa<memref::LoadOp>(op) ? 0 : 1).getType());
+    if (!type.getElementType().isIntOrFloat())
+      return op->emitError("the GPU emulation checks accesses to integer "
+                           "and float elements only");
+    return success();
+  }
+  // A runtime check (the bounds checks) and ops whose nested ops are
+  // checked on their own.
+  if (isa<cf::AssertOp>(op) ||
+      op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+    return success();
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (effects && effects.hasNoEffect())
+    return success();
+  return op->emitError("the GPU emulation cannot check the memory accesses "
+                       "of '")
+         << op->getName() << "'";
+}
+
 LogicalResult LaunchEmulator::analyse() {
   if (kernel.getBody().getBlocks().size() != 1)
     return kernel.emitError("the GPU emulation needs a kernel of one block");
@@ -135,10 +163,27 @@ LogicalResult LaunchEmulator::analyse() {
       launch.getAsyncObject())
     return launch.emitError("the GPU emulation needs a plain synchronous "
                             "launch without shared memory or clusters");
+  if (kernel.getNumWorkgroupAttributions() ||
+      kernel.getNumPrivateAttributions())
+    return kernel.emitError("the GPU emulation needs a kernel without "
+                            "workgroup or private memory");
+  // The block size the kernel was compiled for (its strides assume it),
+  // and one a GPU can launch.
+  std::optional<int64_t> threads = getConstantIntValue(launch.getBlockSizeX());
+  std::optional<ArrayRef<int32_t>> known = kernel.getKnownBlockSize();
+  if (!threads || *threads < 1 || *threads > 1024 ||
+      (known && (*known)[0] != *threads))
+    return launch.emitError("the GPU emulation needs a constant block of 1 "
+                            "to 1024 threads, the kernel's known_block_size");
   Block &body = kernel.getBody().front();
   WalkResult walk = kernel.walk([&](Operation *op) {
-    if (!isa_and_nonnull<gpu::GPUDialect>(op->getDialect()) || op == kernel)
+    if (op == kernel)
       return WalkResult::advance();
+    if (!isa_and_nonnull<gpu::GPUDialect>(op->getDialect())) {
+      if (failed(checkAccess(op)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    }
     if (isa<gpu::ReturnOp>(op))
       return WalkResult::advance();
     if (isa<gpu::ThreadIdOp, gpu::BlockIdOp, gpu::BlockDimOp, gpu::GridDimOp>(
@@ -161,8 +206,9 @@ LogicalResult LaunchEmulator::analyse() {
       return WalkResult::interrupt();
     }
     if (!all.getOp() || *all.getOp() != gpu::AllReduceOperation::ADD ||
-        !all.getBody().empty()) {
-      op->emitError("the GPU emulation only sums (gpu.all_reduce add)");
+        !all.getBody().empty() || !isa<FloatType>(all.getType())) {
+      op->emitError("the GPU emulation only sums floats (gpu.all_reduce "
+                    "add)");
       return WalkResult::interrupt();
     }
     reduce = all;
@@ -241,7 +287,7 @@ void LaunchEmulator::reportAccesses(Operation *op, Value thread) {
     for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
       linear = arith::AddIOp::create(
           b, loc, linear, arith::MulIOp::create(b, loc, index, stride));
-    int64_t bytes = std::max<int64_t>(1, type.getElementTypeBitWidth() / 8);
+    int64_t bytes = (type.getElementTypeBitWidth() + 7) / 8;
     Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
     Value address = arith::AddIOp::create(
         b, loc, base,
@@ -257,29 +303,7 @@ void LaunchEmulator::reportAccesses(Operation *op, Value thread) {
 }
 
 void LaunchEmulator::reportFailures(Operation *op) {
-  SmallVector<cf::AssertOp> asserts;
-  op->walk([&](cf::AssertOp check) { asserts.push_back(check); });
-  for (cf::AssertOp check : asserts) {
-    OpBuilder b(check);
-    Location loc = check.getLoc();
-    Value failed = arith::XOrIOp::create(
-        b, loc, check.getArg(), arith::ConstantIntOp::create(b, loc, 1, 1));
-    memref::GlobalOp text = checks.message(check.getMsg());
-    auto ifFailed = scf::IfOp::create(b, loc, failed, /*withElse=*/false);
-    b.setInsertionPoint(ifFailed.thenBlock()->getTerminator());
-    Value bytes =
-        memref::GetGlobalOp::create(b, loc, text.getType(), text.getSymName());
-    Type i64 = b.getI64Type();
-    Value address = arith::IndexCastOp::create(
-        b, loc, i64,
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, bytes));
-    func::CallOp::create(
-        b, loc, checks.fail,
-        ValueRange{arith::ConstantIntOp::create(b, loc, number, 64), address,
-                   arith::ConstantIntOp::create(
-                       b, loc, text.getType().getNumElements(), 64)});
-    check.erase();
-  }
+  checks.reportFailures(op, number);
 }
 
 void LaunchEmulator::cloneBody(OpBuilder &b, IRMapping &map,
@@ -417,6 +441,32 @@ memref::GlobalOp RuntimeChecks::message(StringRef text) {
   return global;
 }
 
+void RuntimeChecks::reportFailures(Operation *op, int64_t number) {
+  SmallVector<cf::AssertOp> asserts;
+  op->walk([&](cf::AssertOp check) { asserts.push_back(check); });
+  for (cf::AssertOp check : asserts) {
+    OpBuilder b(check);
+    Location loc = check.getLoc();
+    Value failed = arith::XOrIOp::create(
+        b, loc, check.getArg(), arith::ConstantIntOp::create(b, loc, 1, 1));
+    memref::GlobalOp text = message(check.getMsg());
+    auto ifFailed = scf::IfOp::create(b, loc, failed, /*withElse=*/false);
+    b.setInsertionPoint(ifFailed.thenBlock()->getTerminator());
+    Value bytes =
+        memref::GetGlobalOp::create(b, loc, text.getType(), text.getSymName());
+    Type i64 = b.getI64Type();
+    Value address = arith::IndexCastOp::create(
+        b, loc, i64,
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, bytes));
+    func::CallOp::create(
+        b, loc, fail,
+        ValueRange{arith::ConstantIntOp::create(b, loc, number, 64), address,
+                   arith::ConstantIntOp::create(
+                       b, loc, text.getType().getNumElements(), 64)});
+    check.erase();
+  }
+}
+
 /// The host function a call of a device function of the runtime becomes,
 /// or an empty string.
 static StringRef hostCounterpart(StringRef callee) {
@@ -467,6 +517,16 @@ void EmulateGPUPass::runOnOperation() {
       auto host = memref::AllocOp::create(b, alloc.getLoc(), alloc.getType(),
                                           alloc.getDynamicSizes(),
                                           alloc.getSymbolOperands());
+      // Fresh device memory holds anything: a kernel that reads it before
+      // it is written reads NaN here, which shows in the numbers.
+      if (auto element = dyn_cast<FloatType>(alloc.getType().getElementType()))
+        linalg::FillOp::create(
+            b, alloc.getLoc(),
+            ValueRange{arith::ConstantOp::create(
+                b, alloc.getLoc(), element,
+                b.getFloatAttr(element,
+                               APFloat::getQNaN(element.getFloatSemantics())))},
+            ValueRange{host.getResult()});
       alloc.getMemref().replaceAllUsesWith(host.getResult());
     } else if (auto dealloc = dyn_cast<gpu::DeallocOp>(op);
                dealloc && !dealloc.getAsyncToken()) {
@@ -481,6 +541,51 @@ void EmulateGPUPass::runOnOperation() {
     }
     op->erase();
   }
+
+  // A graph's recording has nothing to record: the buffer that
+  // gps_rt_cuda_graph_begin returns, holding the call's `stream`, is a host
+  // buffer the function writes itself.
+  SmallVector<func::CallOp> graphCalls;
+  module.walk([&](func::CallOp call) {
+    if (call.getCallee() == StringRef(contract::kCudaGraphBeginFn.data(),
+                                      contract::kCudaGraphBeginFn.size()))
+      graphCalls.push_back(call);
+  });
+  for (func::CallOp call : graphCalls) {
+    auto type = call.getNumResults() == 1
+                    ? dyn_cast<MemRefType>(call.getResult(0).getType())
+                    : MemRefType();
+    if (call.getNumOperands() != 3 || !type || type.getRank() != 1 ||
+        type.getDimSize(0) != 1 ||
+        call.getOperand(2).getType() != type.getElementType()) {
+      call.emitError("the GPU emulation expects gps_rt_cuda_graph_begin("
+                     "entry, signature, stream) -> memref<1xi64>");
+      return signalPassFailure();
+    }
+    auto fn = dyn_cast<func::FuncOp>(call->getParentOp());
+    if (!fn) {
+      call.emitError("the GPU emulation expects gps_rt_cuda_graph_begin in "
+                     "the entry block of a function");
+      return signalPassFailure();
+    }
+    OpBuilder b(call);
+    Location loc = call.getLoc();
+    Value scalar = memref::AllocOp::create(b, loc, type);
+    memref::StoreOp::create(
+        b, loc, call.getOperand(2), scalar,
+        ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
+    call.getResult(0).replaceAllUsesWith(scalar);
+    fn.walk([&](func::ReturnOp ret) {
+      OpBuilder at(ret);
+      memref::DeallocOp::create(at, loc, scalar);
+    });
+    call.erase();
+  }
+  if (auto begin = symbols.lookup<func::FuncOp>(
+          StringRef(contract::kCudaGraphBeginFn.data(),
+                    contract::kCudaGraphBeginFn.size()));
+      begin && begin.symbolKnownUseEmpty(module))
+    symbols.erase(begin);
 
   // The runtime's device functions become its host ones (same signatures).
   for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
@@ -508,5 +613,8 @@ void EmulateGPUPass::runOnOperation() {
   for (auto kernels :
        llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
     kernels.erase();
+  // The host code's own checks (the views it makes of its buffers).
+  for (auto fn : module.getOps<func::FuncOp>())
+    checks.reportFailures(fn, /*launch=*/-1);
   module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
 }

@@ -163,8 +163,9 @@ void gps::buildGPUKernelPipeline(OpPassManager &pm, const GPUOptions &options) {
 
 void gps::buildGPUEmulationPipeline(OpPassManager &pm) {
   // Every access of a kernel checks its indices against the buffer's
-  // sizes: on a GPU, one out of bounds is silent.
-  pm.addNestedPass<gpu::GPUModuleOp>(createGenerateRuntimeVerificationPass());
+  // sizes (on a GPU, one out of bounds is silent), and every view the host
+  // code makes of a buffer its bounds.
+  pm.addPass(createGenerateRuntimeVerificationPass());
   pm.addPass(createEmulateGPUPass());
   pm.addPass(createCanonicalizerPass());
 }

@@ -25,8 +25,8 @@ namespace {
 /// Who touched one element during the current launch.
 struct Touch {
   int64_t writer = -1;
-  int64_t reader = -1;
-  bool manyReaders = false;
+  /// The first two threads that read it.
+  int64_t reader = -1, otherReader = -1;
 };
 
 /// The current launch of the calling thread (entry points may run on
@@ -60,22 +60,26 @@ extern "C" void gps_rt_emu_access(int64_t address, int64_t thread,
   if (touch.writer >= 0 && touch.writer != thread)
     race(address, touch.writer, thread);
   if (write) {
-    if (touch.manyReaders)
-      race(address, touch.reader, thread);
-    if (touch.reader >= 0 && touch.reader != thread)
-      race(address, touch.reader, thread);
+    for (int64_t reader : {touch.reader, touch.otherReader})
+      if (reader >= 0 && reader != thread)
+        race(address, reader, thread);
     touch.writer = thread;
   } else if (touch.reader < 0) {
     touch.reader = thread;
-  } else if (touch.reader != thread) {
-    touch.manyReaders = true;
+  } else if (touch.reader != thread && touch.otherReader < 0) {
+    touch.otherReader = thread;
   }
 }
 
 extern "C" void gps_rt_emu_fail(int64_t launch, int64_t message,
                                 int64_t length) {
-  std::fprintf(stderr, "gps: emulated GPU: launch %" PRId64 ": %.*s\n", launch,
-               static_cast<int>(length),
-               reinterpret_cast<const char *>(static_cast<intptr_t>(message)));
+  const char *text =
+      reinterpret_cast<const char *>(static_cast<intptr_t>(message));
+  if (launch < 0)
+    std::fprintf(stderr, "gps: emulated GPU: host code: %.*s\n",
+                 static_cast<int>(length), text);
+  else
+    std::fprintf(stderr, "gps: emulated GPU: launch %" PRId64 ": %.*s\n",
+                 launch, static_cast<int>(length), text);
   std::abort();
 }

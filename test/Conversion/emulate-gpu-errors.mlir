@@ -90,7 +90,7 @@ module attributes {gpu.container_module} {
     gpu.func @k(%x: memref<?xf32>) kernel {
       %t = gpu.thread_id x
       %v = memref.load %x[%t] : memref<?xf32>
-      // expected-error @+1 {{the GPU emulation only sums (gpu.all_reduce add)}}
+      // expected-error @+1 {{the GPU emulation only sums floats (gpu.all_reduce add)}}
       %m = gpu.all_reduce maximumf %v uniform {} : (f32) -> f32
       memref.store %m, %x[%t] : memref<?xf32>
       gpu.return
@@ -146,11 +146,23 @@ module attributes {gpu.container_module} {
 
 // A device function of the runtime without a host counterpart.
 module attributes {gpu.container_module} {
-  // expected-error @+1 {{the GPU emulation has no host counterpart of 'gps_rt_cuda_graph_begin'}}
-  func.func private @gps_rt_cuda_graph_begin(i32, i64, i64) -> memref<1xi64>
+  // expected-error @+1 {{the GPU emulation has no host counterpart of 'gps_rt_cuda_prefetch'}}
+  func.func private @gps_rt_cuda_prefetch(memref<?xf32>)
+  func.func @entry(%x: memref<?xf32>) {
+    call @gps_rt_cuda_prefetch(%x) : (memref<?xf32>) -> ()
+    return
+  }
+}
+
+// -----
+
+// A graph's recording of another signature.
+module attributes {gpu.container_module} {
+  func.func private @gps_rt_cuda_graph_begin(i32, i64, i64) -> memref<2xi64>
   func.func @entry(%s: i64) {
     %c0 = arith.constant 0 : i32
-    %m = call @gps_rt_cuda_graph_begin(%c0, %s, %s) : (i32, i64, i64) -> memref<1xi64>
+    // expected-error @+1 {{the GPU emulation expects gps_rt_cuda_graph_begin(entry, signature, stream) -> memref<1xi64>}}
+    %m = call @gps_rt_cuda_graph_begin(%c0, %s, %s) : (i32, i64, i64) -> memref<2xi64>
     return
   }
 }
@@ -163,5 +175,95 @@ module attributes {gpu.container_module} {
     // expected-error @+1 {{the GPU emulation cannot run 'gpu.alloc' on the host}}
     %m = gpu.alloc host_shared (%n) : memref<?xf32>
     return
+  }
+}
+
+// -----
+
+// Workgroup memory.
+module attributes {gpu.container_module} {
+  func.func @entry(%x: memref<?xf32>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%x : memref<?xf32>)
+    return
+  }
+  gpu.module @kernels {
+    // expected-error @+1 {{the GPU emulation needs a kernel without workgroup or private memory}}
+    gpu.func @k(%x: memref<?xf32>) workgroup(%w : memref<32xf32, #gpu.address_space<workgroup>>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A launch of another block size than the kernel was compiled for.
+module attributes {gpu.container_module} {
+  func.func @entry(%x: memref<?xf32>) {
+    %c1 = arith.constant 1 : index
+    %c128 = arith.constant 128 : index
+    // expected-error @+1 {{the GPU emulation needs a constant block of 1 to 1024 threads, the kernel's known_block_size}}
+    gpu.launch_func @kernels::@k blocks in (%c1, %c1, %c1) threads in (%c128, %c1, %c1) args(%x : memref<?xf32>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @k(%x: memref<?xf32>) kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// More threads than a block can have.
+module attributes {gpu.container_module} {
+  func.func @entry(%x: memref<?xf32>) {
+    %c1 = arith.constant 1 : index
+    %c2048 = arith.constant 2048 : index
+    // expected-error @+1 {{the GPU emulation needs a constant block of 1 to 1024 threads, the kernel's known_block_size}}
+    gpu.launch_func @kernels::@k blocks in (%c1, %c1, %c1) threads in (%c2048, %c1, %c1) args(%x : memref<?xf32>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @k(%x: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// An access the race check would not see.
+module attributes {gpu.container_module} {
+  func.func @entry(%x: memref<?xf32>, %y: memref<?xf32>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%x : memref<?xf32>, %y : memref<?xf32>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @k(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
+      // expected-error @+1 {{the GPU emulation cannot check the memory accesses of 'memref.copy'}}
+      memref.copy %x, %y : memref<?xf32> to memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// An element without a size in bytes.
+module attributes {gpu.container_module} {
+  func.func @entry(%x: memref<?xindex>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%x : memref<?xindex>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @k(%x: memref<?xindex>) kernel {
+      %c0 = arith.constant 0 : index
+      // expected-error @+1 {{the GPU emulation checks accesses to integer and float elements only}}
+      %v = memref.load %x[%c0] : memref<?xindex>
+      gpu.return
+    }
   }
 }

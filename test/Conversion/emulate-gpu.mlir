@@ -18,10 +18,13 @@ module attributes {gpu.container_module} {
   func.func private @gps_rt_cuda_sgemm(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
   func.func private @gps_rt_cuda_sgemm_tf32(i32, i32, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f32, memref<?x?xf32, strided<[?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
   func.func private @gps_rt_cuda_normal(memref<?x?xf32>, i64, i64, i64, i64) attributes {llvm.emit_c_interface}
+  func.func private @gps_rt_cuda_graph_begin(i32, i64, i64) -> memref<1xi64> attributes {llvm.emit_c_interface}
 
   // CHECK-LABEL: func.func @entry(
   // CHECK-SAME:      %[[X:[a-z0-9_]+]]: memref<?xf32>, %[[Y:[a-z0-9_]+]]: memref<?xf32>, %[[TOTAL:[a-z0-9_]+]]: memref<f32>, %[[N:[a-z0-9_]+]]: index, %[[GRID:[a-z0-9_]+]]: index,
   // CHECK:         %[[TMP:[a-z0-9_]+]] = memref.alloc(%[[N]]) : memref<?xf32>
+  // Fresh device memory reads as NaN until written.
+  // CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%[[TMP]] : memref<?xf32>)
   // The elementwise kernel, launch 0: one iteration per block and thread.
   // CHECK:         %[[L0:[a-z0-9_]+]] = arith.constant 0 : i64
   // CHECK:         call @gps_rt_emu_launch(%[[L0]])
@@ -30,11 +33,19 @@ module attributes {gpu.container_module} {
   // CHECK:             %[[BASE:[0-9]+]] = arith.muli %[[B]], %[[C256]]
   // CHECK:             %[[GLOBAL:[0-9]+]] = arith.addi %[[BASE]], %[[T]]
   // CHECK:             scf.if
+  // The element's address: the pointer plus (offset + index * stride) * 4.
+  // CHECK:               %[[XBASE:[a-z0-9_]+]], %[[XOFF:[a-z0-9_]+]], %[[XSIZE:[a-z0-9_]+]], %[[XSTRIDE:[a-z0-9_]+]] = memref.extract_strided_metadata %[[X]]
+  // CHECK:               %[[XSCALED:[0-9]+]] = arith.muli %[[I:[0-9]+]], %[[XSTRIDE]]
+  // CHECK:               %[[XLIN:[0-9]+]] = arith.addi %[[XOFF]], %[[XSCALED]]
   // CHECK:               %[[XPTR:[a-z0-9_]+]] = memref.extract_aligned_pointer_as_index %[[X]]
+  // CHECK:               %[[C4:[a-z0-9_]+]] = arith.constant 4 : index
+  // CHECK:               %[[XBYTES:[0-9]+]] = arith.muli %[[XLIN]], %[[C4]]
+  // CHECK:               %[[XADDR:[0-9]+]] = arith.addi %[[XPTR]], %[[XBYTES]]
+  // CHECK:               %[[XADDR64:[0-9]+]] = arith.index_cast %[[XADDR]] : index to i64
   // CHECK:               %[[XTID:[0-9]+]] = arith.index_cast %[[GLOBAL]] : index to i64
   // CHECK:               %[[READ:[a-z0-9_]+]] = arith.constant 0 : i32
-  // CHECK:               func.call @gps_rt_emu_access(%{{.*}}, %[[XTID]], %[[READ]])
-  // CHECK-NEXT:          memref.load %[[X]]
+  // CHECK:               func.call @gps_rt_emu_access(%[[XADDR64]], %[[XTID]], %[[READ]])
+  // CHECK-NEXT:          memref.load %[[X]][%[[I]]]
   // CHECK:               %[[WRITE:[a-z0-9_]+]] = arith.constant 1 : i32
   // CHECK:               func.call @gps_rt_emu_access(%{{.*}}, %{{.*}}, %[[WRITE]])
   // CHECK-NEXT:          memref.store %{{.*}}, %[[TMP]]
@@ -82,6 +93,36 @@ module attributes {gpu.container_module} {
     return
   }
 
+  // A recorded entry (gps-capture-entries): its kernels read `stream` from
+  // the buffer gps_rt_cuda_graph_begin returns, here a host buffer the
+  // function fills itself. An f64 element of an offset, strided view is 8
+  // bytes.
+  // CHECK-LABEL: func.func @recorded(
+  // CHECK-SAME:      %[[V:[a-z0-9_]+]]: memref<4xf64, strided<[2], offset: 3>>, %[[S:[a-z0-9_]+]]: i64)
+  // CHECK-NOT:     gps_rt_cuda_graph_begin
+  // CHECK:         %[[HELD:[a-z0-9_]+]] = memref.alloc() : memref<1xi64>
+  // CHECK:         memref.store %[[S]], %[[HELD]][%{{.*}}]
+  // CHECK:         scf.for
+  // CHECK:           scf.for
+  // CHECK:             memref.extract_strided_metadata %[[HELD]]
+  // CHECK:             %[[KEY:[0-9]+]] = memref.load %[[HELD]]
+  // CHECK:             %[[VBASE:[a-z0-9_]+]], %[[VOFF:[a-z0-9_]+]], %[[VSIZE:[a-z0-9_]+]], %[[VSTRIDE:[a-z0-9_]+]] = memref.extract_strided_metadata %[[V]]
+  // CHECK:             %[[C8:[a-z0-9_]+]] = arith.constant 8 : index
+  // CHECK:             arith.muli %{{.*}}, %[[C8]]
+  // CHECK:             memref.store %{{.*}}, %[[V]]
+  // CHECK:         memref.dealloc %[[HELD]]
+  // CHECK-NEXT:    return
+  func.func @recorded(%v: memref<4xf64, strided<[2], offset: 3>>, %s: i64) {
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %e = arith.constant 0 : i32
+    %held = call @gps_rt_cuda_graph_begin(%e, %s, %s) : (i32, i64, i64) -> memref<1xi64>
+    gpu.launch_func @kernels::@scale blocks in (%c1, %c1, %c1) threads in (%c4, %c1, %c1) args(%v : memref<4xf64, strided<[2], offset: 3>>, %held : memref<1xi64>)
+    return
+  }
+  // The kernels go.
+  // CHECK-NOT: gpu.module
+
   // The bounds check of the relu kernel's load names the launch (0) and
   // prints the check's message, kept in a global.
   // BOUNDS:       memref.global "private" constant @gps_emu_message{{[_0-9]*}} : memref<{{[0-9]+}}xi8> = dense<
@@ -110,6 +151,16 @@ module attributes {gpu.container_module} {
         %r = arith.maximumf %v, %zero : f32
         memref.store %r, %out[%i] : memref<?xf32>
       }
+      gpu.return
+    }
+    gpu.func @scale(%v: memref<4xf64, strided<[2], offset: 3>>, %held: memref<1xi64>) kernel {
+      %c0 = arith.constant 0 : index
+      %t = gpu.thread_id x
+      %key = memref.load %held[%c0] : memref<1xi64>
+      %k = arith.sitofp %key : i64 to f64
+      %x = memref.load %v[%t] : memref<4xf64, strided<[2], offset: 3>>
+      %y = arith.mulf %x, %k : f64
+      memref.store %y, %v[%t] : memref<4xf64, strided<[2], offset: 3>>
       gpu.return
     }
     gpu.func @sum(%in: memref<?xf32>, %out: memref<f32>, %n: index) kernel {

@@ -330,11 +330,13 @@ static int run() {
     return 1;
   }
   bool emulate = emulateGPU;
-  if (emulate && (target != Target::CUDA || report != Report::None ||
-                  emitAction == Emit::PTX)) {
+  if (emulate && (target != Target::CUDA || report != Report::None || tf32 ||
+                  (emitAction.getNumOccurrences() &&
+                   (emitAction < Emit::MLIRGPU || emitAction == Emit::PTX)))) {
     llvm::WithColor::error(llvm::errs(), "gpsc")
-        << "--emulate-gpu builds a CPU trainer from --target=cuda's kernels: "
-           "it takes neither --report nor --emit=ptx\n";
+        << "--emulate-gpu builds a CPU trainer from --target=cuda's kernels "
+           "(--emit=mlir-gpu shows them emulated): it takes no --report, "
+           "--tf32 or --emit before mlir-gpu or of ptx\n";
     return 1;
   }
   if (report == Report::Memory && cuda) {
@@ -421,8 +423,7 @@ static int run() {
   if (cuda && emit >= Emit::MLIRGPU) {
     gps::GPUOptions kernels;
     kernels.tf32 = tf32;
-    // The emulation's host code has no graphs to record.
-    kernels.graphs = cudaGraphs && !emulate;
+    kernels.graphs = cudaGraphs;
     gps::buildGPUKernelPipeline(pm, kernels);
     if (emulate) {
       gps::buildGPUEmulationPipeline(pm);

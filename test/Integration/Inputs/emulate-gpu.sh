@@ -14,10 +14,14 @@ data="--data fashion-mnist --batch 20 --lr 1e-3 --test-fraction 0.005"
 "$gpsc" "$model" --target=cuda --emulate-gpu -o "$t.emu"
 rm -rf "$t.cpu.run" "$t.emu.run"
 "$t.cpu" train $data --updates 2 --log-every 1 --eval-every 0 --out "$t.cpu.run" > /dev/null 2>&1
-"$t.emu" train $data --updates 2 --log-every 1 --eval-every 0 --out "$t.emu.run" > /dev/null 2>&1
+# A failed check of the emulation says why on stderr.
+"$t.emu" train $data --updates 2 --log-every 1 --eval-every 0 --out "$t.emu.run" > /dev/null 2> "$t.emu.err" ||
+  { cat "$t.emu.err"; exit 1; }
 "$python" "$metrics" track "$t.cpu.run/metrics.jsonl" "$t.emu.run/metrics.jsonl" 1e-4
 "$t.cpu" eval --out "$t.cpu.run" --batch 100 --json "$t.cpu.json" > /dev/null
-"$t.emu" eval --out "$t.cpu.run" --batch 100 --json "$t.emu.json" > /dev/null
+"$t.emu" eval --out "$t.cpu.run" --batch 100 --json "$t.emu.json" > /dev/null 2> "$t.emu.err" ||
+  { cat "$t.emu.err"; exit 1; }
 "$python" "$metrics" agree "$t.cpu.json" "$t.emu.json" 1e-5
-"$t.emu" sample --out "$t.cpu.run" --png "$t.emu.png" > /dev/null
+"$t.emu" sample --out "$t.cpu.run" --png "$t.emu.png" > /dev/null 2> "$t.emu.err" ||
+  { cat "$t.emu.err"; exit 1; }
 echo "sampled"

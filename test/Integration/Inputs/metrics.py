@@ -24,6 +24,7 @@
 """
 import re
 import json
+import math
 import sys
 
 
@@ -110,10 +111,14 @@ def main(argv):
                     print(f"record {i}: '{key}' differs in length")
                     return 1
                 for v, o in zip(values, others):
-                    if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    if isinstance(v, (bool, str)) or (v is None and o is None):
                         continue
-                    if not isinstance(o, (int, float)):
-                        print(f"record {i}: '{key}' is missing from the second")
+                    # A term written as null on one side only (a NaN, or
+                    # missing) agrees with nothing, nor does a NaN.
+                    if not isinstance(v, (int, float)) or \
+                            not isinstance(o, (int, float)) or \
+                            math.isnan(v) or math.isnan(o):
+                        print(f"record {i} '{key}': {v} vs {o}")
                         return 1
                     error = abs(v - o) / max(1.0, abs(v))
                     if error > worst:
@@ -135,7 +140,7 @@ def main(argv):
         a, b = objective(argv[2]), objective(argv[3])
         error = abs(a - b) / max(1.0, abs(a))
         print(f"objective {a} vs {b}, relative difference {error:.2e}")
-        if error > float(argv[4]):
+        if not error <= float(argv[4]):
             print(f"above {argv[4]}")
             return 1
         return 0

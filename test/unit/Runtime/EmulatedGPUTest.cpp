@@ -73,7 +73,7 @@ TEST(EmulatedGPUDeathTest, AWriteAfterAnotherThreadsReadIsARace) {
         gps_rt_emu_access(4096, 2, kRead);
         gps_rt_emu_access(4096, 5, kWrite);
       },
-      "data race in launch 4");
+      "data race in launch 4: threads 2 and 5");
 }
 
 TEST(EmulatedGPUDeathTest, AFailedBoundsCheckPrintsItsMessage) {

@@ -613,10 +613,15 @@ def EmulateGPUPass : Pass<"gps-emulate-gpu", "::mlir::ModuleOp"> {
     (a block-wide sum) runs in two phases per block: every thread
     computes its operand into a buffer of the block's size, the buffer is
     summed in thread order, and every thread runs the rest of the body
-    with that sum. Device allocations, deallocations and copies become
-    their host counterparts and the runtime's device functions its host
-    ones (`gps_rt_cuda_sgemm` and its TF32 form become `gps_rt_sgemm`,
-    `gps_rt_cuda_normal` `gps_rt_normal`). The `gpu.module` goes.
+    with that sum. Device allocations become host allocations filled with
+    NaN (fresh device memory holds anything: a kernel that reads it before
+    it is written shows in the numbers), deallocations and copies their
+    host counterparts, and the runtime's device functions its host ones
+    (`gps_rt_cuda_sgemm` and its TF32 form become `gps_rt_sgemm`,
+    `gps_rt_cuda_normal` `gps_rt_normal`); a call of
+    `gps_rt_cuda_graph_begin` (`gps-capture-entries`) becomes a host
+    buffer holding the call's `stream`, which the kernels read. The
+    `gpu.module` goes.
 
     Run one after another, a kernel's threads compute some answer even
     when they conflict, where a GPU would give whichever answer its
@@ -626,17 +631,25 @@ def EmulateGPUPass : Pass<"gps-emulate-gpu", "::mlir::ModuleOp"> {
     store of a kernel reports the element's address and the thread to
     `gps_rt_emu_access`, which stops the run when two threads of one
     launch touch an element and one of them writes it, and each failed
-    `cf.assert` of a kernel (the bounds checks
-    `generate-runtime-verification` adds before this pass) calls
-    `gps_rt_emu_fail` with the launch's number and the check's message.
+    `cf.assert` (the bounds checks `generate-runtime-verification` adds
+    before this pass, to the kernels' accesses and to the host's views)
+    calls `gps_rt_emu_fail` with the launch's number (-1 in host code) and
+    the check's message. The race check knows no barrier: a thread that
+    writes after the block-wide sum what another read before it is
+    reported, though the sum orders the two (the kernels convert-linalg-to-gpu
+    makes have no such access).
 
     #### Input invariant
 
-    The output of `gps-device-buffers` without `gps-capture-entries`:
-    one-dimensional launches without async tokens, kernels of one block
-    whose only GPU operations are the indices, `gpu.all_reduce add` (at
-    most one, at the top of the body, with nothing written before it) and
-    `gpu.return`. Anything else is an error.
+    The output of `gps-device-buffers` (and `gps-capture-entries`):
+    one-dimensional synchronous launches of a constant block of at most
+    1024 threads (the kernel's `known_block_size`, if it has one), kernels
+    of one block without workgroup or private memory whose only GPU
+    operations are the indices (at the top of the body),
+    `gpu.all_reduce add` of a float (at most one, at the top of the body,
+    with nothing written before it) and `gpu.return`, and whose only
+    memory accesses are loads and stores of integer and float elements.
+    Anything else is an error.
 
     #### Output IR
 
@@ -644,6 +657,7 @@ def EmulateGPUPass : Pass<"gps-emulate-gpu", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
 }
