@@ -662,6 +662,38 @@ def EmulateGPUPass : Pass<"gps-emulate-gpu", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def MergeSiblingsPass : Pass<"gps-merge-siblings", "::mlir::func::FuncOp"> {
+  let summary = "Run neighbouring loop nests over the same points as one";
+  let description = [{
+    After bufferization (and `gps-fold-copies`): two `linalg.generic` ops
+    on buffers one right after the other in a block (nothing between them
+    but ops without memory effects), over the same loops (iterator types,
+    and sizes that the operands' types, views and allocations show equal),
+    of which neither may write what the other reads or writes, become one
+    op that runs both bodies at each point and writes both ops' outputs:
+    one kernel on the GPU instead of two. Repeated, a run of such siblings
+    (the six column sums of an LSTM's peephole gradients, the bias
+    gradients of a layer's halves) becomes one. Each output's value is
+    computed by the same operations in the same order as before, so the
+    numbers do not change.
+
+    Where two buffers may share memory is `gps-fold-copies`' analysis
+    (BufferAliases.h): different allocations, arguments of an entry point,
+    slices of one buffer that their types or offsets show apart. An op
+    without a parallel loop (a sum over all of its points) stays alone: it
+    is a block-wide reduction on the GPU only as an op with one output.
+
+    #### Input invariant
+
+    Bufferized code: linalg ops with pure buffer semantics.
+
+    #### Output IR
+
+    The same, with fewer `linalg.generic` ops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def FoldCopiesPass : Pass<"gps-fold-copies", "::mlir::func::FuncOp"> {
   let summary = "Compute a value in the buffer it is copied to";
   let description = [{
