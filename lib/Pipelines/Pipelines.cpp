@@ -100,7 +100,8 @@ void gps::buildLoweringPipeline(OpPassManager &pm,
   if (options.foldCopies)
     pm.addNestedPass<func::FuncOp>(createFoldCopiesPass());
   // Neighbouring nests over the same points as one (a kernel fewer each).
-  pm.addNestedPass<func::FuncOp>(createMergeSiblingsPass());
+  if (options.mergeSiblings)
+    pm.addNestedPass<func::FuncOp>(createMergeSiblingsPass());
   // Free each buffer after its last use, so that a step loop reuses its
   // temporaries (the arena keeps freed blocks for the next allocation of
   // their size) and memory grows with the number of steps by the tapes

@@ -50,9 +50,10 @@ static bool staysPut(Value root) {
           return llvm::isa<BaseMemRefType>(type);
         });
       };
+      // Anything else that gives a buffer back (a call, an arith.select of
+      // two buffers) may give this one.
       if (user->hasTrait<OpTrait::IsTerminator>() ||
-          user->getNumRegions() != 0 ||
-          (llvm::isa<func::CallOp>(user) && returnsBuffer(user)))
+          user->getNumRegions() != 0 || returnsBuffer(user))
         return false;
     }
   }

@@ -101,6 +101,9 @@ static std::optional<SmallVector<LoopSize>> loopSizes(linalg::GenericOp op) {
   return result;
 }
 
+/// The most operands a merged op may have.
+static constexpr unsigned kMaxOperands = 32;
+
 /// Merges the siblings of `block` (the pass's description says which).
 static void mergeSiblings(Block &block) {
   auto candidate = [](Operation *op) -> linalg::GenericOp {
@@ -110,11 +113,13 @@ static void mergeSiblings(Block &block) {
       return nullptr;
     return generic;
   };
-  // True when an operand of `reader` may reach an output of `writer`.
+  // True when a buffer operand of `reader` may reach an output of
+  // `writer`.
   auto conflicts = [](linalg::GenericOp writer, linalg::GenericOp reader) {
     for (Value out : writer.getDpsInits())
       for (Value operand : reader->getOperands())
-        if (mayOverlap(operand, out, rootOf(out)))
+        if (llvm::isa<BaseMemRefType>(operand.getType()) &&
+            mayOverlap(operand, out, rootOf(out)))
           return true;
     return false;
   };
@@ -128,7 +133,11 @@ static void mergeSiblings(Block &block) {
     }
     linalg::GenericOp first = previous;
     previous = next;
-    if (!first || first.getIteratorTypesArray() != next.getIteratorTypesArray())
+    // A bound on what one kernel takes: its arguments and registers grow
+    // with each merge.
+    if (!first ||
+        first.getIteratorTypesArray() != next.getIteratorTypesArray() ||
+        first->getNumOperands() + next->getNumOperands() > kMaxOperands)
       continue;
     if (*loopSizes(first) != *loopSizes(next))
       continue;
@@ -147,9 +156,10 @@ static void mergeSiblings(Block &block) {
     for (linalg::GenericOp each : {first, next})
       for (OpOperand &init : each.getDpsInitsMutable())
         maps.push_back(each.getMatchingIndexingMap(&init));
+    Location loc = builder.getFusedLoc({first.getLoc(), next.getLoc()});
     auto merged =
-        linalg::GenericOp::create(builder, next.getLoc(), TypeRange(), inputs,
-                                  outputs, maps, first.getIteratorTypesArray());
+        linalg::GenericOp::create(builder, loc, TypeRange(), inputs, outputs,
+                                  maps, first.getIteratorTypesArray());
     // The block's arguments in the operands' order: both ops' inputs,
     // then both ops' outputs.
     Block *body = builder.createBlock(&merged.getRegion());
@@ -181,7 +191,7 @@ static void mergeSiblings(Block &block) {
            llvm::cast<linalg::YieldOp>(old.getTerminator()).getValues())
         yielded.push_back(map.lookupOrDefault(value));
     }
-    linalg::YieldOp::create(builder, next.getLoc(), yielded);
+    linalg::YieldOp::create(builder, loc, yielded);
     first.erase();
     next.erase();
     previous = merged;

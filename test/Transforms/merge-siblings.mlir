@@ -197,3 +197,143 @@ func.func @not_neighbours(%x: memref<4xf32>, %s: memref<f32>, %t: memref<f32>, %
   }
   return
 }
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+
+// The second writes what the first reads: merged, the first would read
+// element i + 1 after the second wrote it. Not merged.
+// CHECK-LABEL: func.func @writes_what_the_first_reads(
+// CHECK:         linalg.generic
+// CHECK:         linalg.generic
+func.func @writes_what_the_first_reads(%y: memref<4xf32>) -> memref<8xf32> {
+  %a = memref.alloc() : memref<8xf32>
+  %lo = memref.subview %a[0] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1]>>
+  %hi = memref.subview %a[1] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: 1>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%hi : memref<4xf32, strided<[1], offset: 1>>) outs(%y : memref<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#id], iterator_types = ["parallel"]} outs(%lo : memref<4xf32, strided<[1]>>) {
+  ^bb0(%o: f32):
+    %one = arith.constant 1.0 : f32
+    linalg.yield %one : f32
+  }
+  return %a : memref<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+
+// Other loops: another iterator order, sizes 4x3 against 3x4 (a transposed
+// operand), dimension 0 of an argument against its dimension 1. None is
+// merged.
+// CHECK-LABEL: func.func @other_loops(
+// CHECK-COUNT-6: linalg.generic
+func.func @other_loops(%x: memref<4x3xf32>, %y: memref<3x4xf32>, %z: memref<?x?xf32>) -> (memref<4x3xf32>, memref<4x3xf32>, memref<3x4xf32>, memref<4x3xf32>, memref<?x?xf32>, memref<?x?xf32>) attributes {gps.batch_arg = 0 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %p = memref.alloc() : memref<4x3xf32>
+  %q = memref.alloc() : memref<4x3xf32>
+  %r = memref.alloc() : memref<3x4xf32>
+  %s = memref.alloc() : memref<4x3xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : memref<4x3xf32>) outs(%p : memref<4x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "reduction"]} ins(%x : memref<4x3xf32>) outs(%q : memref<4x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%y : memref<3x4xf32>) outs(%r : memref<3x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]} ins(%y : memref<3x4xf32>) outs(%s : memref<4x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  %n = memref.dim %z, %c0 : memref<?x?xf32>
+  %m = memref.dim %z, %c1 : memref<?x?xf32>
+  %u = memref.alloc(%n, %m) : memref<?x?xf32>
+  %w = memref.alloc(%m, %n) : memref<?x?xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%z : memref<?x?xf32>) outs(%u : memref<?x?xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]} ins(%z : memref<?x?xf32>) outs(%w : memref<?x?xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  return %p, %q, %r, %s, %u, %w : memref<4x3xf32>, memref<4x3xf32>, memref<3x4xf32>, memref<4x3xf32>, memref<?x?xf32>, memref<?x?xf32>
+}
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+#rev = affine_map<(d0) -> (-d0 + 3)>
+
+// A loop's carried buffer may be its initial one, here either of two
+// buffers an arith.select chose: the first reads one of them (reversed),
+// the second zeroes the carried buffer. Not merged.
+// CHECK-LABEL: func.func @carried_select(
+// CHECK:         scf.for
+// CHECK:           linalg.generic
+// CHECK:           linalg.generic
+func.func @carried_select(%c: i1, %steps: index) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %x = memref.alloc() : memref<4xf32>
+  %y = memref.alloc() : memref<4xf32>
+  %s = arith.select %c, %x, %y : memref<4xf32>
+  %r = scf.for %i = %c0 to %steps step %c1 iter_args(%acc = %s) -> (memref<4xf32>) {
+    %t = memref.alloc() : memref<4xf32>
+    linalg.generic {indexing_maps = [#rev, #id], iterator_types = ["parallel"]} ins(%x : memref<4xf32>) outs(%t : memref<4xf32>) {
+    ^bb0(%v: f32, %o: f32):
+      linalg.yield %v : f32
+    }
+    linalg.generic {indexing_maps = [#id], iterator_types = ["parallel"]} outs(%acc : memref<4xf32>) {
+    ^bb0(%o: f32):
+      %zero = arith.constant 0.0 : f32
+      linalg.yield %zero : f32
+    }
+    scf.yield %acc : memref<4xf32>
+  }
+  return %r : memref<4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+#s = affine_map<(d0) -> ()>
+
+// A scalar input, and a value defined between the two that the second's
+// body uses: merged where the second was.
+// CHECK-LABEL: func.func @scalars(
+// CHECK-SAME:    %[[X:[^:]*]]: memref<4xf32>, %[[K:[^:]*]]: f32)
+// CHECK:         %[[A:.*]] = memref.alloc()
+// CHECK:         %[[B:.*]] = memref.alloc()
+// CHECK:         %[[TWO:.*]] = arith.addf %[[K]], %[[K]]
+// CHECK-NEXT:    linalg.generic {{.*}} ins(%[[X]], %[[K]], %[[X]] : memref<4xf32>, f32, memref<4xf32>) outs(%[[A]], %[[B]] :
+// CHECK:           arith.mulf %{{.*}}, %[[TWO]]
+// CHECK-NOT:     linalg.generic
+func.func @scalars(%x: memref<4xf32>, %k: f32) -> (memref<4xf32>, memref<4xf32>) {
+  %a = memref.alloc() : memref<4xf32>
+  %b = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#id, #s, #id], iterator_types = ["parallel"]} ins(%x, %k : memref<4xf32>, f32) outs(%a : memref<4xf32>) {
+  ^bb0(%v: f32, %w: f32, %o: f32):
+    %p = arith.mulf %v, %w : f32
+    linalg.yield %p : f32
+  }
+  %two = arith.addf %k, %k : f32
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %p = arith.mulf %v, %two : f32
+    linalg.yield %p : f32
+  }
+  return %a, %b : memref<4xf32>, memref<4xf32>
+}

@@ -226,6 +226,13 @@ static cl::opt<bool> foldCopies(
              "off only to check that it changes no number"),
     cl::init(true), cl::Hidden, cl::cat(gpscCategory));
 
+static cl::opt<bool> mergeSiblings(
+    "merge-siblings",
+    cl::desc("Run neighbouring loop nests over the same points as one "
+             "(gps-merge-siblings); off only to check that it changes no "
+             "number"),
+    cl::init(true), cl::Hidden, cl::cat(gpscCategory));
+
 static cl::opt<unsigned> abiVersion(
     "abi-version",
     cl::desc("ABI version the generated code announces (default: the "
@@ -243,6 +250,7 @@ static gps::LoweringOptions loweringOptions(bool cuda) {
   gps::LoweringOptions lowering;
   lowering.abiVersion = abiVersion;
   lowering.foldCopies = foldCopies;
+  lowering.mergeSiblings = mergeSiblings;
   lowering.inlineNoise =
       noise == Noise::Inline || (noise == Noise::Default && cuda);
   return lowering;

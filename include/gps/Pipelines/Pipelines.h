@@ -46,6 +46,8 @@ struct LoweringOptions {
   bool inlineNoise = false;
   /// gps-fold-copies (off only to check that it changes no number).
   bool foldCopies = true;
+  /// gps-merge-siblings (off only to check that it changes no number).
+  bool mergeSiblings = true;
 };
 
 /// From the gradient to bufferized code calling BLAS (gpsc

@@ -681,7 +681,9 @@ def MergeSiblingsPass : Pass<"gps-merge-siblings", "::mlir::func::FuncOp"> {
     (BufferAliases.h): different allocations, arguments of an entry point,
     slices of one buffer that their types or offsets show apart. An op
     without a parallel loop (a sum over all of its points) stays alone: it
-    is a block-wide reduction on the GPU only as an op with one output.
+    is a block-wide reduction on the GPU only as an op with one output. A
+    merged op has at most 32 operands (a kernel's arguments and registers
+    grow with each).
 
     #### Input invariant
 
