@@ -41,7 +41,6 @@ namespace contract = gps::rt::contract;
 
 namespace {
 struct EmulateGPUPass : public gps::impl::EmulateGPUPassBase<EmulateGPUPass> {
-  using Base::Base;
   void runOnOperation() override;
 };
 
@@ -81,9 +80,6 @@ private:
   /// Reports the accesses of `op` and the ops nested in it to the race
   /// check, as those of thread `thread` (global in the launch).
   void reportAccesses(Operation *op, Value thread);
-  /// Makes the failed bounds checks (cf.assert) in `op` stop the run
-  /// through the runtime, which names the launch.
-  void reportFailures(Operation *op);
   /// Copies the kernel's ops in [begin, end) that `keep` accepts into `b`'s
   /// insertion point, mapping the kernel's indices to `block` and
   /// `thread`.
@@ -302,10 +298,6 @@ void LaunchEmulator::reportAccesses(Operation *op, Value thread) {
   });
 }
 
-void LaunchEmulator::reportFailures(Operation *op) {
-  checks.reportFailures(op, number);
-}
-
 void LaunchEmulator::cloneBody(OpBuilder &b, IRMapping &map,
                                Block::iterator first, Block::iterator last,
                                Value block, Value thread,
@@ -335,7 +327,7 @@ void LaunchEmulator::cloneBody(OpBuilder &b, IRMapping &map,
     else if (!isa<gpu::ReturnOp>(op) && keep(&op)) {
       Operation *copy = b.clone(op, map);
       reportAccesses(copy, global);
-      reportFailures(copy);
+      checks.reportFailures(copy, number);
     }
   }
 }
