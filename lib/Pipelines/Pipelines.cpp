@@ -99,7 +99,11 @@ void gps::buildLoweringPipeline(OpPassManager &pm,
   // Values computed where they are copied to (tape slots, gradients).
   if (options.foldCopies)
     pm.addNestedPass<func::FuncOp>(createFoldCopiesPass());
-  // Neighbouring nests over the same points as one (a kernel fewer each).
+  // The copies of a view onto itself that in-place updates leave go
+  // (they would keep gps-merge-siblings' nests apart); then nests over the
+  // same points run as one (a kernel fewer each).
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   if (options.mergeSiblings)
     pm.addNestedPass<func::FuncOp>(createMergeSiblingsPass());
   // Free each buffer after its last use, so that a step loop reuses its

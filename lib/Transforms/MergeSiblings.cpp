@@ -12,8 +12,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Dialect/GPS/GPSPasses.h"
+#include "gps/Runtime/Contract.h"
 #include "gps/Transforms/BufferAliases.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -62,6 +64,11 @@ static std::optional<LoopSize> dimSize(Value value, unsigned d) {
   auto fromMixed = [](OpFoldResult size) {
     if (std::optional<int64_t> constant = getConstantIntValue(size))
       return LoopSize{*constant, Value(), -1};
+    // memref.dim of a buffer is that buffer's dimension (the batch size,
+    // read off an argument).
+    if (auto dim = llvm::cast<Value>(size).getDefiningOp<memref::DimOp>())
+      if (std::optional<int64_t> index = dim.getConstantIndex())
+        return LoopSize{std::nullopt, dim.getSource(), *index};
     return LoopSize{std::nullopt, llvm::cast<Value>(size), -1};
   };
   while (auto cast = value.getDefiningOp<memref::CastOp>())
@@ -104,6 +111,64 @@ static std::optional<SmallVector<LoopSize>> loopSizes(linalg::GenericOp op) {
 /// The most operands a merged op may have.
 static constexpr unsigned kMaxOperands = 32;
 
+/// The most generic ops one may sink past to meet its sibling, and the
+/// most earlier generics a later one looks back to.
+static constexpr unsigned kMaxBetween = 64, kMaxPending = 8;
+
+/// The buffers `op` may read and write, when it is an op whose accesses
+/// are known: one without memory effects or regions, an allocation (a
+/// buffer no earlier op can name), a linalg op on buffers, a copy, or the
+/// runtime's sgemm. False for anything else.
+static bool accesses(Operation *op, SmallVectorImpl<Value> &reads,
+                     SmallVectorImpl<Value> &writes) {
+  if ((isMemoryEffectFree(op) && op->getNumRegions() == 0) ||
+      llvm::isa<memref::AllocOp>(op))
+    return true;
+  auto buffers = [](ValueRange values, SmallVectorImpl<Value> &into) {
+    for (Value value : values)
+      if (llvm::isa<BaseMemRefType>(value.getType()))
+        into.push_back(value);
+  };
+  if (auto linalgOp = llvm::dyn_cast<linalg::LinalgOp>(op)) {
+    // Its body sees elements only (no load or store of a buffer it
+    // captures).
+    if (!linalgOp.hasPureBufferSemantics() ||
+        !llvm::all_of(linalgOp.getBlock()->without_terminator(),
+                      [](Operation &inner) {
+                        return isMemoryEffectFree(&inner);
+                      }))
+      return false;
+    buffers(op->getOperands(), reads);
+    buffers(linalgOp.getDpsInits(), writes);
+    return true;
+  }
+  if (auto copy = llvm::dyn_cast<memref::CopyOp>(op)) {
+    reads.push_back(copy.getSource());
+    writes.push_back(copy.getTarget());
+    return true;
+  }
+  // gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
+  auto call = llvm::dyn_cast<func::CallOp>(op);
+  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
+                  gps::rt::contract::kSgemmFn.size());
+  if (call && call.getCallee() == sgemm && call.getNumOperands() == 7) {
+    buffers(op->getOperands(), reads);
+    writes.push_back(call.getOperand(6));
+    return true;
+  }
+  return false;
+}
+
+/// True when something `writes` names may be memory that something in
+/// `touched` names.
+static bool overlap(ArrayRef<Value> writes, ArrayRef<Value> touched) {
+  for (Value written : writes)
+    for (Value other : touched)
+      if (mayOverlap(other, written, rootOf(written)))
+        return true;
+  return false;
+}
+
 /// Merges the siblings of `block` (the pass's description says which).
 static void mergeSiblings(Block &block) {
   auto candidate = [](Operation *op) -> linalg::GenericOp {
@@ -113,36 +178,70 @@ static void mergeSiblings(Block &block) {
       return nullptr;
     return generic;
   };
-  // True when a buffer operand of `reader` may reach an output of
-  // `writer`.
-  auto conflicts = [](linalg::GenericOp writer, linalg::GenericOp reader) {
-    for (Value out : writer.getDpsInits())
-      for (Value operand : reader->getOperands())
-        if (llvm::isa<BaseMemRefType>(operand.getType()) &&
-            mayOverlap(operand, out, rootOf(out)))
-          return true;
-    return false;
+  // The earlier generics a later one may merge with, and what each may
+  // not sink past: the buffers the ops after it write and touch.
+  struct Pending {
+    linalg::GenericOp op;
+    SmallVector<Value> reads, writes;
+    SmallVector<Value> laterReads, laterWrites;
+    unsigned between = 0;
   };
-  linalg::GenericOp previous;
+  std::vector<Pending> pending;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     linalg::GenericOp next = candidate(&op);
-    if (!next) {
-      if (!isMemoryEffectFree(&op) || op.getNumRegions() != 0)
-        previous = nullptr;
+    SmallVector<Value> reads, writes;
+    if (!accesses(&op, reads, writes)) {
+      pending.clear();
       continue;
     }
-    linalg::GenericOp first = previous;
-    previous = next;
-    // A bound on what one kernel takes: its arguments and registers grow
-    // with each merge.
-    if (!first ||
-        first.getIteratorTypesArray() != next.getIteratorTypesArray() ||
-        first->getNumOperands() + next->getNumOperands() > kMaxOperands)
+    // The earlier generic this one merges with: the latest of the same
+    // loops that it does not touch and that can sink to it, past what is
+    // between them.
+    linalg::GenericOp first;
+    if (next) {
+      SmallVector<Value> nextTouched(reads);
+      llvm::append_range(nextTouched, writes);
+      for (Pending &earlier : llvm::reverse(pending)) {
+        SmallVector<Value> touched(earlier.reads);
+        llvm::append_range(touched, earlier.writes);
+        SmallVector<Value> laterTouched(earlier.laterReads);
+        llvm::append_range(laterTouched, earlier.laterWrites);
+        linalg::GenericOp candidateOp = earlier.op;
+        if (candidateOp.getIteratorTypesArray() !=
+                next.getIteratorTypesArray() ||
+            candidateOp->getNumOperands() + next->getNumOperands() >
+                kMaxOperands ||
+            *loopSizes(candidateOp) != *loopSizes(next) ||
+            overlap(earlier.writes, nextTouched) || overlap(writes, touched) ||
+            overlap(earlier.laterWrites, touched) ||
+            overlap(earlier.writes, laterTouched))
+          continue;
+        first = candidateOp;
+        break;
+      }
+    }
+    // What the pending generics would sink past. (The generics between
+    // `first` and `next` need not add `first`'s accesses, which now come
+    // after them: it sank past them, so it touches nothing they write, nor
+    // they anything it writes.)
+    for (Pending &earlier : pending) {
+      llvm::append_range(earlier.laterReads, reads);
+      llvm::append_range(earlier.laterWrites, writes);
+      if (llvm::isa<linalg::LinalgOp>(op) ||
+          llvm::isa<func::CallOp, memref::CopyOp>(op))
+        ++earlier.between;
+    }
+    llvm::erase_if(pending, [&](const Pending &earlier) {
+      return earlier.op == first || earlier.between > kMaxBetween;
+    });
+    if (!next)
       continue;
-    if (*loopSizes(first) != *loopSizes(next))
+    if (!first) {
+      pending.push_back({next, reads, writes, {}, {}, 0});
+      if (pending.size() > kMaxPending)
+        pending.erase(pending.begin());
       continue;
-    if (conflicts(first, next) || conflicts(next, first))
-      continue;
+    }
     // Where `next` is: every operand of both is defined by then.
     OpBuilder builder(next);
     SmallVector<Value> inputs(first.getDpsInputs());
@@ -194,7 +293,11 @@ static void mergeSiblings(Block &block) {
     linalg::YieldOp::create(builder, loc, yielded);
     first.erase();
     next.erase();
-    previous = merged;
+    SmallVector<Value> mergedReads, mergedWrites;
+    accesses(merged, mergedReads, mergedWrites);
+    pending.push_back({merged, mergedReads, mergedWrites, {}, {}, 0});
+    if (pending.size() > kMaxPending)
+      pending.erase(pending.begin());
   }
 }
 

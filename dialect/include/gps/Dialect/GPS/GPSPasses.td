@@ -666,12 +666,16 @@ def MergeSiblingsPass : Pass<"gps-merge-siblings", "::mlir::func::FuncOp"> {
   let summary = "Run neighbouring loop nests over the same points as one";
   let description = [{
     After bufferization (and `gps-fold-copies`): two `linalg.generic` ops
-    on buffers one right after the other in a block (nothing between them
-    but ops without memory effects), over the same loops (iterator types,
-    and sizes that the operands' types, views and allocations show equal),
-    of which neither may write what the other reads or writes, become one
-    op that runs both bodies at each point and writes both ops' outputs:
-    one kernel on the GPU instead of two. Repeated, a run of such siblings
+    on buffers of one block, over the same loops (iterator types, and
+    sizes that the operands' types, views and allocations show equal), of
+    which neither may write what the other reads or writes, become one op
+    that runs both bodies at each point and writes both ops' outputs, where
+    the second was: one kernel on the GPU instead of two. The ops between
+    them must be ops whose accesses are known (ops without memory effects,
+    allocations, linalg ops, copies, the runtime's sgemm; at most 64) of
+    which none may write what the first touches or touch what it writes,
+    so that the first may move down to the second: the bias gradients of
+    an LSTM's two layers, computed with products between them. Repeated, a run of such siblings
     (the six column sums of an LSTM's peephole gradients, the bias
     gradients of a layer's halves) becomes one. Each output's value is
     computed by the same operations in the same order as before, so the
