@@ -537,10 +537,11 @@ void EmulateGPUPass::runOnOperation() {
   // A graph's recording has nothing to record: the buffer that
   // gps_rt_cuda_graph_begin returns, holding the call's `stream`, is a host
   // buffer the function writes itself.
+  StringRef graphBegin(contract::kCudaGraphBeginFn.data(),
+                       contract::kCudaGraphBeginFn.size());
   SmallVector<func::CallOp> graphCalls;
   module.walk([&](func::CallOp call) {
-    if (call.getCallee() == StringRef(contract::kCudaGraphBeginFn.data(),
-                                      contract::kCudaGraphBeginFn.size()))
+    if (call.getCallee() == graphBegin)
       graphCalls.push_back(call);
   });
   for (func::CallOp call : graphCalls) {
@@ -573,9 +574,7 @@ void EmulateGPUPass::runOnOperation() {
     });
     call.erase();
   }
-  if (auto begin = symbols.lookup<func::FuncOp>(
-          StringRef(contract::kCudaGraphBeginFn.data(),
-                    contract::kCudaGraphBeginFn.size()));
+  if (auto begin = symbols.lookup<func::FuncOp>(graphBegin);
       begin && begin.symbolKnownUseEmpty(module))
     symbols.erase(begin);
 

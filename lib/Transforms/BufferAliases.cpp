@@ -7,6 +7,7 @@
 #include "gps/Transforms/BufferAliases.h"
 
 #include "gps/Dialect/GPS/GPSDialect.h"
+#include "gps/Runtime/Contract.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -244,4 +245,11 @@ bool gps::mayOverlap(Value operand, Value target, Value root) {
     return false;
   auto a = staticSpan(operand), b = staticSpan(target);
   return !a || !b || (a->first < b->second && b->first < a->second);
+}
+
+func::CallOp gps::sgemmCall(Operation *op) {
+  auto call = llvm::dyn_cast<func::CallOp>(op);
+  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
+                  gps::rt::contract::kSgemmFn.size());
+  return call && call.getCallee() == sgemm ? call : func::CallOp();
 }

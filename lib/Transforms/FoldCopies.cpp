@@ -12,7 +12,6 @@
 
 #include "gps/Dialect/GPS/GPSDialect.h"
 #include "gps/Dialect/GPS/GPSPasses.h"
-#include "gps/Runtime/Contract.h"
 #include "gps/Transforms/BufferAliases.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -35,6 +34,7 @@ using namespace mlir;
 using gps::mayAlias;
 using gps::mayOverlap;
 using gps::rootOf;
+using gps::sgemmCall;
 using gps::staticSpan;
 
 namespace {
@@ -42,16 +42,6 @@ struct FoldCopiesPass : public gps::impl::FoldCopiesPassBase<FoldCopiesPass> {
   void runOnOperation() override;
 };
 } // namespace
-
-/// `op` when it is a call of the runtime's sgemm,
-/// _mlir_ciface_gps_rt_sgemm(transA, transB, alpha, a, b, beta, c); null
-/// otherwise.
-static func::CallOp sgemmCall(Operation *op) {
-  auto call = llvm::dyn_cast<func::CallOp>(op);
-  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
-                  gps::rt::contract::kSgemmFn.size());
-  return call && call.getCallee() == sgemm ? call : func::CallOp();
-}
 
 /// True when `cast` passes its buffer to the runtime's sgemm calls only,
 /// as the fully strided type they take (so that a view of any layout may

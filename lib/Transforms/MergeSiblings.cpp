@@ -12,7 +12,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "gps/Dialect/GPS/GPSPasses.h"
-#include "gps/Runtime/Contract.h"
 #include "gps/Transforms/BufferAliases.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -133,10 +132,9 @@ static bool accesses(Operation *op, SmallVectorImpl<Value> &reads,
     // Its body sees elements only (no load or store of a buffer it
     // captures).
     if (!linalgOp.hasPureBufferSemantics() ||
-        !llvm::all_of(linalgOp.getBlock()->without_terminator(),
-                      [](Operation &inner) {
-                        return isMemoryEffectFree(&inner);
-                      }))
+        !llvm::all_of(
+            linalgOp.getBlock()->without_terminator(),
+            [](Operation &inner) { return isMemoryEffectFree(&inner); }))
       return false;
     buffers(op->getOperands(), reads);
     buffers(linalgOp.getDpsInits(), writes);
@@ -147,11 +145,8 @@ static bool accesses(Operation *op, SmallVectorImpl<Value> &reads,
     writes.push_back(copy.getTarget());
     return true;
   }
-  // gps_rt_sgemm(transA, transB, alpha, a, b, beta, c).
-  auto call = llvm::dyn_cast<func::CallOp>(op);
-  StringRef sgemm(gps::rt::contract::kSgemmFn.data(),
-                  gps::rt::contract::kSgemmFn.size());
-  if (call && call.getCallee() == sgemm && call.getNumOperands() == 7) {
+  if (func::CallOp call = gps::sgemmCall(op);
+      call && call.getNumOperands() == 7) {
     buffers(op->getOperands(), reads);
     writes.push_back(call.getOperand(6));
     return true;

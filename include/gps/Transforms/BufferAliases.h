@@ -14,6 +14,7 @@
 #ifndef GPS_TRANSFORMS_BUFFERALIASES_H
 #define GPS_TRANSFORMS_BUFFERALIASES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Value.h"
 
 #include <cstdint>
@@ -44,6 +45,11 @@ std::optional<std::pair<int64_t, int64_t>> staticSpan(mlir::Value view);
 /// spans (staticSpan) are not provably apart, nor are they subviews apart
 /// in some dimension (disjointSubviews).
 bool mayOverlap(mlir::Value operand, mlir::Value target, mlir::Value root);
+
+/// `op` when it is a call of the runtime's sgemm, gps_rt_sgemm(transA,
+/// transB, alpha, a, b, beta, c), which reads a, b and c and writes c; null
+/// otherwise.
+mlir::func::CallOp sgemmCall(mlir::Operation *op);
 
 } // namespace gps
 
